@@ -1,0 +1,31 @@
+# Two commands for a newcomer: `make run` (site with demo data) and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := app:create_app
+
+.PHONY: install run demo test test-browser bench clean
+
+$(BIN)/activate: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(BIN)/activate
+
+install: $(BIN)/activate
+
+# Creates the database, loads communes and catalogues, seeds the demo, serves on :5000.
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask communes load
+	$(BIN)/flask demo
+	GUICHET_DEV_MAILBOX=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test: install
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) instance/*.sqlite* .pytest_cache

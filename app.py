@@ -1,0 +1,126 @@
+"""Guichet application factory."""
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+import config as default_config
+from extensions import csrf, db, htmx, login_manager, mail, migrate
+
+ROOT = Path(__file__).resolve().parent
+
+# Environment variables read on top of the defaults and instance/config.py.
+ENV_SETTINGS = {
+    "SECRET_KEY": str,
+    "DATABASE_URL": str,
+    "REDIS_URL": str,
+    "PORTALS": str,
+    "MAIL_SERVER": str,
+    "MAIL_PORT": int,
+    "MAIL_USE_TLS": lambda v: v.lower() in ("1", "true", "yes"),
+    "MAIL_USE_SSL": lambda v: v.lower() in ("1", "true", "yes"),
+    "MAIL_USERNAME": str,
+    "MAIL_PASSWORD": str,
+    "MAIL_DEFAULT_SENDER": str,
+    "SMS_SENDER": str,
+    "CLAMD_SOCKET": str,
+    "PROXY_FIX": lambda v: v.lower() in ("1", "true", "yes"),
+    "SESSION_COOKIE_SECURE": lambda v: v.lower() in ("1", "true", "yes"),
+    "DEV_MAILBOX": lambda v: v.lower() in ("1", "true", "yes"),
+}
+
+
+def create_app(test_config=None):
+    app = Flask(__name__, instance_path=os.environ.get("GUICHET_INSTANCE_PATH") or str(ROOT / "instance"),
+                instance_relative_config=True)
+    app.config.from_object(default_config.Defaults)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        for name, cast in ENV_SETTINGS.items():
+            for env_name in (f"GUICHET_{name}", name):
+                if env_name in os.environ:
+                    app.config[name] = cast(os.environ[env_name])
+                    break
+    else:
+        app.config.update(test_config)
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _configure_secret_key(app)
+    _configure_database(app)
+    if not app.config.get("UPLOAD_FOLDER"):
+        app.config["UPLOAD_FOLDER"] = str(Path(app.instance_path) / "uploads")
+    Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
+
+    if app.config.get("PROXY_FIX"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    mail.init_app(app)
+    htmx.init_app(app)
+    login_manager.init_app(app)
+
+    import models  # noqa: F401  (registers every table)
+    from core import outbox, security, sessions, templating, throttle
+    sessions.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
+    outbox.init_app(app)
+    throttle.init_app(app)
+
+    from blueprints import register_blueprints
+    register_blueprints(app)
+
+    from core import cli
+    cli.init_app(app)
+    return app
+
+
+def _configure_secret_key(app):
+    if app.config.get("SECRET_KEY"):
+        return
+    key_file = Path(app.instance_path) / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def _configure_database(app):
+    url = app.config.get("SQLALCHEMY_DATABASE_URI") or app.config.get("DATABASE_URL")
+    if not url:
+        url = "sqlite:///" + str(Path(app.instance_path) / "guichet.sqlite")
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if url.startswith("sqlite"):
+        opts = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        opts.setdefault("connect_args", {"timeout": 30})
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    import sqlite3
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        # Let SQLAlchemy emit BEGIN itself so that BEGIN IMMEDIATE can be used where needed.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn):
+    if conn.dialect.name == "sqlite":
+        mode = conn.info.pop("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")

@@ -1,0 +1,25 @@
+"""Shared HTMX endpoints of the components usable by every portal (commune search, attachments…)."""
+import re
+
+from flask import Blueprint, abort, request
+
+from core.access import public
+from core.places import search_communes
+from core.templating import render
+
+bp = Blueprint("components", __name__)
+
+FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+@bp.route("/communes")
+@public
+def commune_search():
+    """The <select> of towns matching `<champ>-recherche` (postcode digits or first letters)."""
+    name = request.args.get("champ", "")
+    if not FIELD_NAME.match(name):
+        abort(400)
+    query = (request.args.get(f"{name}-recherche") or request.args.get("q") or "").strip()[:60]
+    matches = search_communes(query)
+    return render("components/commune_search.html", block="results", name=name, id=name,
+                  matches=matches, query=query)

@@ -1,0 +1,48 @@
+"""Default settings. Overridden by instance/config.py, then by environment variables."""
+from datetime import timedelta
+
+ALL_PORTALS = ("partenaires", "msa", "armees", "apgis", "agent")
+
+
+class Defaults:
+    PORTALS = ",".join(ALL_PORTALS)
+    SQLALCHEMY_DATABASE_URI = None  # set in create_app: SQLite file under instance/
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    REDIS_URL = None
+    SECRET_KEY = None  # generated into instance/secret_key on first run
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    SESSION_COOKIE_NAME = "guichet"
+    REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
+    # Idle timeout of an authenticated session; a warning is shown before it.
+    SESSION_IDLE_MINUTES = 30
+    SESSION_WARNING_MINUTES = 5
+
+    WTF_CSRF_TIME_LIMIT = None  # tied to the session instead of a clock
+
+    MAX_CONTENT_LENGTH = 50 * 1024 * 1024
+    UPLOAD_FOLDER = None  # instance/uploads by default
+    CLAMD_SOCKET = None  # path of clamd's socket; when set, uploads fail closed if unreachable
+
+    MAIL_SERVER = None  # no server: mail stays in the outbox, readable in the dev mailbox
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_DEFAULT_SENDER = "Guichet <ne-pas-repondre@guichet.example>"
+    SMS_SENDER = "core.outbox:LogSmsSender"
+    OUTBOX_MAX_ATTEMPTS = 10
+
+    DEV_MAILBOX = False
+    PREFERRED_URL_SCHEME = "http"
+    PROXY_FIX = False  # set when behind a reverse proxy
+
+    # Login throttling (per account and per IP)
+    THROTTLE_FREE_FAILURES = 5
+    THROTTLE_BASE_DELAY_SECONDS = 60
+    THROTTLE_MAX_FAILURES_PER_DAY = 25
+
+    TOKEN_VALIDITY_HOURS = 12

@@ -1,0 +1,58 @@
+"""Who may reach which route. Every route is either explicitly public or requires login (and roles).
+
+`tests/test_routes_meta.py` walks the URL map and fails on any route that is neither."""
+from functools import wraps
+
+from flask import abort, current_app, redirect, request, url_for
+from flask_login import current_user
+
+
+def public(view):
+    """Mark a view as reachable without login."""
+    view.is_public = True
+    return view
+
+
+def _deny_anonymous():
+    login_url = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    if request.headers.get("HX-Request") == "true":
+        response = current_app.response_class(status=401)
+        response.headers["HX-Redirect"] = login_url
+        return response
+    return redirect(login_url)
+
+
+def check_access(roles):
+    """None if the current user may go on, else the response to return."""
+    if not current_user.is_authenticated:
+        return _deny_anonymous()
+    if roles and not current_user.has_role(*roles):
+        abort(403)
+    return None
+
+
+def roles_required(*roles):
+    """Decorator: login required, and one of `roles` when given."""
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            denied = check_access(roles)
+            return denied if denied is not None else view(*args, **kwargs)
+        wrapped.required_roles = roles or ("*",)
+        return wrapped
+    return decorator
+
+
+login_required = roles_required()
+
+
+def protect_blueprint(bp, *roles):
+    """Every view of `bp` requires login (and one of `roles`), except those marked @public."""
+    bp.required_roles = roles or ("*",)
+
+    @bp.before_request
+    def _check():
+        view = current_app.view_functions.get(request.endpoint)
+        if view is None or getattr(view, "is_public", False):
+            return None
+        return check_access(roles)

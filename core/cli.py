@@ -1,0 +1,60 @@
+"""Command-line tools: `flask communes load`, `flask demo`, `flask outbox deliver`, `flask backup`."""
+import sqlite3
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from extensions import db
+
+communes_cli = AppGroup("communes", help="Référentiel des communes.")
+outbox_cli = AppGroup("outbox", help="File d’envoi des courriels et SMS.")
+
+
+@communes_cli.command("load")
+@click.option("--path", default=None, help="CSV (défaut : data/communes-fr.csv)")
+def load_communes_command(path):
+    """Load data/communes-fr.csv into the indexed `commune` table (run at install)."""
+    from core.places import load_communes
+    count = load_communes(path)
+    click.echo(f"{count} couples code postal – commune chargés.")
+
+
+@outbox_cli.command("deliver")
+def deliver_command():
+    """Deliver (or retry) every pending email and SMS."""
+    from core.outbox import deliver
+    sent, failed = deliver()
+    click.echo(f"{sent} message(s) envoyé(s), {failed} échec(s).")
+
+
+def demo_command():
+    """Create the demo organisations, structures and users (idempotent)."""
+    from core.demo import seed_demo
+    for line in seed_demo():
+        click.echo(line)
+
+
+@click.argument("destination")
+def backup_command(destination):
+    """Online backup of the SQLite database into DESTINATION (safe while the site runs)."""
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    if not url.startswith("sqlite:///"):
+        raise click.ClickException("Sauvegarde en ligne réservée à SQLite ; avec PostgreSQL, utilisez pg_dump.")
+    source = sqlite3.connect(url[len("sqlite:///"):])
+    target = sqlite3.connect(destination)
+    with target:
+        source.backup(target)
+    source.close()
+    target.close()
+    click.echo(f"Base sauvegardée dans {Path(destination).resolve()}.")
+
+
+def init_app(app):
+    app.cli.add_command(communes_cli)
+    app.cli.add_command(outbox_cli)
+    app.cli.command("demo")(demo_command)
+    app.cli.command("backup")(backup_command)
+    app.cli.command("create-db", help="Create every table without migrations (tests, quick trials).")(
+        lambda: (db.create_all(), click.echo("Tables créées.")))

@@ -1,0 +1,123 @@
+"""Outbox for email and SMS.
+
+`queue_email` / `queue_sms` add a row to the current transaction: if the change is rolled back,
+nothing is sent. Rows committed during a request (or CLI command) are delivered when its app
+context ends; failures stay pending and `flask outbox deliver` retries them."""
+import importlib
+import logging
+from datetime import timedelta
+
+from flask import current_app, g
+from flask_mail import Message
+from sqlalchemy import event, update
+from sqlalchemy.orm import Session
+
+from extensions import db, mail
+from models import OutboxMessage
+from models.base import utcnow
+
+log = logging.getLogger("guichet.outbox")
+STATUS_SENDING = "sending"
+STALE_SENDING = timedelta(minutes=10)
+
+
+def queue_email(recipient, subject, body, user=None):
+    msg = OutboxMessage(channel="email", recipient=recipient, subject=subject, body=body,
+                        user_id=getattr(user, "id", None))
+    db.session.add(msg)
+    return msg
+
+
+def queue_sms(recipient, body, user=None):
+    msg = OutboxMessage(channel="sms", recipient=recipient, subject="", body=body,
+                        user_id=getattr(user, "id", None))
+    db.session.add(msg)
+    return msg
+
+
+class LogSmsSender:
+    """Development SMS sender: the SMS is only logged (and readable in the dev mailbox)."""
+    def send(self, recipient, body):
+        log.info("SMS to %s: %s", recipient[:4] + "…", body)
+
+
+def _sms_sender():
+    module, _, name = current_app.config["SMS_SENDER"].partition(":")
+    return getattr(importlib.import_module(module), name)()
+
+
+def _send(message):
+    if message.channel == "sms":
+        _sms_sender().send(message.recipient, message.body)
+        return
+    if not current_app.config.get("MAIL_SERVER"):
+        if current_app.config.get("DEV_MAILBOX"):
+            return  # development: the dev mailbox page is the mail client
+        raise RuntimeError("MAIL_SERVER n’est pas configuré")
+    mail.send(Message(subject=message.subject, recipients=[message.recipient], body=message.body))
+
+
+def deliver(ids=None):
+    """Deliver pending messages (all of them, or only `ids`). Returns (sent, failed)."""
+    sent = failed = 0
+    max_attempts = current_app.config["OUTBOX_MAX_ATTEMPTS"]
+    with Session(db.engine) as s:
+        query = s.query(OutboxMessage.id).filter(
+            (OutboxMessage.status == OutboxMessage.STATUS_PENDING)
+            | ((OutboxMessage.status == STATUS_SENDING) & (OutboxMessage.created_at < utcnow() - STALE_SENDING)))
+        if ids is not None:
+            query = query.filter(OutboxMessage.id.in_(ids))
+        candidates = [row.id for row in query.order_by(OutboxMessage.id)]
+        s.commit()
+        for message_id in candidates:
+            # Claim the row so that two workers never send the same message.
+            claimed = s.execute(update(OutboxMessage)
+                                .where(OutboxMessage.id == message_id,
+                                       OutboxMessage.status.in_([OutboxMessage.STATUS_PENDING, STATUS_SENDING]))
+                                .values(status=STATUS_SENDING)).rowcount
+            s.commit()
+            if not claimed:
+                continue
+            message = s.get(OutboxMessage, message_id)
+            try:
+                _send(message)
+            except Exception as exc:  # any delivery failure is retried later
+                log.warning("Delivery of outbox message %s failed: %s", message_id, exc)
+                message.status = OutboxMessage.STATUS_PENDING
+                message.mark_failed_attempt(exc, max_attempts)
+                failed += 1
+            else:
+                message.mark_sent()
+                sent += 1
+            s.commit()
+    return sent, failed
+
+
+def init_app(app):
+    @event.listens_for(db.session, "after_flush")
+    def collect(session, flush_context):
+        new_ids = [obj.id for obj in session.new if isinstance(obj, OutboxMessage)]
+        if new_ids:
+            session.info.setdefault("outbox_flushed", []).extend(new_ids)
+
+    @event.listens_for(db.session, "after_commit")
+    def schedule(session):
+        ids = session.info.pop("outbox_flushed", None)
+        if ids:
+            try:
+                g.setdefault("outbox_committed", []).extend(ids)
+            except RuntimeError:  # no app context: the CLI retry will send them
+                pass
+
+    @event.listens_for(db.session, "after_rollback")
+    def forget(session):
+        session.info.pop("outbox_flushed", None)
+
+    @app.teardown_appcontext
+    def deliver_committed(exc):
+        ids = g.pop("outbox_committed", None)
+        if ids:
+            try:
+                deliver(ids)
+            except Exception:
+                log.exception("Outbox delivery after commit failed; `flask outbox deliver` will retry")

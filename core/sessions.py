@@ -1,0 +1,82 @@
+"""Login sessions backed by a server-side row (see models.user.UserSession).
+
+The cookie holds a random session token; the row holds its hash. Logging out deletes the row,
+changing the password deletes every row of the user: a copied cookie stops working at once."""
+from datetime import timedelta
+
+from flask import current_app, session
+from flask_login import login_user, logout_user
+
+from extensions import db, login_manager
+from models import User, UserSession
+from models.base import utcnow
+from models.token import hash_token
+
+SESSION_KEY = "sid"
+# Don't write last_seen_at on every request.
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+def init_app(app):
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Connectez-vous pour accéder à cette page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = None  # our own server-side sessions do the job
+
+
+@login_manager.user_loader
+def load_user(user_id):
+    raw = session.get(SESSION_KEY)
+    if not raw:
+        return None
+    row = UserSession.query.filter_by(token_hash=hash_token(raw)).first()
+    if row is None or str(row.user_id) != str(user_id):
+        return None
+    now = utcnow()
+    if row.is_idle(current_app.config["SESSION_IDLE_MINUTES"], now):
+        db.session.delete(row)
+        db.session.commit()
+        session.clear()
+        return None
+    user = row.user
+    if not user.active:
+        return None
+    if now - row.last_seen_at > TOUCH_EVERY:
+        row.last_seen_at = now
+        db.session.commit()
+    return user
+
+
+def start_session(user):
+    """Regenerate the session: whatever was in it before login is dropped."""
+    session.clear()
+    raw = UserSession.new_token()
+    db.session.add(UserSession(token_hash=hash_token(raw), user=user))
+    user.last_login_at = utcnow()
+    db.session.commit()
+    session[SESSION_KEY] = raw
+    session.permanent = False
+    login_user(user)
+
+
+def end_session():
+    raw = session.get(SESSION_KEY)
+    if raw:
+        UserSession.query.filter_by(token_hash=hash_token(raw)).delete()
+        db.session.commit()
+    logout_user()
+    session.clear()
+
+
+def end_all_sessions(user):
+    """Called in the transaction of a password change; the caller commits."""
+    UserSession.query.filter_by(user_id=user.id).delete()
+
+
+def keep_alive():
+    raw = session.get(SESSION_KEY)
+    row = UserSession.query.filter_by(token_hash=hash_token(raw)).first() if raw else None
+    if row is not None:
+        row.last_seen_at = utcnow()
+        db.session.commit()
+    return row is not None

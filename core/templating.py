@@ -1,0 +1,108 @@
+"""Rendering helpers: page or HTMX fragment from one template, versioned static URLs, error pages."""
+import hashlib
+from pathlib import Path
+
+from flask import current_app, render_template, request, url_for
+from jinja2_fragments.flask import render_block
+from werkzeug.exceptions import HTTPException
+
+PORTAL_NAMES = {
+    "partenaires": "Espace Partenaires",
+    "msa": "MSA – Mon espace privé",
+    "armees": "e-social des armées – Portail Des Aides",
+    "apgis": "Apgis – Espace Assuré",
+    "agent": "Espace agents",
+}
+PORTAL_DESCRIPTIONS = {
+    "partenaires": "Pour les techniciens des structures partenaires de l’Assurance Maladie : offres de service, "
+                   "historique des demandes.",
+    "msa": "Pour les adhérents de la MSA : messagerie sécurisée, envoi de documents.",
+    "armees": "Pour les ressortissants du ministère des Armées : demandes de prestations et de prêts "
+              "d’action sociale.",
+    "apgis": "Pour les assurés de l’Apgis : remboursements, demandes et documents.",
+    "agent": "Pour les agents des organismes : traitement des demandes et des messages.",
+}
+SITE_NAME = "Guichet"
+
+
+def render(template, block=None, status=200, **context):
+    """Render the whole page, or only `block` when HTMX asked for a fragment.
+
+    `request.htmx` only chooses the shape of the answer; it is never used for access control."""
+    if block and request.htmx and not request.htmx.boosted:
+        return render_block(template, block, **context), status
+    return render_template(template, **context), status
+
+
+def enabled_portals(app=None):
+    app = app or current_app
+    return [p.strip() for p in app.config["PORTALS"].split(",") if p.strip()]
+
+
+_static_hashes = {}
+
+
+def static_url(filename):
+    digest = _static_hashes.get(filename)
+    if digest is None or current_app.debug:
+        path = Path(current_app.static_folder) / filename
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+        _static_hashes[filename] = digest
+    return url_for("static", filename=filename, v=digest)
+
+
+ERROR_TITLES = {
+    400: ("Requête incorrecte", "La demande envoyée n’a pas pu être comprise. Revenez à la page précédente et réessayez."),
+    403: ("Accès refusé", "Vous n’avez pas les droits nécessaires pour accéder à cette page."),
+    404: ("Page introuvable", "La page que vous cherchez n’existe pas ou n’est plus disponible. "
+          "Si vous avez saisi l’adresse, vérifiez-la."),
+    405: ("Action impossible", "Cette action n’est pas possible sur cette page."),
+    413: ("Fichier trop volumineux", "L’envoi dépasse la taille maximale autorisée. "
+          "Réduisez la taille des fichiers et réessayez."),
+    429: ("Trop de tentatives", "Vous avez fait trop de tentatives. Patientez avant de réessayer."),
+    500: ("Erreur technique", "Une erreur technique nous empêche d’afficher cette page. "
+          "Réessayez dans quelques minutes ; vos données enregistrées sont conservées."),
+}
+
+
+def init_app(app):
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    from core.places import country_name
+    app.jinja_env.globals.update(static_url=static_url, SITE_NAME=SITE_NAME, country_name=country_name)
+    app.jinja_env.filters["filesize"] = filesize
+
+    @app.context_processor
+    def portal_context():
+        portal = (request.blueprint or "").split(".")[0]
+        return {
+            "current_portal": portal if portal in PORTAL_NAMES else None,
+            "portal_name": PORTAL_NAMES.get(portal, SITE_NAME),
+            "enabled_portals": [(p, PORTAL_NAMES[p], PORTAL_DESCRIPTIONS[p]) for p in enabled_portals(app)
+                                if p in PORTAL_NAMES],
+        }
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        return render_error(error.code or 500)
+
+    @app.errorhandler(Exception)
+    def unhandled_error(error):
+        app.logger.exception("Unhandled error")
+        from extensions import db
+        db.session.rollback()
+        return render_error(500)
+
+
+def render_error(code):
+    title, message = ERROR_TITLES.get(code, ERROR_TITLES[500] if code >= 500 else ERROR_TITLES[400])
+    return render("errors/error.html", block="content", status=code, code=code, title=title, message=message)
+
+
+def filesize(num):
+    """Size in French notation: '1,2 Mo', '830 ko'."""
+    if num < 1024:
+        return f"{num} octets"
+    if num < 1024 * 1024:
+        return f"{round(num / 1024):d} ko"
+    return f"{num / (1024 * 1024):.1f} Mo".replace(".", ",")

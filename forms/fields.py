@@ -1,0 +1,93 @@
+"""Fields and validators shared by every portal's forms. Messages follow "Saisissez …" / "Sélectionnez …"."""
+import re
+from datetime import date, datetime
+
+from wtforms import StringField, TextAreaField
+from wtforms.validators import ValidationError
+
+PASSWORD_SPECIALS = "!\"#$%&'()*+,-./:;<=>?@[\\]^_{|}~"
+PASSWORD_HINT = ("8 caractères minimum, dont une majuscule, une minuscule, un chiffre et un caractère "
+                 f"spécial ({' '.join(PASSWORD_SPECIALS)})")
+PASSWORD_MAX = 128
+
+
+def password_problems(password):
+    """French descriptions of what the password lacks (empty list when it follows the rule)."""
+    problems = []
+    if len(password) < 8:
+        problems.append("au moins 8 caractères")
+    if len(password) > PASSWORD_MAX:
+        problems.append(f"au plus {PASSWORD_MAX} caractères")
+    if not re.search(r"[A-Z]", password):
+        problems.append("une majuscule")
+    if not re.search(r"[a-z]", password):
+        problems.append("une minuscule")
+    if not re.search(r"[0-9]", password):
+        problems.append("un chiffre")
+    if not any(c in PASSWORD_SPECIALS for c in password):
+        problems.append("un caractère spécial")
+    return problems
+
+
+class PasswordRule:
+    def __call__(self, form, field):
+        problems = password_problems(field.data or "")
+        if problems:
+            raise ValidationError("Le mot de passe doit contenir " + ", ".join(problems) + ".")
+
+
+class DateFRField(StringField):
+    """A date typed as JJ/MM/AAAA. `.data` is a `date` (or None); the raw text is kept on error."""
+
+    def __init__(self, label=None, validators=None, not_future=False, **kwargs):
+        kwargs.setdefault("description", "Format attendu : JJ/MM/AAAA, par exemple 14/07/1985")
+        super().__init__(label, validators, **kwargs)
+        self.not_future = not_future
+        self.raw_text = ""
+
+    def _value(self):
+        if self.raw_text:
+            return self.raw_text
+        return self.data.strftime("%d/%m/%Y") if isinstance(self.data, date) else ""
+
+    def process_formdata(self, valuelist):
+        self.raw_text = (valuelist[0] if valuelist else "").strip()
+        self.data = None
+        if not self.raw_text:
+            return
+        try:
+            self.data = datetime.strptime(self.raw_text, "%d/%m/%Y").date()
+        except ValueError:
+            self.data = None
+            raise ValueError("Saisissez une date valide au format JJ/MM/AAAA.")
+
+    def pre_validate(self, form):
+        if self.data and self.not_future and self.data > date.today():
+            raise ValidationError("La date ne peut pas être dans le futur.")
+        if self.data and self.data.year < 1900:
+            raise ValidationError("Saisissez une date postérieure au 01/01/1900.")
+
+
+def normalize_newlines(text):
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n")
+
+
+class CountedTextAreaField(TextAreaField):
+    """Textarea whose length is counted in characters (code points), line breaks counting one."""
+
+    def __init__(self, label=None, validators=None, max_chars=None, min_chars=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.max_chars = max_chars
+        self.min_chars = min_chars
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.data = normalize_newlines(self.data)
+
+    def pre_validate(self, form):
+        n = len(self.data or "")
+        if self.max_chars is not None and n > self.max_chars:
+            raise ValidationError(f"Le texte doit faire {self.max_chars} caractères maximum "
+                                  f"(il en fait {n}).")
+        if self.min_chars is not None and 0 < n < self.min_chars:
+            raise ValidationError(f"Le texte doit faire au moins {self.min_chars} caractères.")

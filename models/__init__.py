@@ -1,0 +1,10 @@
+"""Every table of Guichet. One aggregate per module."""
+from models.base import utcnow  # noqa: F401
+from models.organisation import Organisation, Structure  # noqa: F401
+from models.user import CitizenProfile, Role, User, UserSession  # noqa: F401
+from models.token import AuthToken, TokenPurpose  # noqa: F401
+from models.outbox import OutboxMessage  # noqa: F401
+from models.audit import AuditEvent  # noqa: F401
+from models.commune import Commune  # noqa: F401
+from models.attachment import Attachment  # noqa: F401
+from models.throttle import ThrottleFailure  # noqa: F401

@@ -1,0 +1,119 @@
+import enum
+import secrets
+from datetime import timedelta
+
+from flask_login import UserMixin
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from extensions import db
+from models.base import UTCDateTime, utcnow
+
+
+class Role(str, enum.Enum):
+    CITIZEN = "citizen"
+    PARTNER_TECHNICIAN = "partner_technician"
+    PARTNER_MANAGER = "partner_manager"
+    AGENT = "agent"
+    ADMIN = "admin"
+
+    @property
+    def label(self):
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.CITIZEN: "Usager",
+    Role.PARTNER_TECHNICIAN: "Technicien partenaire",
+    Role.PARTNER_MANAGER: "Gestionnaire de structure partenaire",
+    Role.AGENT: "Agent",
+    Role.ADMIN: "Administrateur",
+}
+
+
+def normalize_email(email):
+    return (email or "").strip().lower()
+
+
+class User(UserMixin, db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    # Stored lowercased: uniqueness is case-insensitive on every database.
+    email = db.Column(db.String(254), nullable=False, unique=True)
+    password_hash = db.Column(db.String(255), nullable=True)
+    role = db.Column(db.String(30), nullable=False, default=Role.CITIZEN.value)
+    active = db.Column(db.Boolean, nullable=False, default=True)
+    civility = db.Column(db.String(10))
+    first_name = db.Column(db.String(80), nullable=False, default="")
+    last_name = db.Column(db.String(80), nullable=False, default="")
+    organisation_id = db.Column(db.Integer, db.ForeignKey("organisation.id"), index=True)
+    structure_id = db.Column(db.Integer, db.ForeignKey("structure.id"), index=True)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    last_login_at = db.Column(UTCDateTime)
+    password_changed_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    organisation = db.relationship("Organisation")
+    structure = db.relationship("Structure")
+    citizen_profile = db.relationship("CitizenProfile", uselist=False, back_populates="user")
+
+    def __init__(self, **kwargs):
+        password = kwargs.pop("password", None)
+        if "email" in kwargs:
+            kwargs["email"] = normalize_email(kwargs["email"])
+        super().__init__(**kwargs)
+        if password is not None:
+            self.set_password(password)
+
+    @property
+    def is_active(self):
+        return self.active
+
+    @property
+    def role_enum(self):
+        return Role(self.role)
+
+    @property
+    def display_name(self):
+        return f"{self.first_name} {self.last_name}".strip() or self.email
+
+    def has_role(self, *roles):
+        return self.role in {Role(r).value for r in roles}
+
+    def set_password(self, password):
+        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.password_changed_at = utcnow()
+
+    def check_password(self, password):
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def change_email(self, new_email):
+        self.email = normalize_email(new_email)
+
+
+class CitizenProfile(db.Model):
+    """Identity a citizen gives at sign-up (seed 000: civility, birth date and place)."""
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="CASCADE"), nullable=False, unique=True)
+    birth_date = db.Column(db.Date)
+    birth_country = db.Column(db.String(2), nullable=False, default="FR")  # ISO 3166 alpha-2
+    birth_insee = db.Column(db.String(5))
+    birth_postcode = db.Column(db.String(5))
+    birth_city = db.Column(db.String(120))  # commune name, or the town typed in full abroad
+
+    user = db.relationship("User", back_populates="citizen_profile")
+
+
+class UserSession(db.Model):
+    """Server-side record of a login: deleting the row ends the session even if its cookie was copied."""
+    id = db.Column(db.Integer, primary_key=True)
+    token_hash = db.Column(db.String(64), nullable=False, unique=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    last_seen_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    user = db.relationship("User")
+
+    @staticmethod
+    def new_token():
+        return secrets.token_urlsafe(32)
+
+    def is_idle(self, minutes, now=None):
+        return (now or utcnow()) - self.last_seen_at > timedelta(minutes=minutes)

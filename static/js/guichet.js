@@ -1,0 +1,34 @@
+/* Guichet: progressive enhancements only. Every flow works without this file. */
+(function(){
+"use strict";
+var d=document;d.documentElement.classList.add("js");
+function each(sel,root,fn){Array.prototype.forEach.call((root||d).querySelectorAll(sel),fn)}
+/* Focus the error summary after a failed submit (page load or htmx swap). */
+function focusSummary(root){var s=(root||d).querySelector("[data-autofocus]");if(s)s.focus()}
+/* Live character counter: code points, polite announcement once typing pauses. */
+function counters(root){each("[data-counter-for]",root,function(out){
+ if(out.dataset.ready)return;out.dataset.ready=1;
+ var ta=d.getElementById(out.dataset.counterFor),max=+out.dataset.max,live=d.getElementById(out.id+"-live"),t;
+ if(!ta)return;
+ function text(){var n=max-Array.from(ta.value.replace(/\r\n/g,"\n")).length;
+  return n>=0?n+" caractère"+(n>1?"s":"")+" restant"+(n>1?"s":"")+".":"Vous avez dépassé la limite de "+(-n)+" caractère"+(-n>1?"s":"")+"."}
+ function upd(){var s=text();out.textContent=s;out.classList.toggle("counter--over",s.charAt(0)=="V");
+  clearTimeout(t);if(live)t=setTimeout(function(){live.textContent=s},1200)}
+ ta.addEventListener("input",upd);upd()})}
+/* Attachment drop zones: dropped files go to the file input, which uploads them. */
+function dropzones(root){each("[data-dropzone]",root,function(z){
+ if(z.dataset.ready)return;z.dataset.ready=1;var inp=z.querySelector("input[type=file]");if(!inp)return;
+ ["dragenter","dragover"].forEach(function(e){z.addEventListener(e,function(ev){ev.preventDefault();z.classList.add("attachments--dragover")})});
+ ["dragleave","drop"].forEach(function(e){z.addEventListener(e,function(ev){ev.preventDefault();z.classList.remove("attachments--dragover")})});
+ z.addEventListener("drop",function(ev){if(!ev.dataTransfer.files.length)return;inp.files=ev.dataTransfer.files;inp.dispatchEvent(new Event("change",{bubbles:true}))})})}
+function init(root){counters(root);dropzones(root)}
+/* Session idle warning with "Continuer". */
+function idle(){var b=d.body,mins=+b.dataset.idleMinutes;if(!mins)return;
+ var warn=d.getElementById("session-warning"),btn=d.getElementById("session-continue"),t;
+ function arm(){clearTimeout(t);t=setTimeout(function(){warn.hidden=false;btn.focus()},(mins-(+b.dataset.warningMinutes||5))*60000)}
+ btn.addEventListener("click",function(){var x=new XMLHttpRequest();x.open("POST",b.dataset.keepaliveUrl);
+  var h=JSON.parse(b.getAttribute("hx-headers")||"{}");for(var k in h)x.setRequestHeader(k,h[k]);x.send();warn.hidden=true;arm()});
+ d.addEventListener("htmx:afterRequest",arm);arm()}
+d.addEventListener("DOMContentLoaded",function(){init(d);focusSummary(d);idle()});
+d.addEventListener("htmx:afterSettle",function(e){init(e.detail.elt);focusSummary(e.detail.elt)});
+})();

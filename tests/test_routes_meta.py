@@ -1,0 +1,76 @@
+"""Every route is either public by an explicit allowlist, or requires login (and a role)."""
+import pytest
+
+from core.access import check_access  # noqa: F401  (the mechanism under test)
+
+# Endpoints reachable without login, each for a reason.
+PUBLIC_ALLOWLIST = {
+    "static",                       # CSS, JS, htmx
+    "main.index", "main.accessibility",
+    "auth.login", "auth.logout", "auth.register",
+    "auth.activate_link", "auth.activate",
+    "auth.forgot_password", "auth.reset_link", "auth.reset_password",
+    "auth.confirm_email_link", "auth.confirm_email",
+    "components.commune_search",    # used by the sign-up form, before any account exists
+    "devmail.mailbox", "devmail.message",  # registered only when DEV_MAILBOX is on
+    "partenaires.index", "msa.index", "armees.index", "apgis.index", "agent.index",
+}
+
+
+def endpoint_protection(app, endpoint):
+    view = app.view_functions[endpoint]
+    if getattr(view, "is_public", False) or endpoint == "static":
+        return "public"
+    if getattr(view, "required_roles", None):
+        return "protected"
+    blueprint = app.blueprints.get(endpoint.rpartition(".")[0])
+    if blueprint is not None and getattr(blueprint, "required_roles", None):
+        return "protected"
+    return "unprotected"
+
+
+def test_every_route_is_public_by_allowlist_or_protected(app):
+    problems = []
+    for rule in app.url_map.iter_rules():
+        kind = endpoint_protection(app, rule.endpoint)
+        if kind == "unprotected":
+            problems.append(f"{rule.rule} ({rule.endpoint}) : ni public ni protégé")
+        elif kind == "public" and rule.endpoint not in PUBLIC_ALLOWLIST:
+            problems.append(f"{rule.rule} ({rule.endpoint}) : public mais absent de la liste autorisée")
+    assert not problems, "\n".join(problems)
+
+
+def test_protected_routes_redirect_anonymous_users(app):
+    client = app.test_client()
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if endpoint_protection(app, rule.endpoint) != "protected" or "GET" not in rule.methods:
+            continue
+        url = rule.rule
+        for arg in rule.arguments:
+            url = url.replace(f"<int:{arg}>", "1").replace(f"<{arg}>", "x")
+        response = client.get(url)
+        assert response.status_code in (302, 401), f"{url} répond {response.status_code} à un anonyme"
+        if response.status_code == 302:
+            assert "/compte/connexion" in response.headers["Location"]
+        checked += 1
+    assert checked > 0
+
+
+def test_no_get_route_changes_data_is_documented_by_methods(app):
+    # Logout and every state change are POST-only.
+    rules = {r.endpoint: r for r in app.url_map.iter_rules()}
+    assert "GET" not in rules["auth.logout"].methods
+
+
+@pytest.mark.parametrize("portals", ["msa", "partenaires,agent"])
+def test_portals_setting_enables_only_listed_portals(tmp_path, template_db, portals):
+    from tests.conftest import _sqlite_app
+    app = _sqlite_app(tmp_path, template_db, PORTALS=portals)
+    enabled = set(portals.split(","))
+    for portal in ("partenaires", "msa", "armees", "apgis", "agent"):
+        assert (portal in app.blueprints) == (portal in enabled)
+    from tests.helpers import page
+    soup = page(app.test_client(), "/")
+    links = {a["href"] for a in soup.select(".cards a")}
+    assert links == {f"/{p}/" for p in enabled}
