@@ -54,14 +54,23 @@ def _sqlite_app(tmp_path, template_db, **overrides):
     return make_app(tmp_path, f"sqlite:///{path}", **overrides)
 
 
+def require(available, reason):
+    """Skip with a clear reason when a real component is missing on this machine; in CI
+    (GUICHET_REQUIRE_ALL_TESTS=1) a missing component is a failure, never a silent skip."""
+    if available:
+        return
+    if os.environ.get("GUICHET_REQUIRE_ALL_TESTS"):
+        pytest.fail(reason + " (requis en CI)")
+    pytest.skip(reason)
+
+
 def postgres_url():
     return os.environ.get("TEST_DATABASE_URL")
 
 
 def _postgres_app(tmp_path, **overrides):
     url = postgres_url()
-    if not url:
-        pytest.skip("TEST_DATABASE_URL n’est pas défini : tests PostgreSQL ignorés (CI les exécute).")
+    require(url, "TEST_DATABASE_URL n’est pas défini : tests PostgreSQL ignorés (CI les exécute).")
     app = make_app(tmp_path, url, **overrides)
     with app.app_context():
         db.drop_all()
