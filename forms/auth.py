@@ -1,7 +1,7 @@
 """One form per screen of the account area (/compte)."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
 
 from forms.fields import PASSWORD_HINT, PASSWORD_MAX, DateFRField, PasswordRule
 from forms.places import CommuneField, CountryField
@@ -50,12 +50,12 @@ class RegistrationForm(FlaskForm):
     email = EmailField("Courriel personnel", email_validators("Saisissez votre courriel personnel."),
                        description="Une même adresse mail ne peut être liée qu’à un seul compte.",
                        render_kw={"autocomplete": "email"})
-    birth_date = DateFRField("Date de naissance", [DataRequired("Saisissez votre date de naissance.")],
+    birth_date = DateFRField("Date de naissance", [InputRequired("Saisissez votre date de naissance.")],
                              not_future=True, render_kw={"autocomplete": "bday", "inputmode": "numeric"})
     birth_country = CountryField("Pays de naissance")
     birth_commune = CommuneField("Code postal ou ville de naissance")
     birth_city_abroad = StringField(
-        "Ville de naissance", [Optional(), Length(max=120, message="La ville doit faire 120 caractères maximum.")],
+        "Ville de naissance", [Length(max=120, message="La ville doit faire 120 caractères maximum.")],
         description="Si le pays sélectionné n’est pas la France, saisissez la ville en entier.")
     password = new_password_field()
     password_confirm = confirm_password_field()

@@ -1,5 +1,6 @@
 """Form fields of the commune autocomplete component (shared by every portal)."""
 from wtforms import Field, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from core.places import commune_by_key, countries_fr, search_communes
@@ -68,4 +69,5 @@ class CommuneField(Field):
 class CountryField(SelectField):
     def __init__(self, label=None, validators=None, **kwargs):
         kwargs.setdefault("default", "FR")
-        super().__init__(label, validators, choices=countries_fr(), **kwargs)
+        choices = [SelectChoice(code, name) for code, name in countries_fr()]
+        super().__init__(label, validators, choices=choices, **kwargs)
