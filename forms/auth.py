@@ -1,6 +1,7 @@
 """One form per screen of the account area (/compte)."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
 
 from forms.fields import PASSWORD_HINT, PASSWORD_MAX, DateFRField, PasswordRule
@@ -39,7 +40,7 @@ class LogoutForm(FlaskForm):
 
 
 class RegistrationForm(FlaskForm):
-    civility = RadioField("Civilité", choices=[("Mme", "Madame"), ("M.", "Monsieur")],
+    civility = RadioField("Civilité", choices=[SelectChoice("Mme", "Madame"), SelectChoice("M.", "Monsieur")],
                           validators=[InputRequired("Sélectionnez votre civilité.")])
     first_name = StringField("Prénom", [DataRequired("Saisissez votre prénom."),
                                         Length(max=80, message="Le prénom doit faire 80 caractères maximum.")],
