@@ -13,7 +13,7 @@ PUBLIC_ALLOWLIST = {
     "auth.confirm_email_link", "auth.confirm_email",
     "components.commune_search",    # used by the sign-up form, before any account exists
     "devmail.mailbox", "devmail.message",  # registered only when DEV_MAILBOX is on
-    "partenaires.index", "msa.index", "armees.index", "apgis.index", "agent.index",
+    "partenaires.index", "msa.index", "armees.index", "apgis.index",
 }
 
 
@@ -74,3 +74,23 @@ def test_portals_setting_enables_only_listed_portals(tmp_path, template_db, port
     soup = page(app.test_client(), "/")
     links = {a["href"] for a in soup.select(".cards a")}
     assert links == {f"/{p}/" for p in enabled}
+
+
+def test_agent_area_is_reserved_to_agents(app, make_user, login):
+    from tests.helpers import page
+    make_user(email="citoyen@example.fr")
+    with app.app_context():
+        from extensions import db
+        from tests import factories
+        org = factories.organisation(name="CPAM TEST")
+        factories.user(email="agent@example.fr", role="agent", organisation=org)
+        db.session.commit()
+    citizen = app.test_client()
+    login(citizen, "citoyen@example.fr")
+    assert page(citizen, "/agent/", status=403).h1.get_text() == "Accès refusé"
+    agent = app.test_client()
+    login(agent, "agent@example.fr")
+    soup = page(agent, "/agent/")
+    assert soup.select_one(".lead").get_text() == "Organisme : CPAM TEST"
+    anonymous = app.test_client().get("/agent/")
+    assert anonymous.status_code == 302

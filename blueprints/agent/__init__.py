@@ -1,13 +1,14 @@
-"""Portal blueprint: agent. Its screens are built by the portal's own issue."""
+"""Agent screens of every portal. The whole blueprint is reserved to agents (and administrators)."""
 from flask import Blueprint
+from flask_login import current_user
 
-from core.access import public
+from core.access import protect_blueprint
 from core.templating import render
 
 bp = Blueprint("agent", __name__)
+protect_blueprint(bp, "agent", "admin")
 
 
 @bp.route("/")
-@public
 def index():
-    return render("portal/index.html", portal="agent")
+    return render("agent/index.html", organisation=current_user.organisation)
