@@ -73,12 +73,27 @@ def normalize_newlines(text):
 
 
 class CountedTextAreaField(TextAreaField):
-    """Textarea whose length is counted in characters (code points), line breaks counting one."""
+    """Textarea whose length is counted in characters (code points), line breaks counting one.
 
-    def __init__(self, label=None, validators=None, max_chars=None, min_chars=None, **kwargs):
+    This is what the live counter counts in the browser (`Array.from(value)`): an « é » or an emoji
+    is one character, a decomposed « é » (e + combining accent) is two on both sides. Browsers
+    post line breaks as CRLF; they are stored as LF so that the server agrees with the counter.
+    `too_long` / `too_short` override the messages ({max}, {min} and {count} are filled in)."""
+    TOO_LONG = "Le texte doit faire {max} caractères maximum (il en fait {count})."
+    TOO_SHORT = "Le texte doit faire au moins {min} caractères."
+
+    def __init__(self, label=None, validators=None, max_chars=None, min_chars=None, too_long=None,
+                 too_short=None, **kwargs):
         super().__init__(label, validators, **kwargs)
         self.max_chars = max_chars
         self.min_chars = min_chars
+        self.too_long = too_long or self.TOO_LONG
+        self.too_short = too_short or self.TOO_SHORT
+
+    @property
+    def limit_text(self):
+        """The static hint shown under the textarea, which is all there is without JavaScript."""
+        return f"{self.max_chars} caractères maximum" if self.max_chars is not None else ""
 
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
@@ -87,7 +102,7 @@ class CountedTextAreaField(TextAreaField):
     def pre_validate(self, form):
         n = len(self.data or "")
         if self.max_chars is not None and n > self.max_chars:
-            raise ValidationError(f"Le texte doit faire {self.max_chars} caractères maximum "
-                                  f"(il en fait {n}).")
+            raise ValidationError(self.too_long.format(max=self.max_chars, min=self.min_chars, count=n))
+        # Empty is left to DataRequired/Optional, so that an optional field may stay empty.
         if self.min_chars is not None and 0 < n < self.min_chars:
-            raise ValidationError(f"Le texte doit faire au moins {self.min_chars} caractères.")
+            raise ValidationError(self.too_short.format(max=self.max_chars, min=self.min_chars, count=n))

@@ -23,3 +23,7 @@ def commune_search():
     matches = search_communes(query)
     return render("components/commune_search.html", block="results", name=name, id=name,
                   matches=matches, query=query)
+
+
+from blueprints.components import demo  # noqa: E402,F401  (registers /composants/demo on bp)
+from blueprints.components import attachments  # noqa: E402,F401  (registers the attachment routes on bp)

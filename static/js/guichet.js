@@ -5,15 +5,15 @@ var d=document;d.documentElement.classList.add("js");
 function each(sel,root,fn){Array.prototype.forEach.call((root||d).querySelectorAll(sel),fn)}
 /* Focus the error summary after a failed submit (page load or htmx swap). */
 function focusSummary(root){var s=(root||d).querySelector("[data-autofocus]");if(s)s.focus()}
-/* Live character counter: code points, polite announcement once typing pauses. */
+/* Live character counter: code points, polite announcement once typing pauses (not on load). */
 function counters(root){each("[data-counter-for]",root,function(out){
  if(out.dataset.ready)return;out.dataset.ready=1;
  var ta=d.getElementById(out.dataset.counterFor),max=+out.dataset.max,live=d.getElementById(out.id+"-live"),t;
  if(!ta)return;
  function text(){var n=max-Array.from(ta.value.replace(/\r\n/g,"\n")).length;
   return n>=0?n+" caractère"+(n>1?"s":"")+" restant"+(n>1?"s":"")+".":"Vous avez dépassé la limite de "+(-n)+" caractère"+(-n>1?"s":"")+"."}
- function upd(){var s=text();out.textContent=s;out.classList.toggle("counter--over",s.charAt(0)=="V");
-  clearTimeout(t);if(live)t=setTimeout(function(){live.textContent=s},1200)}
+ function upd(e){var s=text();out.textContent=s;out.classList.toggle("counter--over",s.charAt(0)=="V");
+  clearTimeout(t);if(live&&e)t=setTimeout(function(){live.textContent=s},1200)}
  ta.addEventListener("input",upd);upd()})}
 /* Attachment drop zones: dropped files go to the file input, which uploads them. */
 function dropzones(root){each("[data-dropzone]",root,function(z){

@@ -184,7 +184,7 @@ class Browsing:
         # The browser logs every 4xx page (error pages, forms coming back with 422) as a failed load:
         # that is expected. Anything else (CSP violation, script error) is a defect.
         if message.type == "error" and not message.text.startswith("Failed to load resource"):
-            self.console_errors.append(message.text)
+            self.console_errors.append(message.text + " @ " + str(message.location))
 
     def check(self, shot=None, require_h1=True):
         """Checks the current page: parsed HTML rules (tests.helpers.check_page), axe with JS on,

@@ -1,0 +1,88 @@
+"""Endpoints of the attachment list: add and remove files in place (htmx), download them.
+
+Without JavaScript the « Ajouter » and « Retirer » buttons post the portal's own form, whose view
+calls `AttachmentSet.from_request`; these endpoints only remove page loads."""
+from datetime import timedelta
+
+import click
+from flask import abort, current_app, request, send_file
+from flask_login import current_user
+from jinja2_fragments.flask import render_block
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from blueprints.components import FIELD_NAME, bp
+from core.access import login_required
+from core.templating import render, render_error
+from core.uploads import AttachmentSet, purge_abandoned, size_label, storage_path
+from extensions import db
+from models import Attachment
+
+UPDATE_ENDPOINTS = ("components.attachments_add", "components.attachments_remove")
+
+
+def _field_name():
+    name = request.args.get("champ", "")
+    if not FIELD_NAME.match(name):
+        abort(400)
+    return name
+
+
+def _update(add, remove):
+    files = AttachmentSet.from_component_request(_field_name(), add=add, remove=remove)
+    if files is None:  # token missing, forged, or another user's
+        abort(400)
+    # 200 even when a file was refused: the refusal is part of the component's answer, and htmx
+    # would log any 4xx as a failure in the console.
+    return render("components/attachments.html", block="fragment", files=files)
+
+
+@bp.route("/pieces-jointes/ajouter", methods=["POST"])
+@login_required
+def attachments_add():
+    """Store the files chosen or dropped, answer the component with its list."""
+    return _update(add=True, remove=False)
+
+
+@bp.route("/pieces-jointes/retirer", methods=["POST"])
+@login_required
+def attachments_remove():
+    """Remove the file whose « Retirer » was pressed, answer the component with its list."""
+    return _update(add=False, remove=True)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def request_too_large(error):
+    # Raised while parsing the body (by the CSRF check, before the view), so the set is unknown:
+    # keep the component as it is and only say why nothing was added.
+    name = request.args.get("champ", "")
+    if request.endpoint not in UPDATE_ENDPOINTS or not request.htmx or not FIELD_NAME.match(name):
+        return render_error(413)
+    limit = size_label(current_app.config["MAX_CONTENT_LENGTH"])
+    html = render_block("components/attachments.html", "too_large", name=name, limit=limit)
+    return html, 413, {"HX-Reswap": "none"}
+
+
+@bp.route("/pieces-jointes/<int:attachment_id>")
+@login_required
+def attachment_download(attachment_id):
+    """The file, to its owner and to the agents of its organisation; 404 to anyone else."""
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or not attachment.can_download(current_user):
+        abort(404)
+    path = storage_path(attachment.storage_name)
+    if not path.is_file():
+        current_app.logger.error("Stored file missing for attachment %s", attachment.id)
+        abort(404)
+    response = send_file(path, mimetype=attachment.content_type, as_attachment=True,
+                         download_name=attachment.original_name, max_age=0)
+    # Should a browser ever render it anyway, it gets no script and no origin.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox; frame-ancestors 'none'"
+    return response
+
+
+@bp.cli.command("purge-uploads")
+@click.option("--jours", default=2, show_default=True, help="Âge minimal des fichiers abandonnés.")
+def purge_uploads_command(jours):
+    """Delete files added to forms that were never sent."""
+    count = purge_abandoned(timedelta(days=jours))
+    click.echo(f"{count} fichier(s) supprimé(s).")
