@@ -68,10 +68,41 @@ def postgres_url():
     return os.environ.get("TEST_DATABASE_URL")
 
 
-def _postgres_app(tmp_path, **overrides):
+_pg_schemas = set()
+
+
+def postgres_config():
+    """Config for a PostgreSQL test app: a schema of this test process's own, so that several
+    test runs on one server never drop each other's tables."""
     url = postgres_url()
     require(url, "TEST_DATABASE_URL n’est pas défini : tests PostgreSQL ignorés (CI les exécute).")
-    app = make_app(tmp_path, url, **overrides)
+    schema = f"guichet_test_{os.getpid()}"
+    if schema not in _pg_schemas:
+        import sqlalchemy
+        engine = sqlalchemy.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        with engine.begin() as connection:
+            connection.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        engine.dispose()
+        _pg_schemas.add(schema)
+    return {"SQLALCHEMY_DATABASE_URI": url,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-csearch_path={schema}"}}}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_postgres_schemas():
+    yield
+    if _pg_schemas:
+        import sqlalchemy
+        engine = sqlalchemy.create_engine(postgres_url().replace("postgresql://", "postgresql+psycopg://", 1))
+        with engine.begin() as connection:
+            for schema in _pg_schemas:
+                connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        engine.dispose()
+
+
+def _postgres_app(tmp_path, **overrides):
+    config = postgres_config()
+    app = make_app(tmp_path, config.pop("SQLALCHEMY_DATABASE_URI"), **config, **overrides)
     with app.app_context():
         db.drop_all()
         db.create_all()

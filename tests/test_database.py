@@ -9,14 +9,14 @@ from sqlalchemy.exc import IntegrityError
 
 from extensions import db
 from models import Organisation, User
-from tests.conftest import make_app, postgres_url, require
+from tests.conftest import make_app, postgres_config
 
 
 def migrated_app(tmp_path, backend):
     if backend == "sqlite":
         return make_app(tmp_path, f"sqlite:///{tmp_path / 'migrated.sqlite'}")
-    require(postgres_url(), "TEST_DATABASE_URL n’est pas défini : tests PostgreSQL ignorés (CI les exécute).")
-    app = make_app(tmp_path, postgres_url())
+    config = postgres_config()
+    app = make_app(tmp_path, config.pop("SQLALCHEMY_DATABASE_URI"), **config)
     with app.app_context():
         db.drop_all()
         db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
