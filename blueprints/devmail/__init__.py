@@ -5,6 +5,7 @@ from flask import Blueprint, abort
 
 from core.access import public
 from core.templating import render
+from extensions import db
 from models import OutboxMessage
 
 bp = Blueprint("devmail", __name__)
@@ -20,5 +21,5 @@ def mailbox():
 @bp.route("/courriels/<int:message_id>")
 @public
 def message(message_id):
-    msg = OutboxMessage.query.get(message_id) or abort(404)
+    msg = db.session.get(OutboxMessage, message_id) or abort(404)
     return render("dev/message.html", message=msg)
