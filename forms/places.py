@@ -71,3 +71,7 @@ class CountryField(SelectField):
         kwargs.setdefault("default", "FR")
         choices = [SelectChoice(code, name) for code, name in countries_fr()]
         super().__init__(label, validators, choices=choices, **kwargs)
+
+    def pre_validate(self, form):
+        if self.data not in dict(countries_fr()):
+            raise ValidationError("Sélectionnez un pays dans la liste.")

@@ -152,3 +152,15 @@ def test_password_rule(client):
     assert len(ok) == 128
     soup = submit(client, "/compte/inscription", dict(VALID, password=ok, password_confirm=ok))
     assert soup.h1.get_text() == "Consultez votre boîte mail"
+
+
+def test_country_change_fragment_is_small(client):
+    from tests.helpers import fragment
+    soup = fragment(client, "/compte/inscription", method="post", data={"birth_country": "DZ", "changer-pays": "1"})
+    assert len(soup.response.data) <= 5 * 1024
+    assert not soup.select_one("#birth_country")  # the country list keeps its place (and focus)
+
+
+def test_tampered_country_gets_a_french_error(client):
+    soup = submit(client, "/compte/inscription", dict(VALID, birth_country="XX"), status=422)
+    assert "Sélectionnez un pays dans la liste." in errors_of(soup)
