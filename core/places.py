@@ -1,12 +1,17 @@
 """Communes (data/communes-fr.csv loaded into the `commune` table) and countries in French."""
+import bisect
 import csv
 import gettext
+import heapq
+import threading
 import unicodedata
+from collections import namedtuple
 from functools import lru_cache
 from pathlib import Path
 
 import pycountry
-from sqlalchemy import insert
+from flask import current_app
+from sqlalchemy import insert, select
 
 from extensions import db
 from models import Commune
@@ -29,12 +34,89 @@ def load_communes(path=None):
     for start in range(0, len(rows), 5000):
         db.session.execute(insert(Commune), rows[start:start + 5000])
     db.session.commit()
+    _indexes.pop(current_app.config["SQLALCHEMY_DATABASE_URI"], None)
     return len(rows)
+
+
+# What search results carry: enough to show and pick a town, without an ORM object per row.
+CommuneRow = namedtuple("CommuneRow", "key name postcode insee departement population")
+
+
+class CommuneIndex:
+    """The commune table held in memory by each worker, sorted for prefix search.
+
+    The table is reference data that only `flask communes load` changes (restart the workers
+    after it): reading it once per process makes a lookup a binary search instead of a query,
+    and the answers of the most frequent prefixes are memoised."""
+
+    def __init__(self, rows):
+        """rows: (search_name, CommuneRow). Sorted by key, then most populated, then name."""
+        self.by_name = sorted((name, -c.population, c.name, c) for name, c in rows)
+        self.by_postcode = sorted((c.postcode, -c.population, c.name, c) for _, c in rows)
+        self.name_keys = [item[0] for item in self.by_name]
+        self.postcode_keys = [item[0] for item in self.by_postcode]
+        self.search = lru_cache(maxsize=20_000)(self._search)
+        self._rendered = {}
+
+    def rendered(self, key, render):
+        """Memoised HTML of a search fragment: it depends only on the query and this data."""
+        html = self._rendered.get(key)
+        if html is None:
+            html = render()
+            if len(self._rendered) >= 20_000:
+                self._rendered.clear()
+            self._rendered[key] = html
+        return html
+
+    @classmethod
+    def from_database(cls):
+        t = Commune.__table__
+        result = db.session.execute(select(t.c.search_name, t.c.insee, t.c.postcode, t.c.name, t.c.departement,
+                                           t.c.population))
+        return cls([(search_name, CommuneRow(f"{insee}-{postcode}", name, postcode, insee, departement, population))
+                    for search_name, insee, postcode, name, departement, population in result])
+
+    def _search(self, kind, prefix, limit):
+        keys, items = (self.postcode_keys, self.by_postcode) if kind == "postcode" else (self.name_keys, self.by_name)
+        start = bisect.bisect_left(keys, prefix)
+        end = bisect.bisect_left(keys, prefix + "\x7f", lo=start)
+        # Most populated first, then by name and postcode (Paris, Lyon… have one row per postcode).
+        best = heapq.nsmallest(limit, items[start:end], key=lambda item: (item[1], item[2], item[3].postcode))
+        return tuple(item[3] for item in best)
+
+
+_indexes = {}
+_index_lock = threading.Lock()
+
+
+def commune_index():
+    uri = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    index = _indexes.get(uri)
+    if index is None:
+        with _index_lock:
+            index = _indexes.get(uri)
+            if index is None:
+                index = _indexes[uri] = CommuneIndex.from_database()
+    return index
 
 
 def search_communes(query, limit=SEARCH_LIMIT):
     """Communes whose postcode starts with 2+ digits, or whose name starts with 2+ letters
     (accents, case and hyphens ignored), most populated first."""
+    query = (query or "").strip()
+    digits = query.replace(" ", "")
+    if digits.isdigit():
+        if len(digits) < 2:
+            return []
+        return list(commune_index().search("postcode", digits[:5], limit))
+    prefix = normalize_place(query)
+    if len(prefix.replace(" ", "")) < 2:
+        return []
+    return list(commune_index().search("name", prefix, limit))
+
+
+def search_communes_in_database(query, limit=SEARCH_LIMIT):
+    """The same search as an indexed query (what the in-memory index is checked against)."""
     query = (query or "").strip()
     digits = query.replace(" ", "")
     if digits.isdigit():
@@ -47,7 +129,7 @@ def search_communes(query, limit=SEARCH_LIMIT):
             return []
     # A range scan rather than LIKE: it uses the index on SQLite and PostgreSQL alike.
     return (Commune.query.filter(column >= prefix, column < prefix + "\x7f")
-            .order_by(Commune.population.desc(), Commune.name).limit(limit).all())
+            .order_by(Commune.population.desc(), Commune.name, Commune.postcode).limit(limit).all())
 
 
 def commune_by_key(key):

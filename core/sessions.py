@@ -5,6 +5,7 @@ changing the password deletes every row of the user: a copied cookie stops worki
 from datetime import timedelta
 
 from flask import current_app, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import login_user, logout_user
 
 from extensions import db, login_manager
@@ -17,7 +18,21 @@ SESSION_KEY = "sid"
 TOUCH_EVERY = timedelta(seconds=60)
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signing serializer built once per app instead of
+    at every request (it only depends on the secret key)."""
+
+    def get_signing_serializer(self, app):
+        key = ("guichet_session_serializer", app.secret_key)
+        cached = app.extensions.get("guichet_session_serializer")
+        if cached is None or cached[0] != key:
+            cached = (key, super().get_signing_serializer(app))
+            app.extensions["guichet_session_serializer"] = cached
+        return cached[1]
+
+
 def init_app(app):
+    app.session_interface = SessionInterface()
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Connectez-vous pour accéder à cette page."
     login_manager.login_message_category = "info"

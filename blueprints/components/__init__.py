@@ -4,7 +4,7 @@ import re
 from flask import Blueprint, abort, request
 
 from core.access import public
-from core.places import search_communes
+from core.places import commune_index, search_communes
 from core.templating import render
 
 bp = Blueprint("components", __name__)
@@ -20,9 +20,10 @@ def commune_search():
     if not FIELD_NAME.match(name):
         abort(400)
     query = (request.args.get(f"{name}-recherche") or request.args.get("q") or "").strip()[:60]
-    matches = search_communes(query)
-    return render("components/commune_search.html", block="results", name=name, id=name,
-                  matches=matches, query=query)
+    # Typing sends a request per pause: the same answer for the same query is served from memory.
+    return commune_index().rendered((name, query), lambda: render(
+        "components/commune_search.html", block="results", name=name, id=name,
+        matches=search_communes(query), query=query)[0])
 
 
 from blueprints.components import demo  # noqa: E402,F401  (registers /composants/demo on bp)

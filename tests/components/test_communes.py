@@ -87,3 +87,25 @@ def test_countries_in_french_with_france_first():
     names = [n for _, n in countries]
     assert "Allemagne" in names and "Espagne" in names and "États-Unis" in names
     assert names.index("Afghanistan") < names.index("Allemagne") < names.index("Zimbabwe")
+
+
+@pytest.mark.parametrize("query", ["33", "330", "75", "97", "bor", "saint", "sa", "la", "saint etienne", "ile",
+                                   "l hay", "Évry", "zz", "2a"])
+def test_in_memory_index_answers_like_the_indexed_query(any_db_app, query):
+    from core.places import search_communes_in_database
+    with any_db_app.app_context():
+        memory = [(c.key, c.name) for c in search_communes(query)]
+        database = [(c.key, c.name) for c in search_communes_in_database(query)]
+        assert memory == database
+
+
+def test_reloading_communes_refreshes_the_index(app):
+    with app.app_context():
+        assert search_communes("33000")[0].name == "Bordeaux"
+        from extensions import db
+        db.session.execute(Commune.__table__.update().where(Commune.postcode == "33000").values(name="Bordo"))
+        db.session.commit()
+        assert search_communes("33000")[0].name == "Bordeaux"  # held in memory until the next load
+        load_communes()
+        assert search_communes("33000")[0].name == "Bordeaux"
+        assert Commune.query.filter_by(postcode="33000").one().name == "Bordeaux"
