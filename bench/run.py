@@ -1,0 +1,823 @@
+"""Guichet benchmark: throughput against a minimal Flask app, page weights, in-process commune search.
+
+Figures, not tests (quality.md §2). Run with `make bench` (or `.venv/bin/python bench/run.py`);
+writes bench/RESULTS.md and prints a summary. Options: `--duration`, `--warmup`, `--connections`,
+`--queries`, `--python-load` (skip wrk). Everything it starts is stopped on exit, error or not."""
+import argparse
+import gzip
+import http.client
+import http.cookiejar
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+RESULTS = BENCH / "RESULTS.md"
+VENV_BIN = Path(sys.executable).parent
+KB = 1024
+
+DEMO_EMAIL = "camille.dupont@demo.guichet.fr"
+DEMO_PASSWORD = "Guichet-Demo-2026"
+
+# quality.md §2
+BUDGET_HTML = 30 * KB
+BUDGET_CSS = 15 * KB
+BUDGET_JS = 3 * KB
+BUDGET_FRAGMENT = 5 * KB
+BUDGET_FIRST_VISIT = 120 * KB
+BUDGET_SEARCH_MEDIAN_MS = 2.0
+
+# Pages weighed: (label, path, needs login, sent as an HTMX request)
+PAGES = [
+    ("Accueil", "/", False, False),
+    ("Connexion", "/compte/connexion", False, False),
+    ("Inscription", "/compte/inscription", False, False),
+    ("Mot de passe oublié", "/compte/mot-de-passe-oublie", False, False),
+    ("Accessibilité", "/accessibilite", False, False),
+    ("Portail Partenaires", "/partenaires/", False, False),
+    ("Portail MSA", "/msa/", False, False),
+    ("Portail Armées", "/armees/", False, False),
+    ("Portail Apgis", "/apgis/", False, False),
+    ("Portail agents", "/agent/", False, False),
+    ("Mon compte (connecté)", "/compte/", True, False),
+    ("Démo (connecté)", "/composants/demo", True, False),
+]
+# Demo accounts used when a portal page asks for login.
+PORTAL_ACCOUNTS = {
+    "/partenaires/": ("technicienne partenaire", "martine.lapierre@demo.guichet.fr"),
+    "/agent/": ("agent", "agent.cpam33@demo.guichet.fr"),
+    "/msa/": ("usagère", DEMO_EMAIL), "/armees/": ("usagère", DEMO_EMAIL), "/apgis/": ("usagère", DEMO_EMAIL),
+}
+FRAGMENTS = [
+    ("Recherche de communes « bor »", "/composants/communes?champ=ville&ville-recherche=bor", False),
+    ("Recherche de communes « 33 »", "/composants/communes?champ=ville&ville-recherche=33", False),
+    ("Recherche de communes « saint »", "/composants/communes?champ=ville&ville-recherche=saint", False),
+    ("Démo, fragment (connecté)", "/composants/demo", True),
+]
+# The load test on the commune search cycles through realistic entries (same generator as the
+# in-process measure), and separately through the broadest prefixes, its worst case.
+LOAD_QUERY_COUNT = 500
+BROAD_QUERIES = ["sa", "saint", "la", "le", "ma", "ch", "vi", "be"]
+
+
+# --- small helpers ------------------------------------------------------------------------------
+
+def log(msg):
+    print(msg, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def kb(n):
+    return f"{n / KB:.1f} Ko"
+
+
+def fr(x):
+    return f"{x:.2f}"
+
+
+def verdict(ok):
+    return "OK" if ok else "DÉPASSÉ"
+
+
+def run_cmd(args, env, timeout=300):
+    proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    return proc.returncode, (proc.stdout + proc.stderr).strip()
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def fetch(url, headers=None, follow=False, data=None, opener=None):
+    """(status, body bytes, headers). Never raises on an HTTP status."""
+    req = urllib.request.Request(url, headers=headers or {}, data=data)
+    opener = opener or urllib.request.build_opener(*(() if follow else (NoRedirect,)))
+    try:
+        with opener.open(req, timeout=30) as resp:
+            return resp.status, resp.read(), resp.headers
+    except urllib.error.HTTPError as e:
+        return e.code, e.read(), e.headers
+
+
+# --- processes ----------------------------------------------------------------------------------
+
+class Gunicorn:
+    """One gunicorn master in its own process group, stopped by its pid."""
+
+    def __init__(self, name, target, chdir, env, workers, logdir):
+        self.name, self.port = name, free_port()
+        self.log_path = Path(logdir) / f"gunicorn-{name}.log"
+        self.args = [str(VENV_BIN / "gunicorn"), "-w", str(workers), "-k", "sync",
+                     "-b", f"127.0.0.1:{self.port}", "--chdir", str(chdir),
+                     "--error-logfile", str(self.log_path), "--log-level", "warning", target]
+        self.env = env
+        self.proc = None
+
+    @property
+    def base(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, probe="/"):
+        self.proc = subprocess.Popen(self.args, cwd=self.args[self.args.index("--chdir") + 1], env=self.env,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     start_new_session=True)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn {self.name} exited: {self.tail_log()}")
+            try:
+                status, _, _ = fetch(self.base + probe)
+                if status < 500:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.3)
+        raise RuntimeError(f"gunicorn {self.name} did not answer within 60 s: {self.tail_log()}")
+
+    def cpu_seconds(self):
+        """CPU time (user + system) used so far by the master and its workers."""
+        tick = os.sysconf("SC_CLK_TCK")
+        pids = [self.proc.pid]
+        try:
+            for task in Path(f"/proc/{self.proc.pid}/task").iterdir():
+                pids += [int(p) for p in (task / "children").read_text().split()]
+        except OSError:
+            return float("nan")
+        total = 0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / tick
+
+    def tail_log(self):
+        try:
+            return self.log_path.read_text()[-2000:]
+        except OSError:
+            return "(no log)"
+
+    def stop(self):
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        pgid = self.proc.pid  # start_new_session: the master leads its own group
+        try:
+            os.killpg(pgid, signal.SIGTERM)
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(pgid, signal.SIGKILL)
+            self.proc.wait(timeout=5)
+        except ProcessLookupError:
+            pass
+
+
+# --- load generators ----------------------------------------------------------------------------
+
+WRK_SCRIPT = r"""
+local paths = {%(paths)s}
+local i = 0
+if #paths > 0 then
+  request = function()
+    i = (i %% #paths) + 1
+    return wrk.format(nil, paths[i])
+  end
+end
+done = function(summary, latency, requests)
+  io.write(string.format("BENCHJSON {\"requests\": %%d, \"duration_us\": %%d, \"p50_us\": %%d, \"p95_us\": %%d, \"p99_us\": %%d, \"max_us\": %%d, \"non2xx\": %%d, \"connect_err\": %%d, \"read_err\": %%d, \"write_err\": %%d, \"timeout_err\": %%d}\n",
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
+    latency:percentile(99), latency.max, summary.errors.status, summary.errors.connect,
+    summary.errors.read, summary.errors.write, summary.errors.timeout))
+end
+"""
+
+
+def ensure_wrk():
+    """Path of wrk, installing the Debian package when missing; None if impossible."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if shutil.which("apt-get") and os.geteuid() == 0:
+        log("wrk absent : installation avec apt-get…")
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        subprocess.run(["apt-get", "update", "-qq"], env=env, capture_output=True, timeout=300)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], env=env, capture_output=True, timeout=300)
+    return shutil.which("wrk")
+
+
+class WrkLoad:
+    def __init__(self, wrk, threads, connections, tmpdir):
+        self.wrk, self.threads, self.connections, self.tmpdir = wrk, threads, connections, Path(tmpdir)
+        out = subprocess.run([wrk, "--version"], capture_output=True, text=True)
+        self.version = (out.stdout + out.stderr).splitlines()[0].strip()
+        self.name = f"wrk ({self.version.split(' Copyright')[0]})"
+
+    def run(self, base, paths, seconds, headers=None):
+        script = self.tmpdir / "bench.lua"
+        quoted = ", ".join(json.dumps(p) for p in paths) if len(paths) > 1 else ""
+        script.write_text(WRK_SCRIPT % {"paths": quoted})
+        args = [self.wrk, "-t", str(self.threads), "-c", str(self.connections), "-d", f"{seconds}s",
+                "--timeout", "5s", "-s", str(script)]
+        for name, value in (headers or {}).items():
+            args += ["-H", f"{name}: {value}"]
+        args.append(base + paths[0])
+        proc = subprocess.run(args, capture_output=True, text=True, timeout=seconds + 60)
+        match = re.search(r"BENCHJSON (\{.*\})", proc.stdout)
+        if not match:
+            raise RuntimeError(f"wrk output not understood: {proc.stdout}\n{proc.stderr}")
+        data = json.loads(match.group(1))
+        errors = data["connect_err"] + data["read_err"] + data["write_err"] + data["timeout_err"]
+        return {"rps": data["requests"] / (data["duration_us"] / 1e6), "seconds": data["duration_us"] / 1e6,
+                "p50_ms": data["p50_us"] / 1000,
+                "p95_ms": data["p95_us"] / 1000, "p99_ms": data["p99_us"] / 1000,
+                "requests": data["requests"], "non2xx": data["non2xx"], "errors": errors}
+
+
+class PythonLoad:
+    """Fallback when wrk is unavailable: threads, one connection each, a new TCP connection per
+    request (gunicorn's sync workers close it anyway). Slower than wrk: ratios stay meaningful,
+    absolute req/s are a floor."""
+
+    def __init__(self, connections):
+        self.connections = connections
+        self.threads = connections
+        self.name = "générateur Python (http.client, threads)"
+
+    def run(self, base, paths, seconds, headers=None):
+        host, port = base.split("//")[1].split(":")
+        latencies, statuses, errors = [], [], [0]
+        lock = threading.Lock()
+        stop_at = time.perf_counter() + seconds
+
+        def worker(offset):
+            i, local_lat, local_st = offset, [], []
+            while time.perf_counter() < stop_at:
+                path = paths[i % len(paths)]
+                i += 1
+                t0 = time.perf_counter()
+                try:
+                    conn = http.client.HTTPConnection(host, int(port), timeout=5)
+                    conn.request("GET", path, headers=headers or {})
+                    resp = conn.getresponse()
+                    resp.read()
+                    conn.close()
+                    local_st.append(resp.status)
+                    local_lat.append(time.perf_counter() - t0)
+                except OSError:
+                    with lock:
+                        errors[0] += 1
+            with lock:
+                latencies.extend(local_lat)
+                statuses.extend(local_st)
+
+        start = time.perf_counter()
+        pool = [threading.Thread(target=worker, args=(n,)) for n in range(self.connections)]
+        for t in pool:
+            t.start()
+        for t in pool:
+            t.join()
+        elapsed = time.perf_counter() - start
+        latencies.sort()
+
+        def pct(p):
+            return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] * 1000 if latencies else 0
+
+        return {"rps": len(latencies) / elapsed, "seconds": elapsed, "p50_ms": pct(50), "p95_ms": pct(95), "p99_ms": pct(99),
+                "requests": len(latencies), "non2xx": sum(1 for s in statuses if not 200 <= s < 300),
+                "errors": errors[0]}
+
+
+# --- steps --------------------------------------------------------------------------------------
+
+def prepare_instance(env):
+    """Fresh SQLite database: migrations (plus any table not yet migrated), communes, demo users."""
+    notes = []
+    code, out = run_cmd([str(VENV_BIN / "flask"), "db", "upgrade"], env)
+    if code != 0:
+        notes.append(f"`flask db upgrade` a échoué ({out.splitlines()[-1] if out else code}) : tables créées par `flask create-db`.")
+    code2, out2 = run_cmd([str(VENV_BIN / "flask"), "create-db"], env)
+    if code != 0 and code2 != 0:
+        raise RuntimeError(f"Cannot create the database:\n{out}\n{out2}")
+    for args in (["communes", "load"], ["demo"]):
+        code, out = run_cmd([str(VENV_BIN / "flask"), *args], env)
+        if code != 0:
+            raise RuntimeError(f"flask {' '.join(args)} failed:\n{out}")
+        if args[0] == "communes":
+            notes.append(out.splitlines()[-1])
+    return notes
+
+
+def commune_queries(count, seed=2026):
+    """Realistic search strings drawn from the CSV: 2–5 postcode digits, or the first 2+ letters of a
+    name as people type it (accents kept, sometimes lower-case, sometimes hyphens as spaces)."""
+    import csv
+    rng = random.Random(seed)
+    with (ROOT / "data" / "communes-fr.csv").open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    # People look for where people live: weight by population (with a floor for small villages).
+    weights = [max(int(r["population"] or 0), 200) for r in rows]
+    picks = rng.choices(rows, weights=weights, k=count // 2) + rng.choices(rows, k=count - count // 2)
+    rng.shuffle(picks)
+    queries = []
+    for row in picks:
+        if rng.random() < 0.35:
+            queries.append(("code postal", row["code_postal"][:rng.randint(2, 5)]))
+        else:
+            name = row["nom"]
+            text = name[:rng.randint(2, min(len(name), 12))] if len(name) > 2 else name
+            roll = rng.random()
+            if roll < 0.3:
+                text = text.lower()
+            elif roll < 0.4:
+                text = text.replace("-", " ")
+            queries.append(("nom", text))
+    return queries
+
+
+def bench_search_in_process(instance, count):
+    os.environ["GUICHET_INSTANCE_PATH"] = str(instance)
+    sys.path.insert(0, str(ROOT))
+    from app import create_app
+    from core.places import search_communes
+    from models import Commune
+
+    app = create_app()
+    with app.app_context():
+        pairs = Commune.query.count()
+        queries = commune_queries(count)
+        for _, q in queries[:200]:  # warm-up: imports, statement cache, SQLite page cache
+            search_communes(q)
+        times, cpu_times, by_kind, slowest = [], [], {}, []
+        hits = 0
+        for kind, q in queries:
+            c0, t0 = time.thread_time_ns(), time.perf_counter_ns()
+            found = search_communes(q)
+            dt = (time.perf_counter_ns() - t0) / 1e6
+            cpu_times.append((time.thread_time_ns() - c0) / 1e6)
+            hits += bool(found)
+            times.append(dt)
+            by_kind.setdefault(kind, []).append(dt)
+            slowest.append((cpu_times[-1], dt, q, len(found)))
+        slowest.sort(reverse=True)
+        # The prefixes that match the most communes are the worst case of a range scan + sort.
+        worst_cases = {}
+        for q in ("sa", "saint", "la", "le", "ma", "01", "62", "59", "75"):
+            for _ in range(3):
+                search_communes(q)
+            runs = []
+            for _ in range(20):
+                t0 = time.thread_time_ns()
+                search_communes(q)
+                runs.append((time.thread_time_ns() - t0) / 1e6)
+            worst_cases[q] = statistics.median(runs)
+
+    def summary(values):
+        values = sorted(values)
+        return {"n": len(values), "median": statistics.median(values), "mean": statistics.fmean(values),
+                "p95": values[int(0.95 * (len(values) - 1))], "max": values[-1]}
+
+    return {"pairs": pairs, "all": summary(times), "cpu": summary(cpu_times), "kinds": {k: summary(v) for k, v in by_kind.items()},
+            "slowest": slowest[:5], "worst_cases": worst_cases, "hit_rate": hits / len(queries)}
+
+
+def login_cookie(base, email=DEMO_EMAIL):
+    """Session cookie of a demo account, obtained through the real login form and its CSRF token."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    status, body, _ = fetch(base + "/compte/connexion", opener=opener)
+    match = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', body) or \
+        re.search(rb'value="([^"]+)"[^>]*name="csrf_token"', body)
+    if status != 200 or not match:
+        raise RuntimeError(f"login page: status {status}, CSRF token {'found' if match else 'missing'}")
+    form = urllib.parse.urlencode({"csrf_token": match.group(1).decode(), "email": email,
+                                   "password": DEMO_PASSWORD}).encode()
+    fetch(base + "/compte/connexion", data=form, opener=opener,
+          headers={"Content-Type": "application/x-www-form-urlencoded"})
+    cookies = {c.name: c.value for c in jar}
+    header = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    status, _, _ = fetch(base + "/compte/", headers={"Cookie": header})
+    if status != 200:
+        raise RuntimeError(f"login failed: /compte/ answers {status} with the session cookie")
+    return header
+
+
+def weigh(base, cookie):
+    """HTML weights of every page and fragment, and of the static files the home page loads."""
+    pages, fragments = [], []
+    for label, path, needs_login, _ in PAGES:
+        if needs_login and not cookie:
+            pages.append({"label": label, "path": path, "status": None, "raw": 0, "gzip": 0, "has_html": False})
+            continue
+        headers = {"Cookie": cookie} if needs_login else {}
+        status, body, _ = fetch(base + path, headers=headers)
+        account = PORTAL_ACCOUNTS.get(path)
+        if status in (302, 401, 403) and not needs_login and account:
+            # A portal that now requires login: weigh it as one of its own users sees it.
+            try:
+                status, body, _ = fetch(base + path, headers={"Cookie": login_cookie(base, account[1])})
+                label = f"{label} (connecté : {account[0]})"
+            except RuntimeError:
+                pass
+        pages.append({"label": label, "path": path, "status": status, "raw": len(body),
+                      "gzip": len(gzip.compress(body, 6)), "has_html": b"<html" in body})
+    for label, path, needs_login in FRAGMENTS:
+        if needs_login and not cookie:
+            fragments.append({"label": label, "path": path, "status": None, "raw": 0, "gzip": 0, "has_html": False})
+            continue
+        headers = {"HX-Request": "true", **({"Cookie": cookie} if needs_login else {})}
+        status, body, _ = fetch(base + path, headers=headers)
+        fragments.append({"label": label, "path": path, "status": status, "raw": len(body),
+                          "gzip": len(gzip.compress(body, 6)), "has_html": b"<html" in body})
+
+    # What a first visit really downloads: the home page and every asset it references.
+    status, home, _ = fetch(base + "/")
+    refs = re.findall(rb'<(?:link[^>]+href|script[^>]+src)="([^"]+)"', home)
+    assets = []
+    for ref in refs:
+        url = urllib.parse.urljoin(base + "/", ref.decode().replace("&amp;", "&"))
+        if not url.startswith(base):
+            assets.append({"url": url, "kind": "externe", "raw": 0, "gzip": 0, "status": None})
+            continue
+        st, body, hdrs = fetch(url)
+        path = urllib.parse.urlparse(url).path
+        kind = "htmx (vendored)" if "/vendor/" in path else ("CSS" if path.endswith(".css") else
+                                                             "JS" if path.endswith(".js") else "autre")
+        assets.append({"url": path, "kind": kind, "raw": len(body), "gzip": len(gzip.compress(body, 6)),
+                       "status": st, "cache": hdrs.get("Cache-Control", "")})
+
+    static = ROOT / "static"
+    own_css = sum(p.stat().st_size for p in (static / "css").rglob("*.css"))
+    own_js = sum(p.stat().st_size for p in (static / "js").rglob("*.js"))
+    htmx_files = sorted((static / "vendor").glob("htmx-*.js"))
+    return {"pages": pages, "fragments": fragments, "home": len(home), "assets": assets,
+            "own_css": own_css, "own_js": own_js,
+            "own_css_gzip": sum(len(gzip.compress(p.read_bytes(), 6)) for p in (static / "css").rglob("*.css")),
+            "own_js_gzip": sum(len(gzip.compress(p.read_bytes(), 6)) for p in (static / "js").rglob("*.js")),
+            "htmx": htmx_files[0].stat().st_size if htmx_files else 0,
+            "htmx_name": htmx_files[0].name if htmx_files else "(absent)"}
+
+
+def combine(runs):
+    """Slices of one measure: req/s over the whole measured time, median of the slices' percentiles."""
+    seconds = sum(r["seconds"] for r in runs)
+    return {"rps": sum(r["requests"] for r in runs) / seconds, "requests": sum(r["requests"] for r in runs),
+            "p50_ms": statistics.median(r["p50_ms"] for r in runs),
+            "p95_ms": statistics.median(r["p95_ms"] for r in runs),
+            "p99_ms": statistics.median(r["p99_ms"] for r in runs),
+            "non2xx": sum(r["non2xx"] for r in runs), "errors": sum(r["errors"] for r in runs),
+            "cpu_ms": 1000 * sum(r["cpu"] for r in runs) / max(1, sum(r["requests"] for r in runs)),
+            "slices_rps": [r["requests"] / r["seconds"] for r in runs]}
+
+
+def machine_info():
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = "?"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} Gio"
+    except OSError:
+        pass
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True,
+                               text=True).stdout.strip()
+        commit += " (+ modifications non commitées)" if dirty else ""
+    except OSError:
+        commit = "?"
+    from importlib.metadata import version
+    versions = {name: version(name) for name in ("gunicorn", "Flask", "Jinja2", "SQLAlchemy")}
+    return {"cores": os.cpu_count(), "cpu": cpu, "mem": mem, "python": platform.python_version(),
+            "os": platform.platform(), "commit": commit, "versions": versions}
+
+
+# --- report -------------------------------------------------------------------------------------
+
+def write_report(ctx):
+    m, w, s, t = ctx["machine"], ctx["weights"], ctx["search"], ctx["throughput"]
+    lines = [
+        "# Guichet – résultats du banc d’essai",
+        "",
+        f"Produit par `bench/run.py` le {ctx['date']} (durée totale {ctx['elapsed']:.0f} s). "
+        "Voir `bench/README.md` pour la méthode. Budgets : `quality.md` §2.",
+        "",
+        "## Machine et réglages",
+        "",
+        f"- Machine : {m['cores']} cœurs ({m['cpu']}), {m['mem']} de mémoire, {m['os']}",
+        f"- Python {m['python']} ; " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()),
+        f"- Code : commit {m['commit']}",
+        f"- Appli mesurée : `{ctx['target']}`" + (" (variante, pas l’appli telle quelle)" if ctx["target"] != "app:create_app()" else ""),
+        f"- Serveur : gunicorn `-w {ctx['workers']} -k sync`, même réglage pour Guichet et l’appli minimale, "
+        "les deux lancées dans la même exécution ; SQLite neuve (migrations, "
+        f"communes, comptes de démo) dans un dossier temporaire",
+        f"- Charge : {ctx['load_tool']} ; {ctx['threads']} thread(s), {ctx['connections']} connexions, "
+        f"chauffe {ctx['warmup']} s puis mesure {ctx['duration']} s par URL, sur 127.0.0.1 (le générateur de "
+        "charge partage les cœurs avec le serveur)",
+    ]
+    la = ctx["loadavg"]
+    lines.append(f"- Charge moyenne du système (1 min) : {la[0][0]:.2f} avant les mesures de débit, "
+                 f"{la[1][0]:.2f} après" + (" : la machine n’était pas au repos, les req/s absolues en pâtissent "
+                                            "(les rapports, mesurés en alternance, beaucoup moins)"
+                                            if max(la[0][0], la[1][0]) > 1.5 * m["cores"] else ""))
+    lines += [f"- Note : {n}" for n in ctx["notes"]]
+
+    lines += ["", "## Débit et latence (rapport à la page minimale)", "",
+              f"Chaque page est mesurée en {t['rounds']} tranches de {t['slice']} s alternées avec autant de tranches "
+              "de la page minimale (après une chauffe des deux) : le rapport compare la page à sa propre référence "
+              "mesurée dans les mêmes conditions, ce qui neutralise une charge de fond qui varie. req/s : sur tout "
+              "le temps mesuré ; p50 et p95 : médiane des tranches. Rapport req/s = page / minimale (budget) ; "
+              "rapport p95 = p95 page / p95 minimale (combien de fois plus lent).", "",
+              f"Débit de la page minimale sur l’ensemble des tranches : de {t['minimal']['rps_min']:.0f} à "
+              f"{t['minimal']['rps_max']:.0f} req/s selon le moment.", "",
+              "| page | URL | req/s | req/s minimale (alternée) | rapport req/s | p50 | p95 | p95 minimale | rapport p95 | budget | verdict |",
+              "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
+    cpu_lines = ["", "### Temps CPU du serveur par requête", "",
+                 "Temps CPU (utilisateur + système) consommé par le maître et les workers gunicorn pendant les "
+                 "tranches, divisé par le nombre de requêtes servies. Peu sensible à la charge de fond de la machine, "
+                 "il indique le rapport de débit qu’on obtiendrait sur une machine dédiée si le serveur seul "
+                 "limitait le débit (rapport CPU = CPU minimale / CPU page).", "",
+                 "| page | CPU / requête | CPU / requête, minimale | rapport CPU | budget | verdict |",
+                 "| --- | ---: | ---: | ---: | --- | --- |"]
+    for row in t["rows"]:
+        if row.get("pending"):
+            lines.append(f"| {row['label']} | – | – | – | – | – | – | – | – | {row['budget_text']} | {row['pending']} |")
+            cpu_lines.append(f"| {row['label']} | – | – | – | {row['budget_text']} | {row['pending']} |")
+            continue
+        r, ref = row["result"], row["ref"]
+        ratio = r["rps"] / ref["rps"]
+        p95_ratio = r["p95_ms"] / ref["p95_ms"] if ref["p95_ms"] else float("nan")
+        flag = ""
+        if r["non2xx"] or r["errors"]:
+            flag = f" ({r['non2xx']} réponses non 2xx, {r['errors']} erreurs)"
+        ok = "–" if row["budget"] is None else verdict(ratio >= row["budget"])
+        lines.append(f"| {row['label']}{flag} | `{row['display']}` | {r['rps']:.0f} | {ref['rps']:.0f} | "
+                     f"{fr(ratio)} | {r['p50_ms']:.1f} ms | {r['p95_ms']:.1f} ms | {ref['p95_ms']:.1f} ms | "
+                     f"{fr(p95_ratio)} | {row['budget_text']} | {ok} |")
+        cpu_ratio = ref["cpu_ms"] / r["cpu_ms"]
+        cpu_ok = "–" if row["budget"] is None else verdict(cpu_ratio >= row["budget"])
+        cpu_lines.append(f"| {row['label']} | {r['cpu_ms']:.2f} ms | {ref['cpu_ms']:.2f} ms | {fr(cpu_ratio)} | "
+                         f"{row['budget_text']} | {cpu_ok} |")
+    lines += cpu_lines
+
+    lines += ["", "## Poids des pages", "",
+              "HTML tel que servi (non compressé) et compressé gzip niveau 6 à titre indicatif "
+              "(l’appli ne compresse pas elle-même ; c’est le rôle du proxy inverse).", "",
+              "| page | URL | statut | HTML | gzip | budget | verdict |", "| --- | --- | ---: | ---: | ---: | --- | --- |"]
+    for p in w["pages"]:
+        if p["status"] in (404, None):
+            why = "absente" if p["status"] == 404 else "non mesurée (pas de session)"
+            lines.append(f"| {p['label']} | `{p['path']}` | {p['status'] or '–'} | – | – | ≤ 30 Ko | {why} |")
+            continue
+        ok = verdict(p["raw"] <= BUDGET_HTML) if p["status"] == 200 else f"statut {p['status']}"
+        lines.append(f"| {p['label']} | `{p['path']}` | {p['status']} | {kb(p['raw'])} | {kb(p['gzip'])} | ≤ 30 Ko | {ok} |")
+    lines += ["", "| fragment HTMX (`HX-Request: true`) | URL | statut | octets | gzip | budget | verdict |",
+              "| --- | --- | ---: | ---: | ---: | --- | --- |"]
+    for f in w["fragments"]:
+        if f["status"] in (404, None):
+            why = "absent" if f["status"] == 404 else "non mesuré (pas de session)"
+            lines.append(f"| {f['label']} | `{f['path']}` | {f['status'] or '–'} | – | – | ≤ 5 Ko | {why} |")
+            continue
+        if f["status"] != 200:
+            ok = f"statut {f['status']}"
+        elif f["has_html"]:
+            ok = "page entière renvoyée, pas un fragment"
+        else:
+            ok = verdict(f["raw"] <= BUDGET_FRAGMENT)
+        lines.append(f"| {f['label']} | `{f['path']}` | {f['status']} | {f['raw']} o | {f['gzip']} o | ≤ 5 Ko | {ok} |")
+
+    asset_raw = sum(a["raw"] for a in w["assets"])
+    first_visit = w["home"] + asset_raw
+    first_visit_gz = next(p["gzip"] for p in w["pages"] if p["path"] == "/") + sum(a["gzip"] for a in w["assets"])
+    lines += ["", "### Fichiers statiques et première visite", "",
+              "| quoi | non compressé | gzip | budget | verdict |", "| --- | ---: | ---: | --- | --- |",
+              f"| CSS du projet (`static/css/`) | {kb(w['own_css'])} ({w['own_css']} o) | {kb(w['own_css_gzip'])} | ≤ 15 Ko | {verdict(w['own_css'] <= BUDGET_CSS)} |",
+              f"| JS du projet (`static/js/`) | {kb(w['own_js'])} ({w['own_js']} o) | {kb(w['own_js_gzip'])} | ≤ 3 Ko | {verdict(w['own_js'] <= BUDGET_JS)} |",
+              f"| htmx vendored (`{w['htmx_name']}`) | {kb(w['htmx'])} | – | hors budget JS | – |",
+              f"| Première visite : HTML de l’accueil + tout ce qu’il charge | {kb(first_visit)} | {kb(first_visit_gz)} | ≤ 120 Ko | {verdict(first_visit <= BUDGET_FIRST_VISIT)} |",
+              "", "Détail de la première visite (ressources référencées par la page d’accueil, téléchargées) :", "",
+              "| ressource | type | statut | octets | Cache-Control |", "| --- | --- | ---: | ---: | --- |",
+              f"| `/` | HTML | 200 | {w['home']} | – |"]
+    for a in w["assets"]:
+        lines.append(f"| `{a['url']}` | {a['kind']} | {a['status']} | {a['raw']} | {a.get('cache', '')} |")
+
+    lines += ["", "## Recherche de communes en processus", "",
+              f"`core.places.search_communes` dans un contexte d’application, sur {s['pairs']} couples code "
+              f"postal – commune (SQLite), {s['all']['n']} requêtes réalistes tirées du référentiel "
+              "(2 à 5 chiffres de code postal, ou 2 lettres et plus d’un nom, accents conservés, "
+              "casse et tirets variés ; moitié pondérée par la population), après 200 requêtes de chauffe. "
+              f"{s['hit_rate'] * 100:.0f} % des requêtes trouvent au moins une commune.", "",
+              "| requêtes | nombre | médiane | moyenne | p95 | max | budget | verdict |",
+              "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+              f"| toutes | {s['all']['n']} | {s['all']['median']:.3f} ms | {s['all']['mean']:.3f} ms | {s['all']['p95']:.3f} ms | {s['all']['max']:.2f} ms | médiane < 2 ms | {verdict(s['all']['median'] < BUDGET_SEARCH_MEDIAN_MS)} |",
+              f"| toutes, temps CPU du thread (hors préemption) | {s['cpu']['n']} | {s['cpu']['median']:.3f} ms | {s['cpu']['mean']:.3f} ms | {s['cpu']['p95']:.3f} ms | {s['cpu']['max']:.2f} ms | | |"]
+    for kind, v in sorted(s["kinds"].items()):
+        lines.append(f"| {kind} | {v['n']} | {v['median']:.3f} ms | {v['mean']:.3f} ms | {v['p95']:.3f} ms | {v['max']:.2f} ms | | |")
+    lines += ["", "Préfixes les plus larges (temps CPU, médiane de 20 appels) : " +
+              ", ".join(f"« {q} » {v:.2f} ms" for q, v in s["worst_cases"].items()) + ".",
+              "", "Requêtes les plus coûteuses de l’échantillon (temps CPU ; temps réel entre parenthèses) : " +
+              ", ".join(f"« {q} » {cpu:.2f} ms ({dt:.2f} ms, {n} résultats)" for cpu, dt, q, n in s["slowest"]) + "."]
+    RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+# --- main ---------------------------------------------------------------------------------------
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds of measurement per URL (10)")
+    parser.add_argument("--rounds", type=int, default=10, help="page/minimal alternations per URL (10)")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per URL (3)")
+    parser.add_argument("--connections", type=int, default=8, help="concurrent connections (8)")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads (2)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers, both apps (2)")
+    parser.add_argument("--queries", type=int, default=3000, help="in-process commune searches (3000)")
+    parser.add_argument("--target", default="app:create_app()",
+                        help="gunicorn target of the app under test, to compare a variant (app:create_app())")
+    parser.add_argument("--python-load", action="store_true", help="use the Python load generator, not wrk")
+    opts = parser.parse_args()
+
+    started = time.time()
+    tmp = Path(tempfile.mkdtemp(prefix="guichet-bench-"))
+    instance = tmp / "instance"
+    env = {k: v for k, v in os.environ.items()
+           if not (k.startswith("GUICHET_") or k in ("DATABASE_URL", "REDIS_URL", "PORTALS", "SECRET_KEY"))}
+    env.update(GUICHET_INSTANCE_PATH=str(instance), FLASK_APP="app:create_app",
+               PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}")
+    servers = []
+    try:
+        log(f"Instance temporaire : {instance}")
+        notes = prepare_instance(env)
+
+        log(f"Recherche de communes en processus ({opts.queries} requêtes)…")
+        search = bench_search_in_process(instance, opts.queries)
+        log(f"  médiane {search['all']['median']:.3f} ms, p95 {search['all']['p95']:.3f} ms")
+
+        wrk = None if opts.python_load else ensure_wrk()
+        load = WrkLoad(wrk, opts.threads, opts.connections, tmp) if wrk else PythonLoad(opts.connections)
+        if not wrk and not opts.python_load:
+            notes.append("wrk introuvable et non installable : générateur de charge Python, "
+                         "les req/s absolues sont sous-estimées (les rapports restent comparables).")
+
+        guichet = Gunicorn("guichet", opts.target, ROOT, env, opts.workers, tmp)
+        minimal = Gunicorn("minimal", "minimal_app:app", BENCH, env, opts.workers, tmp)
+        servers += [guichet, minimal]
+        guichet.start("/")
+        minimal.start("/")
+        log(f"gunicorn : Guichet sur {guichet.base}, appli minimale sur {minimal.base}")
+
+        try:
+            cookie = login_cookie(guichet.base)
+        except RuntimeError as e:
+            cookie = None
+            notes.append(f"connexion du compte de démo impossible ({e}) : pages connectées non mesurées.")
+        weights = weigh(guichet.base, cookie)
+        demo_status = fetch(guichet.base + "/composants/demo", headers={"Cookie": cookie})[0] if cookie else None
+
+        rounds = max(1, opts.rounds)
+        slice_s = max(1, round(opts.duration / rounds))
+
+        def measure(label, server, paths, headers=None):
+            """Page and minimal app in alternating slices, so that background load on the machine
+            weighs on both alike; the ratio compares each page with its own interleaved reference."""
+            log(f"Charge : {label}…")
+            load.run(minimal.base, ["/"], opts.warmup)
+            load.run(server.base, paths, opts.warmup, headers)
+            page_runs, ref_runs = [], []
+
+            def timed(srv, srv_paths, srv_headers=None):
+                cpu = srv.cpu_seconds()
+                result = load.run(srv.base, srv_paths, slice_s, srv_headers)
+                result["cpu"] = srv.cpu_seconds() - cpu
+                return result
+
+            for _ in range(rounds):
+                ref_runs.append(timed(minimal, ["/"]))
+                page_runs.append(timed(server, paths, headers))
+            page, ref = combine(page_runs), combine(ref_runs)
+            log(f"  {page['rps']:.0f} req/s (minimale en alternance : {ref['rps']:.0f}), rapport "
+                f"{page['rps'] / ref['rps']:.2f}, p95 {page['p95_ms']:.1f} ms, CPU {page['cpu_ms']:.2f} ms/req "
+                f"(minimale {ref['cpu_ms']:.2f}, rapport {ref['cpu_ms'] / page['cpu_ms']:.2f})"
+                + (f", {page['non2xx']} non-2xx, {page['errors']} erreurs" if page["non2xx"] or page["errors"] else ""))
+            return page, ref
+
+        hx = {"HX-Request": "true"}
+
+        def search_url(q):
+            return "/composants/communes?" + urllib.parse.urlencode({"champ": "ville", "ville-recherche": q})
+
+        realistic = [search_url(q) for _, q in commune_queries(LOAD_QUERY_COUNT, seed=7)]
+        broad = [search_url(q) for q in BROAD_QUERIES]
+        rows = [
+            {"label": "Accueil", "display": "/", "paths": ["/"], "budget": None},
+            {"label": "Connexion", "display": "/compte/connexion", "paths": ["/compte/connexion"], "budget": None},
+            {"label": "Recherche de communes (fragment)",
+             "display": f"/composants/communes ({LOAD_QUERY_COUNT} saisies réalistes en rotation)",
+             "paths": realistic, "headers": hx, "budget": 0.7},
+            {"label": "Recherche de communes, préfixes larges (information)",
+             "display": "/composants/communes (" + ", ".join(BROAD_QUERIES) + ")",
+             "paths": broad, "headers": hx, "budget": None},
+        ]
+        if demo_status == 200:
+            rows.append({"label": "Démo (connecté)", "display": "/composants/demo",
+                         "paths": ["/composants/demo"], "headers": {"Cookie": cookie}, "budget": None})
+        else:
+            rows.append({"label": "Démo (connecté)",
+                         "pending": "absente (404)" if demo_status == 404 else
+                         f"non mesurée (statut {demo_status})" if demo_status else "non mesurée (pas de session)",
+                         "budget": None})
+        rows += [
+            {"label": "Historique partenaire (10 000 demandes)", "pending": "à venir (issue Espace Partenaires)",
+             "budget": 0.5},
+            {"label": "Récapitulatif de message", "pending": "à venir", "budget": None},
+        ]
+        load_before = os.getloadavg()
+        for row in rows:
+            row["budget_text"] = f"≥ {row['budget']}" if row["budget"] else "–"
+            if not row.get("pending"):
+                row["result"], row["ref"] = measure(row["label"], guichet, row["paths"], row.get("headers"))
+        load_after = os.getloadavg()
+        all_refs = [row["ref"] for row in rows if not row.get("pending")]
+        ref = {"rps_min": min(r["rps"] for r in all_refs), "rps_max": max(r["rps"] for r in all_refs)}
+
+        for server in servers:
+            errors = [line for line in server.tail_log().splitlines() if "Traceback" in line or "ERROR" in line]
+            if errors:
+                notes.append(f"le journal gunicorn ({server.name}) contient des erreurs : {errors[-1][:200]}")
+
+        ctx = {"date": datetime.now().strftime("%Y-%m-%d %H:%M"), "machine": machine_info(),
+               "weights": weights, "search": search, "notes": notes,
+               "throughput": {"minimal": ref, "rows": rows, "rounds": rounds, "slice": slice_s},
+               "loadavg": (load_before, load_after), "target": opts.target, "load_tool": load.name,
+               "threads": load.threads, "connections": opts.connections, "warmup": opts.warmup,
+               "duration": opts.duration, "workers": opts.workers, "elapsed": time.time() - started}
+        write_report(ctx)
+        print_summary(ctx)
+    finally:
+        for server in servers:
+            server.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def print_summary(ctx):
+    t, w, s = ctx["throughput"], ctx["weights"], ctx["search"]
+    log("")
+    log(f"=== Résumé ({ctx['load_tool']}, {ctx['connections']} connexions, {t['rounds']}×{t['slice']} s par URL "
+        "en alternance avec la page minimale) ===")
+    log(f"{'page':55} {'req/s':>7} {'min.':>7} {'ratio':>6} {'p95':>9} {'p95/min':>8} {'CPU/req':>9} {'ratioCPU':>8}  budget")
+    for row in t["rows"]:
+        if row.get("pending"):
+            log(f"{row['label']:55} {row['pending']}")
+            continue
+        r, ref = row["result"], row["ref"]
+        ratio = r["rps"] / ref["rps"]
+        budget = "" if row["budget"] is None else f"{row['budget_text']} {verdict(ratio >= row['budget'])}"
+        log(f"{row['label']:55} {r['rps']:7.0f} {ref['rps']:7.0f} {ratio:6.2f} {r['p95_ms']:7.1f}ms "
+            f"{r['p95_ms'] / ref['p95_ms']:8.2f} {r['cpu_ms']:7.2f}ms {ref['cpu_ms'] / r['cpu_ms']:8.2f}  {budget}")
+    log("")
+    worst_page = max((p for p in w["pages"] if p["status"] == 200), key=lambda p: p["raw"])
+    first_visit = w["home"] + sum(a["raw"] for a in w["assets"])
+    frag = [f for f in w["fragments"] if f["status"] == 200]
+    log(f"Page la plus lourde : {worst_page['label']} {kb(worst_page['raw'])} (≤ 30 Ko {verdict(worst_page['raw'] <= BUDGET_HTML)})")
+    if frag:
+        big = max(frag, key=lambda f: f["raw"])
+        log(f"Fragment le plus lourd : {big['label']} {big['raw']} o (≤ 5 Ko {verdict(big['raw'] <= BUDGET_FRAGMENT)})")
+    log(f"CSS {kb(w['own_css'])} ({verdict(w['own_css'] <= BUDGET_CSS)}), JS {kb(w['own_js'])} "
+        f"({verdict(w['own_js'] <= BUDGET_JS)}), htmx {kb(w['htmx'])}, première visite {kb(first_visit)} "
+        f"({verdict(first_visit <= BUDGET_FIRST_VISIT)})")
+    log(f"Recherche de communes en processus : médiane {s['all']['median']:.3f} ms, p95 {s['all']['p95']:.3f} ms "
+        f"({verdict(s['all']['median'] < BUDGET_SEARCH_MEDIAN_MS)})")
+    log(f"Écrit dans {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
