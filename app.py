@@ -126,5 +126,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
     if conn.dialect.name == "sqlite":
-        mode = conn.info.pop("sqlite_begin", "DEFERRED")
+        # core.database.begin_immediate asks for IMMEDIATE: the write lock is taken at BEGIN, so
+        # concurrent writers wait in turn (busy_timeout) instead of failing on lock upgrade.
+        mode = "IMMEDIATE" if conn.get_execution_options().get("sqlite_immediate") else "DEFERRED"
         conn.exec_driver_sql(f"BEGIN {mode}")

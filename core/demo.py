@@ -1,8 +1,15 @@
 """Demo data: organisations, a partner structure, and a user for every role and portal.
 
 Every demo account uses the password DEMO_PASSWORD. Running it twice changes nothing."""
+import random
+from datetime import timedelta
+
+from core.database import begin_immediate
 from extensions import db
-from models import CitizenProfile, Organisation, Role, Structure, User
+from models import (CitizenProfile, Convention, Organisation, PartnerRequest, PartnerSettings, Role, Structure,
+                    User)
+from models.base import utcnow
+from models.partenaires import Status, catalogue, paris_today
 
 DEMO_PASSWORD = "Guichet-Demo-2026"
 
@@ -65,5 +72,78 @@ def seed_demo():
                                           birth_postcode="33000", birth_city="Bordeaux"))
         lines.append(f"Compte créé : {email} ({role.label})")
     db.session.commit()
+    lines += seed_partenaires(orgs, structures[STRUCTURES[0]])
     lines.append(f"Mot de passe de tous les comptes de démonstration : {DEMO_PASSWORD}")
+    return lines
+
+
+# Convention of the demo structure with each CPAM, relative to today (days): (start, end).
+CONVENTIONS = {
+    "331": (-400, None),     # CPAM GIRONDE: running
+    "623": (-200, None),     # CPAM COTE D'OPALE: running
+    "471": (-300, 20),       # CPAM LOT ET GARONNE: ends within 30 days
+    "241": (45, None),       # CPAM DORDOGNE: starts later
+    "401": (-500, -12),      # CPAM LANDES: ended, requests still open
+}
+# Requests to create per organisation: (count, statuses to cycle through).
+REQUESTS = {
+    "331": 36, "623": 12, "471": 6, "401": 4,
+}
+PEOPLE = [("Mme", "TUTU", "Joséphine"), ("M.", "PRINCE", "Marius"), ("M.", "PAIN", "François"),
+          ("Mme", "PIRES", "Marina"), ("Mme", "CHEMIN", "Marie"), ("M.", "N'DIAYE", "Jean-Marc"),
+          ("Mme", "LE GOFF", "Anne-Sophie"), ("M.", "ÉLIE", "Loïc")]
+
+
+def seed_partenaires(orgs, structure):
+    """Settings, conventions and a few dozen requests in every status, for the demo structure."""
+    lines = []
+    today = paris_today()
+    for code, (start, end) in CONVENTIONS.items():
+        org = orgs[code]
+        if org.partner_settings is None:
+            db.session.add(PartnerSettings.with_everything(org, max_active_technicians=5))
+        if Convention.query.filter_by(structure_id=structure.id, organisation_id=org.id).first() is None:
+            db.session.add(Convention(structure=structure, organisation=org, start_date=today + timedelta(days=start),
+                                      end_date=today + timedelta(days=end) if end is not None else None))
+            lines.append(f"Convention créée : {structure.name} – {org.name}")
+    db.session.commit()
+    technicians = User.query.filter_by(structure_id=structure.id, role=Role.PARTNER_TECHNICIAN.value).all()
+    agents = {u.organisation_id: u for u in User.query.filter_by(role=Role.AGENT.value)}
+    rng = random.Random(331)
+    cat = catalogue()
+    for code, count in REQUESTS.items():
+        org = orgs[code]
+        if PartnerRequest.query.filter_by(organisation_id=org.id).first() is not None:
+            continue
+        begin_immediate()
+        now = utcnow()
+        for i in range(count):
+            ods = cat["ods"][i % 5]
+            created = now - timedelta(days=count - i, hours=rng.randint(0, 8), minutes=rng.randint(0, 59))
+            civility, last, first = PEOPLE[i % len(PEOPLE)]
+            fields = {"comments": "Demande de démonstration n° %d : merci de bien vouloir étudier la situation." % (i + 1)}
+            if ods["code"] == 1:
+                fields.update(motive=ods["motives"][i % len(ods["motives"])], rdv_modalities=["Téléphonique / Visio"])
+            else:
+                fields.update(person_civility=civility, person_last_name=last, person_first_name=first,
+                              person_birth_date=(today - timedelta(days=365 * (30 + i % 40))),
+                              person_birth_place="33", person_phone="06.%02d.00.00.%02d" % (10 + i % 80, i % 100))
+                if "motives" in ods:
+                    fields["motive"] = ods["motives"][i % len(ods["motives"])]
+                else:
+                    fields["documents"] = ods["documents"][:1 + i % 2]
+            request = PartnerRequest.submit(org, technicians[i % len(technicians)], now=created, ods=ods["code"],
+                                            **fields)
+            agent = agents.get(org.id)
+            # Oldest requests are resolved, then in charge, the newest are new; LANDES keeps open ones.
+            if agent is not None and i < count // 2 and code != "401":
+                request.status, request.taken_by_id = Status.RESOLVED.value, agent.id
+                request.resolved_by_id, request.answer = agent.id, "Prise en charge faite. Le dossier a été régularisé."
+                request.status_at = request.resolved_at = created + timedelta(days=1)
+            elif i < (3 * count) // 4:
+                request.status = Status.TAKEN.value
+                request.taken_by_id = agent.id if agent else None
+                request.status_at = created + timedelta(hours=5)
+        db.session.commit()
+        lines.append(f"{count} demandes créées pour {org.name}")
     return lines

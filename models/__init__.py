@@ -7,4 +7,6 @@ from models.outbox import OutboxMessage  # noqa: F401
 from models.audit import AuditEvent  # noqa: F401
 from models.commune import Commune  # noqa: F401
 from models.attachment import Attachment  # noqa: F401
+from models.partenaires import (Convention, PartnerRequest, PartnerSettings, RequestSequence,  # noqa: F401
+                                 Status)
 from models.throttle import ThrottleFailure  # noqa: F401

@@ -46,11 +46,13 @@ class User(UserMixin, db.Model):
     last_name = db.Column(db.String(80), nullable=False, default="")
     organisation_id = db.Column(db.Integer, db.ForeignKey("organisation.id"), index=True)
     structure_id = db.Column(db.Integer, db.ForeignKey("structure.id"), index=True)
+    # Espace Partenaires: organisation chosen at the last connection, preselected at the next one.
+    last_organisation_id = db.Column(db.Integer, db.ForeignKey("organisation.id", ondelete="SET NULL"))
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     last_login_at = db.Column(UTCDateTime)
     password_changed_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
 
-    organisation = db.relationship("Organisation")
+    organisation = db.relationship("Organisation", foreign_keys=[organisation_id])
     structure = db.relationship("Structure")
     citizen_profile = db.relationship("CitizenProfile", uselist=False, back_populates="user")
 

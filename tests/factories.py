@@ -27,3 +27,37 @@ def user(email=None, role=Role.CITIZEN, password=PASSWORD, first_name="Camille",
              first_name=first_name, last_name=last_name, active=active, **kwargs)
     db.session.add(u)
     return u
+
+
+# --- Espace Partenaires -------------------------------------------------------------------------
+
+def partner_setup(org_name="CPAM GIRONDE", org_code="331", start=None, end=None, structure_obj=None,
+                  max_active_technicians=5):
+    """An organisation offering everything, a structure with a running convention, returns (org, structure)."""
+    from datetime import date, timedelta
+
+    from models import Convention, PartnerSettings
+    org = organisation(portal="partenaires", code=org_code, name=org_name)
+    db.session.add(PartnerSettings.with_everything(org, max_active_technicians=max_active_technicians))
+    s = structure_obj or structure()
+    db.session.add(Convention(structure=s, organisation=org, start_date=start or date.today() - timedelta(days=365),
+                              end_date=end))
+    return org, s
+
+
+def technician(structure_obj, email=None, first_name="Martine", last_name="LAPIERRE", role=Role.PARTNER_TECHNICIAN,
+               **kwargs):
+    return user(email=email, role=role, first_name=first_name, last_name=last_name, structure=structure_obj, **kwargs)
+
+
+def partner_request(org, requester, ods=4, status="Nouveau", now=None, **fields):
+    """A request with a real number (allocated as in production)."""
+    from models import PartnerRequest
+    defaults = dict(motive="Etude de C2S", person_civility="M.", person_last_name="PRINCE", person_first_name="Marius",
+                    person_phone="07.00.00.00.00", person_birth_place="27", comments="Demande de test.")
+    if ods == 1:
+        defaults = dict(motive="Gérer la convention de partenariat", rdv_modalities=["Physique"], comments="Test.")
+    defaults.update(fields)
+    r = PartnerRequest.submit(org, requester, now=now, ods=ods, **defaults)
+    r.status = status
+    return r

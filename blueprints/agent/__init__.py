@@ -12,3 +12,6 @@ protect_blueprint(bp, "agent", "admin")
 @bp.route("/")
 def index():
     return render("agent/index.html", organisation=current_user.organisation)
+
+
+from blueprints.agent import partenaires  # noqa: E402,F401  (Espace Partenaires agent screens)

@@ -1,0 +1,305 @@
+"""Detail of a request (seed 002, VI.2), « Compléter la demande » and « Annuler la demande » while
+it is Nouveau (VI.2.2), and the download of the files the organisation answered with.
+
+The two actions open in place on the detail page with htmx (the block `actions` is swapped) and
+are plain pages without JavaScript (`…/completer`, `…/annuler`: the detail with the form open).
+Every object is loaded through `structure_requests` (structure + organisation, never a cancelled
+request): anything else is a 404, for pages, fragments and downloads alike. The history's state
+travels in the query string so that « Revenir à l'historique » goes back to the same list."""
+from urllib.parse import parse_qsl, urlsplit
+
+from flask import abort, current_app, flash, make_response, redirect, request, send_file, url_for
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from blueprints.partenaires import bp
+from blueprints.partenaires.context import organisation_required
+from blueprints.partenaires.history import page_number, structure_requests
+from blueprints.partenaires.requests import ATTACHMENT_POLICY
+from core import audit
+from core.database import begin_immediate
+from core.templating import render
+from core.uploads import AttachmentSet, storage_path
+from extensions import db
+from forms.partenaires_followup import DEFAULTS, HistoryFilterForm, RequestCancelForm, RequestCompleteForm
+from models import Attachment
+from models.base import utcnow
+from models.partenaires import PartnerRequest, Status, catalogue, fr_datetime, ods_catalogue
+
+TEMPLATE = "partenaires/detail.html"
+# Files the technician sent: AttachmentSet.attach_to(request) names them after the model (as the
+# filing form and the agent side do); "partner_request" is also read, as the portal's notes name it.
+SENT_SUBJECT = "PartnerRequest"
+SENT_SUBJECTS = (SENT_SUBJECT, "partner_request")
+ANSWER_SUBJECT = "partner_request_answer"  # files of the organisation's answer (agent side)
+COMPLETED_MESSAGE = "La demande a bien été prise en compte."
+CANCELLED_MESSAGE = ("La demande a été automatiquement supprimée de la liste des demandes affichées dans "
+                     "l'historique des demandes.")
+
+
+# --- Loading -------------------------------------------------------------------------------
+
+def load_request(ctx, number, lock=False):
+    """The request of the user's structure for the selected organisation, or 404. `lock` (inside
+    a writer transaction) re-reads it locked, for a transition."""
+    if not (len(number) == 10 and number.isascii() and number.isdigit()):
+        abort(404)
+    query = structure_requests(ctx).filter(PartnerRequest.number == number)
+    if lock:
+        query = query.with_for_update().populate_existing()
+    req = query.first()
+    if req is None:
+        abort(404)
+    return req
+
+
+def sent_files(req):
+    return (Attachment.query.filter(Attachment.subject_type.in_(SENT_SUBJECTS), Attachment.subject_id == req.id)
+            .order_by(Attachment.id).all())
+
+
+def answer_files(req):
+    return (Attachment.query.filter_by(subject_type=ANSWER_SUBJECT, subject_id=req.id)
+            .order_by(Attachment.id).all())
+
+
+def answer_files_open(req, now=None):
+    """The organisation's files can be downloaded for 15 days after the resolution."""
+    expires = req.received_files_expire_at()
+    return req.status == Status.RESOLVED.value and expires is not None and (now or utcnow()) <= expires
+
+
+def history_state(args):
+    """The history's filters, sort and page (only valid values): from the detail's own URL (the
+    actions carry them), else from the history page the user came from (Referrer-Policy is
+    same-origin, and htmx keeps the history's URL in sync with its state)."""
+    if not any(name in args for name in (*DEFAULTS, "page")):
+        referrer = urlsplit(request.referrer or "")
+        if referrer.path == url_for("partenaires.history") and referrer.netloc in ("", request.host):
+            args = MultiDict(parse_qsl(referrer.query))
+    state = HistoryFilterForm(args).args()
+    page = page_number(args.get("page"))
+    if page > 1:
+        state["page"] = page
+    return state
+
+
+def _fragment():
+    return bool(request.htmx) and not request.htmx.boosted and not request.htmx.history_restore_request
+
+
+# --- Display -------------------------------------------------------------------------------
+
+def saisine_answers(req):
+    """(question, answers) of « Saisine mission accompagnement santé », in the form's order."""
+    data = req.saisine if isinstance(req.saisine, dict) else {}
+    cat = catalogue()["saisine"]
+    rows = []
+    if data.get("consent"):
+        rows.append((cat["consent_legend"], [cat["consent_label"]]))
+    for key, legend in (("frameworks", "frameworks_legend"), ("care", "care_legend"),
+                        ("duration", "duration_legend"), ("causes", "causes_legend")):
+        value = data.get(key)
+        answers = [str(v) for v in value] if isinstance(value, list) else [str(value)] if value else []
+        if answers:
+            rows.append((cat[legend], answers))
+    return rows
+
+
+def comment_room(req):
+    """Characters that can still be appended (the model joins with a line break)."""
+    used = len(req.comments or "")
+    return catalogue()["comments_max"] - used - (1 if used else 0)
+
+
+def file_room(req, sent=None):
+    sent = sent_files(req) if sent is None else sent
+    return max(catalogue()["attachments"]["max_count"] - len(sent), 0)
+
+
+def files_hint(sent_count, room):
+    """The filing form's hint, with the allowance left: « … 5 Mo, 4 supplémentaires maximum (…) »."""
+    hint = catalogue()["attachments"]["hint"]
+    if not sent_count:
+        return hint
+    prefix = hint.rsplit(",", 1)[0]
+    plural = "s" if sent_count > 1 else ""
+    return (f"{prefix}, {room} supplémentaire{'s' if room > 1 else ''} maximum ({sent_count} pièce{plural} "
+            f"jointe{plural} déjà envoyée{plural} lors du dépôt).")
+
+
+def _context(ctx, req, **extra):
+    sent = sent_files(req)
+    room = file_room(req, sent)
+    state = history_state(request.args)
+    context = dict(
+        ctx=ctx, req=req, entry=ods_catalogue(req.ods), sent=sent, received=answer_files(req),
+        received_open=answer_files_open(req), fr_datetime=fr_datetime, saisine=saisine_answers(req),
+        state=state, back_url=url_for("partenaires.history", **state),
+        can_act=req.can_complete(current_user), action=None, sent_count=len(sent), file_room=room,
+        files_hint=files_hint(len(sent), room), comments_max=catalogue()["comments_max"])
+    context.update(extra)
+    heading = {"complete": "Compléter la demande n° ", "cancel": "Annuler la demande n° "}
+    context["heading"] = heading.get(context["action"], "Détail de la demande n° ") + req.number
+    return context
+
+
+def _page(ctx, req, status=200, **extra):
+    return render(TEMPLATE, status=status, **_context(ctx, req, **extra))
+
+
+def _action(ctx, req, action, status=200, **extra):
+    """An inline form: the block alone for htmx, else the detail page with the form open."""
+    context = _context(ctx, req, action=action, **extra)
+    if _fragment():
+        return render(TEMPLATE, block="actions", status=status, **context)
+    return render(TEMPLATE, status=status, **context)
+
+
+def _whole_detail(ctx, req, status=200, **extra):
+    """For htmx: the whole detail redrawn in place (after a change, or when refused)."""
+    response = make_response(render(TEMPLATE, block="request", status=status, **_context(ctx, req, **extra)))
+    response.headers["HX-Retarget"] = "#demande"
+    response.headers["HX-Reswap"] = "innerHTML"
+    return response
+
+
+def _files_fit(files, room):
+    """The files added stay within what the request may still receive (8 in all)."""
+    if files is None or not files.items or len(files.items) <= room:
+        return files is None or not files.errors
+    max_count = catalogue()["attachments"]["max_count"]
+    files.errors.append(f"Cette demande a déjà {max_count} pièces jointes : retirez les fichiers ajoutés pour valider."
+                        if room == 0 else
+                        f"Cette demande ne peut plus recevoir que {room} pièce{'s' if room > 1 else ''} "
+                        f"jointe{'s' if room > 1 else ''} : retirez-en pour valider.")
+    return False
+
+
+def _error_status(status):
+    """422/409 for pages; 200 for htmx, whose answer carries the errors (as the attachments
+    component does: htmx reports any 4xx as a failure in the console)."""
+    return 200 if _fragment() else status
+
+
+def _refused(ctx, req):
+    """A request no longer Nouveau (or a forged post): nothing changes, 409 with the current state."""
+    db.session.rollback()
+    notice = (f"Cette demande ne peut plus être complétée ni annulée : son statut est « {req.status} ».")
+    if _fragment():
+        return _whole_detail(ctx, req, status=_error_status(409), error_notice=notice)
+    return _page(ctx, req, status=409, error_notice=notice)
+
+
+# --- Views ---------------------------------------------------------------------------------
+
+@bp.route("/demandes/<number>")
+@organisation_required
+def detail(number, ctx):
+    req = load_request(ctx, number)
+    if _fragment():
+        # « Annuler » of an inline form: the action buttons again, focus back on the one used.
+        return render(TEMPLATE, block="actions", **_context(ctx, req, closed=request.args.get("ferme")))
+    return _page(ctx, req)
+
+
+@bp.route("/demandes/<number>/completer", methods=["GET", "POST"])
+@organisation_required
+def complete_request(number, ctx):
+    req = load_request(ctx, number)
+    if not req.can_complete(current_user):
+        return _refused(ctx, req)
+    form = RequestCompleteForm()
+    form.set_remaining(comment_room(req))
+    # The set exists even when no file can be added any more: files added before a colleague
+    # filled the last places are still shown, to be removed.
+    files = (AttachmentSet.from_request(ATTACHMENT_POLICY.name, max_count=file_room(req))
+             if ods_catalogue(req.ods).get("attachments") else None)
+    context = {"form": form, "files": files}
+    if request.method == "GET":
+        return _action(ctx, req, "complete", **context)
+    if files is not None and files.is_update:
+        # « Ajouter » / « Retirer » without JavaScript: the form again, with what was typed.
+        return _action(ctx, req, "complete", has_errors=files.has_errors, **context)
+
+    valid = form.validate_on_submit()
+    valid = _files_fit(files, file_room(req)) and valid
+    if valid and not form.has_comment() and not (files and files.items):
+        form.comment.errors.append("Saisissez un commentaire ou ajoutez une pièce jointe." if files is not None
+                                   else "Saisissez un commentaire.")
+        valid = False
+    if valid:
+        begin_immediate()
+        req = load_request(ctx, number, lock=True)
+        if not req.can_complete(current_user):
+            return _refused(ctx, req)
+        # Another technician of the structure may have completed it meanwhile.
+        form.set_remaining(comment_room(req))
+        if form.has_comment() and len(form.comment.data) > form.comment.max_chars:
+            form.comment.errors.append(form.comment.too_long.format(max=form.comment.max_chars,
+                                                                    count=len(form.comment.data)))
+            valid = False
+        valid = _files_fit(files, file_room(req)) and valid
+    if not valid:
+        db.session.rollback()
+        return _action(ctx, req, "complete", status=_error_status(422), has_errors=True, **context)
+
+    req.complete(current_user, form.comment.data)
+    attached = files.attach_to(req, organisation_id=req.organisation_id) if files is not None else []
+    audit.record(current_user, "partenaires.request_completed", req, number=req.number,
+                 organisation_id=req.organisation_id, comment_chars=len((form.comment.data or "").strip()),
+                 attachments=len(attached))
+    db.session.commit()
+    if _fragment():
+        return _whole_detail(ctx, req, notice=COMPLETED_MESSAGE)
+    flash(COMPLETED_MESSAGE, "success")
+    return redirect(url_for("partenaires.detail", number=req.number, **history_state(request.args)))
+
+
+@bp.route("/demandes/<number>/annuler", methods=["GET", "POST"])
+@organisation_required
+def cancel_request(number, ctx):
+    req = load_request(ctx, number)
+    if not req.can_cancel(current_user):
+        return _refused(ctx, req)
+    form = RequestCancelForm()
+    if form.validate_on_submit():
+        begin_immediate()
+        req = load_request(ctx, number, lock=True)
+        if not req.can_cancel(current_user):
+            return _refused(ctx, req)
+        req.cancel(current_user, form.motive.data)
+        audit.record(current_user, "partenaires.request_cancelled", req, number=req.number,
+                     organisation_id=req.organisation_id, motive=form.motive.data)
+        db.session.commit()
+        flash(CANCELLED_MESSAGE, "success")
+        url = url_for("partenaires.history", **history_state(request.args))
+        if _fragment():
+            # The request is gone: the history, as a whole page (the flash message is shown there).
+            response = current_app.response_class(status=204)
+            response.headers["HX-Redirect"] = url
+            return response
+        return redirect(url)
+    return _action(ctx, req, "cancel", status=_error_status(422) if form.errors else 200, form=form)
+
+
+@bp.route("/demandes/<number>/pieces-jointes/<int:attachment_id>")
+@organisation_required
+def answer_file(number, attachment_id, ctx):
+    """A file of the organisation's answer, for 15 days after the resolution; 404 otherwise."""
+    req = load_request(ctx, number)
+    if not answer_files_open(req):
+        abort(404)
+    attachment = Attachment.query.filter_by(id=attachment_id, subject_type=ANSWER_SUBJECT, subject_id=req.id,
+                                            organisation_id=req.organisation_id).first()
+    if attachment is None:
+        abort(404)
+    path = storage_path(attachment.storage_name)
+    if not path.is_file():
+        current_app.logger.error("Stored file missing for attachment %s", attachment.id)
+        abort(404)
+    response = send_file(path, mimetype=attachment.content_type, as_attachment=True,
+                         download_name=attachment.original_name, max_age=0)
+    # As for the attachments component: should a browser ever render it, no script, no origin.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox; frame-ancestors 'none'"
+    return response

@@ -1,0 +1,148 @@
+"""Filing a request for an offer of service (seed 002, IV) and its confirmation (V.1).
+
+One view per ODS form. Without JavaScript every button posts the whole form and the page comes
+back with everything kept; with htmx the motive and the « Accompagnement santé » answers only
+redraw the questions that depend on them."""
+from flask import abort, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from blueprints.partenaires import bp
+from blueprints.partenaires.context import organisation_required
+from core import audit
+from core.database import begin_immediate
+from core.templating import render
+from core.uploads import MB, AttachmentSet, delete_stored, register_policy
+from extensions import db
+from forms.partenaires_ods import REQUEST_FORMS, SAISINE
+from models import PartnerRequest, Status
+from models.partenaires import catalogue, ods_catalogue
+
+TEMPLATE = "partenaires/new_request.html"
+ATTACHMENTS = catalogue()["attachments"]
+ATTACHMENT_POLICY = register_policy("partenaires_demande", max_count=ATTACHMENTS["max_count"],
+                                    max_size=ATTACHMENTS["max_size_mb"] * MB, extensions=ATTACHMENTS["extensions"])
+# Name of the buttons (and htmx values) that redraw the questions without validating.
+REFRESH = "afficher-questions"
+# Hidden inputs rendered with those questions: tell the server what the page showed before.
+SHOWN_SAISINE, SHOWN_RENUNCIATION = "questions-affichees", "renoncement-affiche"
+
+
+@bp.route("/demandes/nouvelle/<int:ods>", methods=["GET", "POST"])
+@organisation_required
+def new_request(ods, ctx):
+    entry = ods_catalogue(ods)
+    if entry is None or ctx.settings is None or not ctx.settings.offers(ods):
+        abort(404)
+    if not ctx.can_create:
+        # Convention ended (or not allowed): nothing is read from the post, nothing is stored.
+        return render(TEMPLATE, status=403, refused=True, entry=entry, ctx=ctx)
+
+    form = REQUEST_FORMS[ods](ctx.settings)
+    posted = request.method == "POST"
+    refresh = request.form.get(REFRESH) if posted else None
+    context = {"form": form, "entry": entry, "ctx": ctx, "saisine": SAISINE,
+               "attachments_hint": ATTACHMENTS["hint"], "files": None}
+
+    if refresh and request.htmx and not request.htmx.boosted:
+        return _questions_fragment(form, refresh, context)
+
+    if entry["attachments"]:
+        context["files"] = files = AttachmentSet.from_request(ATTACHMENT_POLICY.name)
+    else:
+        files = None
+
+    if posted and "annuler" in request.form:
+        _discard(files)
+        return redirect(url_for("partenaires.home"))
+
+    if refresh or (files is not None and files.is_update):
+        # « Afficher les questions… », « Ajouter », « Retirer » without JavaScript: redraw with
+        # everything kept, validate nothing.
+        return render(TEMPLATE, has_errors=bool(files and files.has_errors), **context)
+
+    if posted:
+        form_ok = form.validate_on_submit()
+        files_ok = files.validate() if files is not None else True
+        if form_ok and files_ok:
+            number = _submit(ctx, form, files)
+            return redirect(url_for("partenaires.request_sent", number=number))
+        return render(TEMPLATE, status=422, has_errors=True, **context)
+    return render(TEMPLATE, **context)
+
+
+def _questions_fragment(form, refresh, context):
+    """The questions that depend on the motive (or on the renunciation answers), and a polite
+    announcement when they appear or go."""
+    label = SAISINE["motive"]
+    if refresh == "renoncement":
+        before, now = SHOWN_RENUNCIATION in request.form, form.renunciation_shown()
+        added = "Trois questions sur le renoncement aux soins ont été ajoutées sous cette liste."
+        removed = "Les questions sur le renoncement aux soins ont été retirées du formulaire."
+        block = "renunciation"
+    else:
+        before, now = SHOWN_SAISINE in request.form, form.saisine_shown()
+        added = f"Les questions liées au motif « {label} » ont été ajoutées sous la liste des motifs."
+        removed = f"Les questions liées au motif « {label} » ont été retirées du formulaire."
+        block = "saisine"
+    announce = added if now and not before else removed if before and not now else ""
+    return render(TEMPLATE, block=block, announce=announce, fragment=block, **context)
+
+
+def _discard(files):
+    """« Annuler »: nothing typed is kept, files added to the form included."""
+    if files is None or not files.items:
+        return
+    names = [a.storage_name for a in files.items]
+    for attachment in files.items:
+        db.session.delete(attachment)
+    db.session.commit()
+    delete_stored(names)
+
+
+def _submit(ctx, form, files):
+    """Number, request, files and audit event in one transaction. Returns the number.
+
+    A form posted twice (double click, reload) files one request: the second post finds it by
+    the form's submission token."""
+    token = form.submission.data
+    begin_immediate()
+    existing = _filed_with(token)
+    if existing is not None:
+        db.session.rollback()
+        return existing
+    req = PartnerRequest.submit(ctx.organisation, current_user, submission_token=token, **form.request_fields())
+    attached = files.attach_to(req, organisation_id=req.organisation_id) if files is not None else []
+    audit.record(current_user, "partenaires.request_submitted", req, number=req.number, ods=req.ods,
+                 organisation_id=req.organisation_id, attachments=len(attached))
+    number = req.number
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # PostgreSQL: the same form committed a moment ago by a concurrent post.
+        db.session.rollback()
+        existing = _filed_with(token)
+        if existing is None:
+            raise
+        return existing
+    return number
+
+
+def _filed_with(token):
+    """Number of the request this user already filed with this form, if any."""
+    return (db.session.query(PartnerRequest.number)
+            .filter_by(submission_token=token, requester_id=current_user.id).scalar())
+
+
+@bp.route("/demandes/confirmation/<number>")
+@organisation_required
+def request_sent(number, ctx):
+    """« Un numéro a été assigné à votre demande… », for the technician who filed it."""
+    if not (len(number) == 10 and number.isascii() and number.isdigit()):
+        abort(404)
+    req = (PartnerRequest.query
+           .filter_by(number=number, organisation_id=ctx.organisation.id, structure_id=current_user.structure_id,
+                      requester_id=current_user.id)
+           .filter(PartnerRequest.status != Status.CANCELLED.value)
+           .first_or_404())
+    return render("partenaires/request_sent.html", req=req, ctx=ctx, entry=ods_catalogue(req.ods))

@@ -1,0 +1,335 @@
+"""Espace Partenaires (seed 002): organisations' settings, conventions, requests (ODS) and their numbers.
+
+A request moves Nouveau → Pris en charge → Résolu; while Nouveau its technician's structure may
+complete or cancel it. Every transition is a method that refuses an illegal move."""
+import enum
+from dataclasses import dataclass
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
+
+from core.catalogues import load as load_catalogue
+from extensions import db
+from models.base import UTCDateTime, utcnow
+
+PARIS = ZoneInfo("Europe/Paris")
+ENDING_SOON_DAYS = 30
+GRACE_DAYS = 30
+RECEIVED_FILES_DAYS = 15
+
+
+def catalogue():
+    return load_catalogue("partenaires")
+
+
+def ods_catalogue(code):
+    return next((o for o in catalogue()["ods"] if o["code"] == int(code)), None)
+
+
+def paris_today(now=None):
+    return (now or utcnow()).astimezone(PARIS).date()
+
+
+class IllegalTransition(Exception):
+    """A state change the request's status does not allow (e.g. cancelling a request in charge)."""
+
+
+class Status(str, enum.Enum):
+    NEW = "Nouveau"
+    TAKEN = "Pris en charge"
+    RESOLVED = "Résolu"
+    CANCELLED = "Annulée"  # never shown in the history
+
+
+OPEN_STATUSES = (Status.NEW.value, Status.TAKEN.value)
+VISIBLE_STATUSES = (Status.NEW.value, Status.TAKEN.value, Status.RESOLVED.value)
+
+
+class PartnerSettings(db.Model):
+    """What an organisation offers on Espace Partenaires."""
+    organisation_id = db.Column(db.Integer, db.ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True)
+    ods_offered = db.Column(db.JSON, nullable=False, default=list)        # [1, 2, …]
+    motives = db.Column(db.JSON, nullable=False, default=dict)            # {"2": ["Situation d'urgence", …]}
+    documents = db.Column(db.JSON, nullable=False, default=list)          # ODS 5 documents offered
+    max_active_technicians = db.Column(db.Integer, nullable=False, default=10)
+
+    organisation = db.relationship("Organisation", backref=db.backref("partner_settings", uselist=False))
+
+    @classmethod
+    def with_everything(cls, organisation, max_active_technicians=10):
+        """Settings offering every ODS, motive and document of the catalogue."""
+        cat = catalogue()
+        return cls(organisation=organisation, ods_offered=[o["code"] for o in cat["ods"]],
+                   motives={str(o["code"]): list(o["motives"]) for o in cat["ods"] if "motives" in o},
+                   documents=list(ods_catalogue(5)["documents"]), max_active_technicians=max_active_technicians)
+
+    def offers(self, ods):
+        return int(ods) in (self.ods_offered or [])
+
+    def offered_ods(self):
+        """Catalogue entries of the ODS offered, in catalogue order."""
+        return [o for o in catalogue()["ods"] if self.offers(o["code"])]
+
+    def motives_for(self, ods):
+        """Motives offered for this ODS, in the catalogue's order (never one outside the catalogue)."""
+        entry = ods_catalogue(ods)
+        chosen = set((self.motives or {}).get(str(ods), []))
+        return [m for m in (entry or {}).get("motives", []) if m in chosen]
+
+    def documents_offered(self):
+        chosen = set(self.documents or [])
+        return [d for d in ods_catalogue(5)["documents"] if d in chosen]
+
+
+class Situation(enum.Enum):
+    FUTURE = "future"              # starts later: only "Se déconnecter"
+    RUNNING = "running"            # everything
+    ENDING = "ending"              # ends within 30 days: warning + "Continuer", everything
+    ENDED_OPEN = "ended_open"      # ended, requests still open: history only
+    ENDED_GRACE = "ended_grace"    # ended, all resolved: history only, 30 days after the last resolution
+    CLOSED = "closed"              # no longer offered
+
+
+@dataclass(frozen=True)
+class ConventionState:
+    situation: Situation
+    message: str | None
+
+    @property
+    def offered(self):
+        return self.situation is not Situation.CLOSED
+
+    @property
+    def flagged(self):
+        """Marked with an asterisk in the organisation list (special situation)."""
+        return self.situation not in (Situation.RUNNING, Situation.CLOSED)
+
+    @property
+    def can_enter(self):
+        return self.situation not in (Situation.FUTURE, Situation.CLOSED)
+
+    @property
+    def can_create(self):
+        return self.situation in (Situation.RUNNING, Situation.ENDING)
+
+    @property
+    def needs_confirmation(self):
+        """Show the message with "Continuer" before going in."""
+        return self.situation in (Situation.ENDING, Situation.ENDED_OPEN, Situation.ENDED_GRACE)
+
+
+def fr_date(d):
+    return d.strftime("%d/%m/%Y")
+
+
+class Convention(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    structure_id = db.Column(db.Integer, db.ForeignKey("structure.id", ondelete="CASCADE"), nullable=False)
+    organisation_id = db.Column(db.Integer, db.ForeignKey("organisation.id", ondelete="CASCADE"), nullable=False,
+                                index=True)
+    start_date = db.Column(db.Date, nullable=False)
+    end_date = db.Column(db.Date)
+
+    structure = db.relationship("Structure", backref="conventions")
+    organisation = db.relationship("Organisation")
+
+    __table_args__ = (db.UniqueConstraint("structure_id", "organisation_id", name="uq_convention_structure_org"),)
+
+    def state(self, today=None):
+        """The situation of the seed's section II for this structure and organisation."""
+        today = today or paris_today()
+        name = self.organisation.name
+        if self.start_date > today:
+            return ConventionState(Situation.FUTURE,
+                                   f"Le conventionnement avec l'organisme {name} débutera le {fr_date(self.start_date)}.")
+        if self.end_date is None or self.end_date >= today:
+            if self.end_date is not None and (self.end_date - today).days < ENDING_SOON_DAYS:
+                return ConventionState(Situation.ENDING,
+                                       f"Le conventionnement arrive à échéance le {fr_date(self.end_date)} - "
+                                       "Veuillez contacter l'organisme concerné.")
+            return ConventionState(Situation.RUNNING, None)
+        requests = PartnerRequest.query.filter_by(structure_id=self.structure_id, organisation_id=self.organisation_id)
+        if requests.filter(PartnerRequest.status.in_(OPEN_STATUSES)).first() is not None:
+            return ConventionState(Situation.ENDED_OPEN,
+                                   f"Le conventionnement s'est terminé le {fr_date(self.end_date)} mais il reste "
+                                   "des demandes en cours de traitement.")
+        last_resolved = requests.with_entities(func.max(PartnerRequest.resolved_at)).scalar()
+        grace_from = paris_today(last_resolved) if last_resolved else self.end_date
+        if today <= grace_from + timedelta(days=GRACE_DAYS):
+            return ConventionState(Situation.ENDED_GRACE,
+                                   f"Le conventionnement s'est terminé le {fr_date(self.end_date)} . Vous disposez "
+                                   "d'un délai supplementaire pour consulter les réponses apportées à vos demandes.")
+        return ConventionState(Situation.CLOSED, None)
+
+
+class RequestSequence(db.Model):
+    """Last number given per organisation and year (Europe/Paris)."""
+    organisation_id = db.Column(db.Integer, db.ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True)
+    year = db.Column(db.Integer, primary_key=True)
+    last_value = db.Column(db.Integer, nullable=False)
+
+    @classmethod
+    def next_value(cls, organisation_id, year):
+        """Atomic increment: one upsert statement, which locks the row on PostgreSQL; on SQLite the
+        caller's transaction began IMMEDIATE (core.database.begin_immediate), so writers queue."""
+        dialect = db.session.get_bind().dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as upsert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as upsert
+        stmt = upsert(cls).values(organisation_id=organisation_id, year=year, last_value=1)
+        stmt = stmt.on_conflict_do_update(index_elements=["organisation_id", "year"],
+                                          set_={"last_value": cls.last_value + 1}).returning(cls.last_value)
+        return db.session.execute(stmt).scalar_one()
+
+
+def format_number(year, organisation_code, sequence):
+    """2233100011 = 11th request of 2022 to organisation 331."""
+    return f"{year % 100:02d}{int(organisation_code):03d}{sequence:05d}"
+
+
+class PartnerRequest(db.Model):
+    """A request for an offer of service (ODS) filed by a technician for their structure."""
+    __tablename__ = "partner_request"
+    id = db.Column(db.Integer, primary_key=True)
+    number = db.Column(db.String(10), nullable=False, unique=True)
+    organisation_id = db.Column(db.Integer, db.ForeignKey("organisation.id"), nullable=False)
+    structure_id = db.Column(db.Integer, db.ForeignKey("structure.id"), nullable=False)
+    requester_id = db.Column(db.Integer, db.ForeignKey("user.id"), nullable=False, index=True)
+    requester_name = db.Column(db.String(120), nullable=False)  # "NOM Prénom", kept for sorting
+    ods = db.Column(db.Integer, nullable=False)
+    motive = db.Column(db.String(120))
+    rdv_modalities = db.Column(db.JSON, nullable=False, default=list)
+    documents = db.Column(db.JSON, nullable=False, default=list)
+    saisine = db.Column(db.JSON)  # extra blocks of "Saisine mission accompagnement santé"
+    person_civility = db.Column(db.String(10))
+    person_last_name = db.Column(db.String(30))
+    person_first_name = db.Column(db.String(20))
+    person_birth_date = db.Column(db.Date)
+    person_birth_place = db.Column(db.String(30))
+    person_phone = db.Column(db.String(14))
+    comments = db.Column(db.Text, nullable=False, default="")
+    status = db.Column(db.String(20), nullable=False, default=Status.NEW.value)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    status_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    taken_by_id = db.Column(db.Integer, db.ForeignKey("user.id"))
+    resolved_by_id = db.Column(db.Integer, db.ForeignKey("user.id"))
+    resolved_at = db.Column(UTCDateTime)
+    answer = db.Column(db.Text)
+    cancel_motive = db.Column(db.String(120))
+    # Random token of the form that filed it: a second "Valider" of the same form (double click,
+    # reload of the POST) finds this request instead of filing another one.
+    submission_token = db.Column(db.String(32), unique=True)
+
+    organisation = db.relationship("Organisation")
+    structure = db.relationship("Structure")
+    requester = db.relationship("User", foreign_keys=[requester_id])
+
+    __table_args__ = (
+        # History: one structure's requests for one organisation, newest first (and by status).
+        db.Index("ix_partner_request_history", "organisation_id", "structure_id", "created_at"),
+        db.Index("ix_partner_request_history_status", "organisation_id", "structure_id", "status", "created_at"),
+        # Agent queue: one organisation's requests by status, oldest first.
+        db.Index("ix_partner_request_queue", "organisation_id", "status", "created_at"),
+    )
+
+    # --- Creation --------------------------------------------------------------------------
+
+    @classmethod
+    def submit(cls, organisation, requester, now=None, **fields):
+        """Create the request with its number, in the caller's transaction (which must have
+        begun with core.database.begin_immediate on SQLite)."""
+        now = now or utcnow()
+        year = now.astimezone(PARIS).year
+        sequence = RequestSequence.next_value(organisation.id, year)
+        request = cls(number=format_number(year, organisation.code, sequence), organisation=organisation,
+                      structure_id=requester.structure_id, requester=requester,
+                      requester_name=f"{requester.last_name.upper()} {requester.first_name}".strip(),
+                      created_at=now, status_at=now, status=Status.NEW.value, **fields)
+        db.session.add(request)
+        return request
+
+    # --- Who may do what ---------------------------------------------------------------------
+
+    def is_visible_to_technician(self, user):
+        return (user.is_authenticated and user.has_role("partner_technician", "partner_manager")
+                and user.structure_id == self.structure_id and self.status != Status.CANCELLED.value)
+
+    def can_complete(self, user):
+        return self.status == Status.NEW.value and self.is_visible_to_technician(user)
+
+    can_cancel = can_complete
+
+    def is_visible_to_agent(self, user):
+        return (user.is_authenticated and user.has_role("agent") and user.organisation_id == self.organisation_id
+                and self.status != Status.CANCELLED.value)
+
+    def can_take_in_charge(self, user):
+        return self.status == Status.NEW.value and self.is_visible_to_agent(user)
+
+    def can_resolve(self, user):
+        return self.status == Status.TAKEN.value and self.is_visible_to_agent(user)
+
+    # --- Transitions ---------------------------------------------------------------------------
+
+    def _move(self, to, now):
+        self.status = to.value
+        self.status_at = now or utcnow()
+
+    def complete(self, user, comment, now=None):
+        """Append to the comments (the total stays within the limit)."""
+        if not self.can_complete(user):
+            raise IllegalTransition("complete")
+        comment = (comment or "").strip()
+        if comment:
+            combined = f"{self.comments}\n{comment}" if self.comments else comment
+            if len(combined) > catalogue()["comments_max"]:
+                raise ValueError("comments too long")
+            self.comments = combined
+
+    def cancel(self, user, motive, now=None):
+        if not self.can_cancel(user):
+            raise IllegalTransition("cancel")
+        if motive not in catalogue()["cancel_motives"]:
+            raise ValueError("unknown cancellation motive")
+        self.cancel_motive = motive
+        self._move(Status.CANCELLED, now)
+
+    def take_in_charge(self, agent, now=None):
+        if not self.can_take_in_charge(agent):
+            raise IllegalTransition("take_in_charge")
+        self.taken_by_id = agent.id
+        self._move(Status.TAKEN, now)
+
+    def resolve(self, agent, answer, now=None):
+        if not self.can_resolve(agent):
+            raise IllegalTransition("resolve")
+        if not (answer or "").strip():
+            raise ValueError("an answer is required")
+        self.answer = answer.strip()
+        self.resolved_by_id = agent.id
+        self._move(Status.RESOLVED, now)
+        self.resolved_at = self.status_at
+
+    # --- Display -------------------------------------------------------------------------------
+
+    @property
+    def ods_label(self):
+        return ods_catalogue(self.ods)["label"]
+
+    @property
+    def person_display(self):
+        if not self.person_last_name:
+            return ""
+        civility = {"Mme": "Madame", "M.": "Monsieur"}.get(self.person_civility, self.person_civility or "")
+        return f"{civility} {self.person_last_name} {self.person_first_name}".strip()
+
+    def received_files_expire_at(self):
+        return self.resolved_at + timedelta(days=RECEIVED_FILES_DAYS) if self.resolved_at else None
+
+
+def fr_datetime(value):
+    """15/02/2022 14h11min, in Europe/Paris."""
+    local = value.astimezone(PARIS)
+    return local.strftime("%d/%m/%Y %Hh%Mmin")
