@@ -5,7 +5,7 @@ calls `AttachmentSet.from_request`; these endpoints only remove page loads."""
 from datetime import timedelta
 
 import click
-from flask import abort, current_app, request, send_file
+from flask import abort, current_app, request
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -13,7 +13,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from blueprints.components import FIELD_NAME, bp
 from core.access import login_required
 from core.templating import render, render_error
-from core.uploads import AttachmentSet, purge_abandoned, size_label, storage_path
+from core.uploads import AttachmentSet, purge_abandoned, send_attachment, size_label
 from extensions import db
 from models import Attachment
 
@@ -69,15 +69,7 @@ def attachment_download(attachment_id):
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or not attachment.can_download(current_user):
         abort(404)
-    path = storage_path(attachment.storage_name)
-    if not path.is_file():
-        current_app.logger.error("Stored file missing for attachment %s", attachment.id)
-        abort(404)
-    response = send_file(path, mimetype=attachment.content_type, as_attachment=True,
-                         download_name=attachment.original_name, max_age=0)
-    # Should a browser ever render it anyway, it gets no script and no origin.
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox; frame-ancestors 'none'"
-    return response
+    return send_attachment(attachment)
 
 
 @bp.cli.command("purge-uploads")

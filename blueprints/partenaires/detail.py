@@ -8,7 +8,7 @@ request): anything else is a 404, for pages, fragments and downloads alike. The 
 travels in the query string so that « Revenir à l'historique » goes back to the same list."""
 from urllib.parse import parse_qsl, urlsplit
 
-from flask import abort, current_app, flash, make_response, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, make_response, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -19,7 +19,7 @@ from blueprints.partenaires.requests import ATTACHMENT_POLICY
 from core import audit
 from core.database import begin_immediate
 from core.templating import render
-from core.uploads import AttachmentSet, storage_path
+from core.uploads import AttachmentSet, send_attachment
 from extensions import db
 from forms.partenaires_followup import DEFAULTS, HistoryFilterForm, RequestCancelForm, RequestCompleteForm
 from models import Attachment
@@ -294,12 +294,4 @@ def answer_file(number, attachment_id, ctx):
                                             organisation_id=req.organisation_id).first()
     if attachment is None:
         abort(404)
-    path = storage_path(attachment.storage_name)
-    if not path.is_file():
-        current_app.logger.error("Stored file missing for attachment %s", attachment.id)
-        abort(404)
-    response = send_file(path, mimetype=attachment.content_type, as_attachment=True,
-                         download_name=attachment.original_name, max_age=0)
-    # As for the attachments component: should a browser ever render it, no script, no origin.
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox; frame-ancestors 'none'"
-    return response
+    return send_attachment(attachment)
