@@ -9,4 +9,5 @@ from models.commune import Commune  # noqa: F401
 from models.attachment import Attachment  # noqa: F401
 from models.partenaires import (Convention, PartnerRequest, PartnerSettings, RequestSequence,  # noqa: F401
                                  Status)
+from models.msa import Conversation, ConversationMessage, MsaMember, MsaSignup  # noqa: F401
 from models.throttle import ThrottleFailure  # noqa: F401

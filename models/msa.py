@@ -1,0 +1,173 @@
+"""MSA (seeds 001 and 004): members identified by their social security number, sign-up codes,
+and the conversations of « Ma messagerie »."""
+import enum
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from extensions import db
+from models.base import UTCDateTime, utcnow
+
+SIGNUP_CODE_MINUTES = 30
+SIGNUP_CODE_TRIES = 5
+
+
+class MsaMember(db.Model):
+    """The MSA profile of a user: the NIR without its key is their login identifier."""
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="CASCADE"), nullable=False, unique=True)
+    organisation_id = db.Column(db.Integer, db.ForeignKey("organisation.id"))  # their MSA fund
+    nir = db.Column(db.String(13), nullable=False, unique=True)
+    birth_date = db.Column(db.Date)
+    mobile = db.Column(db.String(14))  # 06.00.00.00.00, for SMS confirmations
+
+    user = db.relationship("User", backref=db.backref("msa_member", uselist=False))
+    organisation = db.relationship("Organisation")
+
+
+def _hash_code(code, salt):
+    return hashlib.sha256(f"{salt}:{code}".encode()).hexdigest()
+
+
+class SignupCodeError(Exception):
+    """Why a code was refused: 'expired', 'used', 'tries', 'wrong'."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class MsaSignup(db.Model):
+    """A sign-up in progress: the details given, and the 6-digit code emailed to check the address.
+    Valid 30 minutes, 5 tries, single use."""
+    id = db.Column(db.Integer, primary_key=True)
+    token = db.Column(db.String(43), nullable=False, unique=True)  # kept in the browser session
+    nir = db.Column(db.String(13), nullable=False)
+    email = db.Column(db.String(254), nullable=False)
+    last_name = db.Column(db.String(80), nullable=False)
+    first_name = db.Column(db.String(80), nullable=False)
+    birth_date = db.Column(db.Date, nullable=False)
+    code_hash = db.Column(db.String(64), nullable=False)
+    salt = db.Column(db.String(32), nullable=False)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at = db.Column(UTCDateTime, nullable=False)
+    attempts = db.Column(db.Integer, nullable=False, default=0)
+    used_at = db.Column(UTCDateTime)
+
+    @classmethod
+    def start(cls, now=None, **details):
+        """Create the sign-up; returns (signup, code to email)."""
+        now = now or utcnow()
+        code = f"{secrets.randbelow(1_000_000):06d}"
+        salt = secrets.token_hex(16)
+        signup = cls(token=secrets.token_urlsafe(32), code_hash=_hash_code(code, salt), salt=salt, created_at=now,
+                     expires_at=now + timedelta(minutes=SIGNUP_CODE_MINUTES), **details)
+        db.session.add(signup)
+        return signup, code
+
+    def check(self, code, now=None):
+        """Accept the code (marks it used) or raise SignupCodeError. Each wrong try counts."""
+        now = now or utcnow()
+        if self.used_at is not None:
+            raise SignupCodeError("used")
+        if now >= self.expires_at:
+            raise SignupCodeError("expired")
+        if self.attempts >= SIGNUP_CODE_TRIES:
+            raise SignupCodeError("tries")
+        if not hmac.compare_digest(_hash_code((code or "").strip(), self.salt), self.code_hash):
+            self.attempts += 1
+            raise SignupCodeError("tries" if self.attempts >= SIGNUP_CODE_TRIES else "wrong")
+        self.used_at = now
+
+    @property
+    def tries_left(self):
+        return max(SIGNUP_CODE_TRIES - self.attempts, 0)
+
+
+class ConversationStatus(str, enum.Enum):
+    NEW = "Nouveau"          # sent by the member, not opened by an agent
+    OPEN = "En cours"        # an agent is on it / answered, the member may reply
+    CLOSED = "Clôturé"       # closed by the agent
+
+
+class Conversation(db.Model):
+    """A thread of « Ma messagerie »: its object is a theme → subject → reason of the catalogue."""
+    id = db.Column(db.Integer, primary_key=True)
+    member_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True)
+    organisation_id = db.Column(db.Integer, db.ForeignKey("organisation.id"), nullable=False)
+    theme = db.Column(db.String(60), nullable=False)      # catalogue codes
+    subject = db.Column(db.String(60), nullable=False)
+    reason = db.Column(db.String(60), nullable=False)
+    object_label = db.Column(db.String(400), nullable=False)  # "Thème > Sujet > Motif" as chosen
+    status = db.Column(db.String(20), nullable=False, default=ConversationStatus.NEW.value)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    hidden = db.Column(db.Boolean, nullable=False, default=False)          # hidden by the member
+    unread_by_member = db.Column(db.Boolean, nullable=False, default=False)
+    assigned_agent_id = db.Column(db.Integer, db.ForeignKey("user.id"))
+
+    member = db.relationship("User", foreign_keys=[member_id])
+    organisation = db.relationship("Organisation")
+    messages = db.relationship("ConversationMessage", back_populates="conversation",
+                               order_by="ConversationMessage.id", cascade="all, delete-orphan")
+
+    __table_args__ = (
+        db.Index("ix_conversation_inbox", "organisation_id", "status", "theme", "created_at"),
+    )
+
+    def can_view(self, user):
+        if not user.is_authenticated:
+            return False
+        if user.id == self.member_id:
+            return True
+        return user.has_role("agent") and user.organisation_id == self.organisation_id
+
+    def can_reply(self, user):
+        return user.is_authenticated and user.id == self.member_id and self.status != ConversationStatus.CLOSED.value
+
+    def can_answer(self, user):
+        return (user.is_authenticated and user.has_role("agent") and user.organisation_id == self.organisation_id
+                and self.status != ConversationStatus.CLOSED.value)
+
+    def add_member_message(self, user, body, now=None):
+        if not (self.can_reply(user) or (not self.messages and user.id == self.member_id)):
+            raise PermissionError("reply")
+        now = now or utcnow()
+        message = ConversationMessage(conversation=self, author_id=user.id, from_agent=False, body=body,
+                                      created_at=now)
+        self.updated_at = now
+        db.session.add(message)
+        return message
+
+    def answer(self, agent, body, now=None):
+        if not self.can_answer(agent):
+            raise PermissionError("answer")
+        now = now or utcnow()
+        message = ConversationMessage(conversation=self, author_id=agent.id, from_agent=True, body=body,
+                                      created_at=now)
+        self.status = ConversationStatus.OPEN.value
+        self.assigned_agent_id = agent.id
+        self.unread_by_member = True
+        self.updated_at = now
+        db.session.add(message)
+        return message
+
+    def close(self, agent, now=None):
+        if not self.can_answer(agent):
+            raise PermissionError("close")
+        self.status = ConversationStatus.CLOSED.value
+        self.updated_at = now or utcnow()
+
+
+class ConversationMessage(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    conversation_id = db.Column(db.Integer, db.ForeignKey("conversation.id", ondelete="CASCADE"), nullable=False,
+                                index=True)
+    author_id = db.Column(db.Integer, db.ForeignKey("user.id"), nullable=False)
+    from_agent = db.Column(db.Boolean, nullable=False, default=False)
+    body = db.Column(db.Text, nullable=False)  # plain text, always shown escaped with its line breaks
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    conversation = db.relationship("Conversation", back_populates="messages")
+    author = db.relationship("User")
