@@ -56,6 +56,11 @@ def enter_organisation(user, organisation_id):
     g.pop("partner_context", None)
 
 
+def leave_organisation():
+    session.pop(SESSION_KEY, None)
+    g.pop("partner_context", None)
+
+
 def organisation_required(view):
     """The view needs a chosen organisation; passes it as `ctx`."""
     @wraps(view)

@@ -6,7 +6,7 @@ from wtforms.fields.choices import SelectChoice
 
 from blueprints.partenaires import bp
 from blueprints.partenaires.context import (convention_of, current_context, enter_organisation,
-                                            organisation_required, structure_conventions)
+                                            leave_organisation, organisation_required, structure_conventions)
 from core.templating import render
 from extensions import db
 from forms.partenaires import OrganisationContinueForm, OrganisationSelectForm
@@ -40,6 +40,9 @@ def select_organisation():
             form.organisation.errors.append("Sélectionnez un organisme de la liste.")
         elif state.needs_confirmation or not state.can_enter:
             message, chosen = state, convention
+            if not state.can_enter:
+                # Starts later: only "Se déconnecter"; no organisation stays selected behind it.
+                leave_organisation()
         else:
             enter_organisation(current_user, convention.organisation_id)
             db.session.commit()

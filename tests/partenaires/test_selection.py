@@ -68,7 +68,10 @@ def test_running_convention_enters_home_and_is_preselected_next_time(app, partne
 
 
 def test_future_convention_only_allows_logout(partner):
+    partner.post("/partenaires/organisme", data={"organisation": org_id(partner, "CPAM GIRONDE")})
     soup = submit(partner, "/partenaires/organisme", {"organisation": org_id(partner, "CPAM DORDOGNE")})
+    assert soup.select_one(".portal-org") is None  # the organisation chosen before is no longer selected
+    assert soup.select_one(".portal-menu") is None
     start = (paris_today() + timedelta(days=20)).strftime("%d/%m/%Y")
     assert soup.select_one("[role=alert]").get_text(strip=True) == \
         f"Le conventionnement avec l'organisme CPAM DORDOGNE débutera le {start}."
