@@ -73,6 +73,8 @@ def seed_demo():
         lines.append(f"Compte créé : {email} ({role.label})")
     db.session.commit()
     lines += seed_partenaires(orgs, structures[STRUCTURES[0]])
+    from core.demo_msa import seed_msa
+    lines += seed_msa(orgs) or []
     lines.append(f"Mot de passe de tous les comptes de démonstration : {DEMO_PASSWORD}")
     return lines
 

@@ -28,5 +28,12 @@ class Attachment(db.Model):
             return False
         if user.id == self.owner_id:
             return True
-        return (user.role == "agent" and self.organisation_id is not None
-                and user.organisation_id == self.organisation_id)
+        if (user.role == "agent" and self.organisation_id is not None
+                and user.organisation_id == self.organisation_id):
+            return True
+        # MSA: the member reads the files of the answers in their own conversations.
+        if self.subject_type == "ConversationMessage" and self.subject_id is not None:
+            from models.msa import ConversationMessage
+            message = db.session.get(ConversationMessage, self.subject_id)
+            return message is not None and message.conversation.member_id == user.id
+        return False

@@ -1,13 +1,9 @@
-"""Portal blueprint: msa. Its screens are built by the portal's own issue."""
+"""Portal blueprint: msa (« Mon espace privé »). The views live in the modules imported at the end."""
 from flask import Blueprint
-
-from core.access import public
-from core.templating import render
 
 bp = Blueprint("msa", __name__)
 
-
-@bp.route("/")
-@public
-def index():
-    return render("portal/index.html", portal="msa")
+# The views register themselves on `bp`: imported last, once `bp` exists.
+from blueprints.msa import auth, home  # noqa: E402,F401
+# « Ma messagerie »: its engineer adds `from blueprints.msa import messages  # noqa` here.
+from blueprints.msa import messages  # noqa: E402,F401

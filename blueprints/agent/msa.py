@@ -1,0 +1,284 @@
+"""MSA « Ma messagerie », agent side (spec msa.md C, first bullet; B.7 for the notification): the
+organisation's inbox of conversations, a conversation with « Répondre » and « Clôturer ».
+
+Conversations are only ever loaded through a query scoped to the agent's organisation: anything
+else is a 404. Only agents of an MSA organisation reach these screens (403 for anyone else)."""
+import math
+from dataclasses import dataclass
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func
+from sqlalchemy.orm import joinedload
+
+from blueprints.agent import bp
+from core import audit
+from core import catalogues
+from core.database import begin_immediate
+from core.outbox import queue_email
+from core.templating import render
+from core.uploads import MB, AttachmentSet, register_policy
+from extensions import db
+from forms.agent_msa import ConversationAnswerForm, ConversationCloseForm
+from models import Attachment, Conversation, ConversationMessage
+from models.msa import ConversationStatus
+from models.partenaires import fr_datetime
+
+PORTAL = "msa"
+ANSWER_POLICY = "msa_reponse_agent"
+CONVERSATION_TEMPLATE = "agent/msa/conversation.html"
+# B.7: the member is told an answer is waiting, never what it says (it may be medical or financial).
+ANSWER_EMAIL_SUBJECT = "MSA – Une réponse vous attend dans « Ma messagerie »"
+# How files sent with a message are linked: AttachmentSet.attach_to(message) names them after the
+# model; the member side may also link the first message's files to the conversation itself.
+MESSAGE_SUBJECTS = ("ConversationMessage", "conversation_message")
+CONVERSATION_SUBJECTS = ("Conversation", "conversation")
+
+register_policy(ANSWER_POLICY, max_count=3, max_size=5 * MB, extensions=("pdf", "jpg", "jpeg", "png"))
+
+
+def _render(template, block=None, status=200, **context):
+    return render(template, block=block, status=status,
+                  fr_datetime=lambda v: fr_datetime(v) if v else "—", **context)
+
+
+def msa_organisation():
+    """The current agent's organisation when it is an MSA fund; 403 for anyone else (administrators
+    included: they have no inbox of their own)."""
+    org = current_user.organisation if current_user.has_role("agent") else None
+    if org is None or org.portal != PORTAL:
+        abort(403)
+    return org
+
+
+# --- Theme labels ----------------------------------------------------------------------------------
+
+def _catalogue_theme_labels():
+    """{theme code: label} from the member side's catalogue, when it is there ({} otherwise: the
+    labels then come from the conversations' own `object_label`)."""
+    try:
+        data = catalogues.load("msa-messagerie")
+    except (OSError, ValueError):
+        return {}
+    themes = (data.get("choices") or data.get("themes") or []) if isinstance(data, dict) else data
+    labels = {}
+    if isinstance(themes, dict):
+        for code, value in themes.items():
+            label = value.get("label") if isinstance(value, dict) else value
+            if isinstance(label, str):
+                labels[str(code)] = label
+    elif isinstance(themes, list):
+        for theme in themes:
+            if isinstance(theme, dict):
+                code = theme.get("code") or theme.get("id") or theme.get("value")
+                label = theme.get("label") or theme.get("name")
+                if code is not None and isinstance(label, str):
+                    labels[str(code)] = label
+    return labels
+
+
+def _theme_choices(org):
+    """(code, label) of the themes the organisation's conversations use, by label."""
+    labels = _catalogue_theme_labels()
+    rows = (db.session.query(Conversation.theme, func.min(Conversation.object_label))
+            .filter(Conversation.organisation_id == org.id).group_by(Conversation.theme).all())
+    choices = [(code, labels.get(code) or object_label.split(" > ")[0]) for code, object_label in rows]
+    return sorted(choices, key=lambda c: c[1].lower())
+
+
+# --- Inbox -------------------------------------------------------------------------------------------
+
+STATUS_FILTERS = {"nouveau": ConversationStatus.NEW.value, "en-cours": ConversationStatus.OPEN.value,
+                  "cloture": ConversationStatus.CLOSED.value, "tous": None}
+DEFAULT_STATUS = "nouveau"  # what is waiting for a first answer
+PAGE_SIZE = 10  # an htmx page of the list stays within the 5 KB fragment budget
+
+
+def _int_arg(args, name):
+    value = (args.get(name) or "").strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 9 else None
+
+
+@dataclass
+class InboxFilters:
+    status: str = DEFAULT_STATUS
+    theme: str = ""
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args, theme_codes):
+        status = args.get("statut", "")
+        theme = args.get("theme", "")
+        return cls(status=status if status in STATUS_FILTERS else DEFAULT_STATUS,
+                   theme=theme if theme in theme_codes else "",
+                   page=max(_int_arg(args, "page") or 1, 1))
+
+    def apply(self, query):
+        if STATUS_FILTERS[self.status]:
+            query = query.filter(Conversation.status == STATUS_FILTERS[self.status])
+        if self.theme:
+            query = query.filter(Conversation.theme == self.theme)
+        return query
+
+    def args(self, **changes):
+        values = {"statut": self.status if self.status != DEFAULT_STATUS else "", "theme": self.theme,
+                  "page": self.page if self.page > 1 else ""}
+        values.update(changes)
+        return {k: v for k, v in values.items() if v not in ("", None)}
+
+    @property
+    def active(self):
+        return self.status != DEFAULT_STATUS or bool(self.theme)
+
+
+def _last_messages(conversation_ids):
+    """{conversation id: its latest message}, in one query for the whole page."""
+    if not conversation_ids:
+        return {}
+    latest = (db.session.query(func.max(ConversationMessage.id))
+              .filter(ConversationMessage.conversation_id.in_(conversation_ids))
+              .group_by(ConversationMessage.conversation_id))
+    return {m.conversation_id: m for m in ConversationMessage.query.filter(ConversationMessage.id.in_(latest))}
+
+
+@bp.route("/msa/")
+def msa_inbox():
+    org = msa_organisation()
+    themes = _theme_choices(org)
+    filters = InboxFilters.from_args(request.args, {code for code, _ in themes})
+    query = filters.apply(Conversation.query.filter(Conversation.organisation_id == org.id))
+    total = query.order_by(None).count()
+    pages = max(math.ceil(total / PAGE_SIZE), 1)
+    filters.page = min(filters.page, pages)
+    rows = (query.options(joinedload(Conversation.member))
+            .order_by(Conversation.created_at, Conversation.id)  # oldest first: first come, first answered
+            .offset((filters.page - 1) * PAGE_SIZE).limit(PAGE_SIZE).all())
+    return _render("agent/msa/inbox.html", block="results", organisation=org, themes=themes,
+                   theme_labels=dict(themes), filters=filters, rows=rows, total=total, pages=pages,
+                   last_messages=_last_messages([c.id for c in rows]),
+                   statuses={k: v for k, v in STATUS_FILTERS.items() if v})
+
+
+# --- One conversation --------------------------------------------------------------------------------
+
+def load_conversation(conversation_id, org, for_update=False):
+    """The organisation's conversation; 404 otherwise. `for_update` starts a writing transaction
+    and locks the row, so that two agents acting at once cannot both answer a closing conversation."""
+    if for_update:
+        begin_immediate()
+    query = Conversation.query.filter(Conversation.id == conversation_id, Conversation.organisation_id == org.id)
+    return (query.with_for_update() if for_update else query).first_or_404()
+
+
+def _files_by_message(conversation):
+    """{message id: [attachments]}; files linked to the conversation itself go with its first message."""
+    ids = [m.id for m in conversation.messages]
+    files = {}
+    if not ids:
+        return files
+    query = Attachment.query.filter(
+        ((Attachment.subject_type.in_(MESSAGE_SUBJECTS)) & (Attachment.subject_id.in_(ids)))
+        | ((Attachment.subject_type.in_(CONVERSATION_SUBJECTS)) & (Attachment.subject_id == conversation.id)))
+    for attachment in query.order_by(Attachment.id):
+        key = attachment.subject_id if attachment.subject_type in MESSAGE_SUBJECTS else ids[0]
+        files.setdefault(key, []).append(attachment)
+    return files
+
+
+def _context(conversation, answer_form=None, files=None, **extra):
+    context = {"conversation": conversation, "files_by_message": _files_by_message(conversation),
+               "theme_label": _catalogue_theme_labels().get(conversation.theme),
+               "answer_form": None, "files": None, "close_form": None}
+    if conversation.can_answer(current_user):
+        context["answer_form"] = answer_form or ConversationAnswerForm(formdata=None)
+        context["files"] = files or AttachmentSet(ANSWER_POLICY, current_user)
+        context["close_form"] = ConversationCloseForm(formdata=None)
+    context.update(extra)
+    return context
+
+
+def _fragment_requested():
+    return bool(request.htmx) and not request.htmx.boosted
+
+
+@bp.route("/msa/conversations/<int:conversation_id>")
+def msa_conversation(conversation_id):
+    org = msa_organisation()
+    conversation = load_conversation(conversation_id, org)
+    return _render(CONVERSATION_TEMPLATE, **_context(conversation))
+
+
+def _done(conversation, message):
+    if _fragment_requested():
+        return _render(CONVERSATION_TEMPLATE, block="thread", confirmation=message, **_context(conversation))
+    flash(message, "success")
+    return redirect(url_for(".msa_conversation", conversation_id=conversation.id), code=303)
+
+
+def _refused(conversation):
+    """A forged or repeated action on a closed conversation: nothing changed, and the page says why."""
+    return _render(CONVERSATION_TEMPLATE, block="thread", status=409,
+                   refusal="Cette conversation est clôturée : rien n’a été modifié.", **_context(conversation))
+
+
+def _messaging_link():
+    """Where the member reads the answer (None when the MSA portal is not served here)."""
+    for endpoint in ("msa.messages", "msa.messages_index", "msa.messaging", "msa.index"):
+        if endpoint in current_app.view_functions:
+            return url_for(endpoint, _external=True)
+    return None
+
+
+def _email_member(conversation):
+    member = conversation.member
+    body = render_template("emails/msa_reponse.txt", member=member, link=_messaging_link())
+    queue_email(member.email, ANSWER_EMAIL_SUBJECT, body, user=member)
+
+
+@bp.route("/msa/conversations/<int:conversation_id>/reponse", methods=["POST"])
+def msa_answer(conversation_id):
+    org = msa_organisation()
+    conversation = load_conversation(conversation_id, org)
+    if not conversation.can_answer(current_user):
+        # Checked before touching the files: a refused action stores nothing.
+        return _refused(conversation)
+    form = ConversationAnswerForm()
+    files = AttachmentSet.from_request(ANSWER_POLICY)
+    if files.is_update:
+        # « Ajouter » / « Retirer » without JavaScript: redisplay with what was typed.
+        return _render(CONVERSATION_TEMPLATE, block="thread", has_errors=files.has_errors,
+                       **_context(conversation, form, files))
+    files_ok = files.validate()
+    if form.validate_on_submit() and files_ok:
+        conversation = load_conversation(conversation_id, org, for_update=True)
+        try:
+            message = conversation.answer(current_user, form.body.data)
+        except PermissionError:
+            db.session.rollback()
+            return _refused(conversation)
+        db.session.flush()
+        sent = files.attach_to(message, organisation_id=conversation.organisation_id)
+        audit.record(current_user, "msa_conversation_answered", conversation, message=message.id,
+                     files=len(sent))
+        _email_member(conversation)
+        db.session.commit()
+        return _done(conversation, "Votre réponse a été envoyée. L’adhérent en a été informé par courriel.")
+    return _render(CONVERSATION_TEMPLATE, block="thread", status=422, has_errors=True,
+                   **_context(conversation, form, files))
+
+
+@bp.route("/msa/conversations/<int:conversation_id>/cloture", methods=["POST"])
+def msa_close(conversation_id):
+    org = msa_organisation()
+    form = ConversationCloseForm()
+    if not form.validate_on_submit():
+        abort(400)
+    conversation = load_conversation(conversation_id, org, for_update=True)
+    try:
+        conversation.close(current_user)
+    except PermissionError:
+        db.session.rollback()
+        return _refused(conversation)
+    audit.record(current_user, "msa_conversation_closed", conversation)
+    db.session.commit()
+    return _done(conversation, "La conversation est clôturée.")

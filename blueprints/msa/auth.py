@@ -1,0 +1,187 @@
+"""MSA login by NIR (without key) and sign-up with a 6-digit code emailed at once."""
+from flask import flash, redirect, request, session, url_for
+from flask_login import current_user
+
+from blueprints.auth import safe_next
+from blueprints.msa import bp
+from core import audit, sessions
+from core.access import public
+from core.outbox import queue_email
+from core.templating import render
+from core.throttle import account_key, get_throttle, ip_key, wait_message
+from extensions import db
+from forms.msa_auth import MsaLoginForm, MsaSignupCodeForm, MsaSignupForm
+from models import Organisation, Role, User
+from models.msa import SIGNUP_CODE_MINUTES, MsaMember, MsaSignup, SignupCodeError
+from models.user import normalize_email
+
+BAD_CREDENTIALS = "Identifiant ou mot de passe incorrect."
+SIGNUP_SESSION_KEY = "msa_signup"
+# A real hash to check when the NIR is unknown, so both answers take as long.
+_DUMMY_USER = User(email="dummy@invalid", password="Dummy-password-1")
+
+
+def nir_account_key(nir):
+    """Throttle key of an MSA account: the NIR, kept apart from email keys."""
+    return account_key("msa-nir:" + nir)
+
+
+def member_home():
+    return url_for("msa.index")
+
+
+def attempt_login(form):
+    """Check the credentials of a valid MsaLoginForm with throttling. Returns (user, status)."""
+    throttle = get_throttle()
+    keys = [nir_account_key(form.nir.data), ip_key(request.remote_addr)]
+    wait = throttle.wait_seconds(keys)
+    if wait:
+        form.form_errors.append(wait_message(wait))
+        return None, 429
+    member = MsaMember.query.filter_by(nir=form.nir.data).first()
+    user = member.user if member is not None else None
+    if user is not None and user.active and user.check_password(form.password.data):
+        throttle.reset(keys[0])
+        return user, 200
+    if user is None:
+        _DUMMY_USER.check_password(form.password.data)
+    throttle.record_failure(keys)
+    form.form_errors.append(BAD_CREDENTIALS)
+    return None, 422
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+@public
+def login():
+    if current_user.is_authenticated and getattr(current_user, "msa_member", None) and request.method == "GET":
+        return redirect(safe_next(request.args.get("next")) or member_home())
+    form = MsaLoginForm()
+    status = 200
+    if form.validate_on_submit():
+        user, status = attempt_login(form)
+        if user is not None:
+            sessions.start_session(user)
+            audit.record(user, "login")
+            db.session.commit()
+            flash("Vous êtes connecté.", "success")
+            return redirect(safe_next(request.args.get("next")) or member_home())
+    elif form.is_submitted():
+        status = 422
+    return render("msa/login.html", form=form, status=status)
+
+
+# --- Sign-up ----------------------------------------------------------------------------------
+
+def default_fund():
+    """The MSA fund new members are attached to (one per deployment here: the first configured)."""
+    return Organisation.query.filter_by(portal="msa").order_by(Organisation.id).first()
+
+
+# Plain-text emails of the sign-up (kept here: they only serve this flow).
+EMAILS = {
+    "code": ("Votre code d’inscription à Mon espace privé",
+             "Bonjour,\n\nVoici le code pour finaliser votre inscription à Mon espace privé de la MSA : {code}\n\n"
+             "Il est valable {minutes} minutes et ne sert qu’une fois. Saisissez-le sur la page d’inscription, "
+             "puis choisissez votre mot de passe.\n\n"
+             "Si vous n’êtes pas à l’origine de cette demande, ignorez ce message."),
+    "nir_taken": ("Votre inscription à Mon espace privé",
+                  "Bonjour,\n\nUne demande d’inscription à Mon espace privé de la MSA a été faite avec cette "
+                  "adresse, mais un compte existe déjà pour le numéro de sécurité sociale indiqué : "
+                  "aucun nouveau compte ne peut être créé.\n\n"
+                  "Si ce compte est le vôtre, connectez-vous, ou utilisez « Mot de passe oublié » sur la page "
+                  "de connexion. Sinon, contactez l’assistance internet au 03 20 900 500, du lundi au vendredi "
+                  "de 8h30 à 12h15 et de 13h30 à 16h30.\n\n"
+                  "Si vous n’êtes pas à l’origine de cette demande, ignorez ce message."),
+    "attempt": ("Tentative d’inscription avec votre numéro de sécurité sociale",
+                "Bonjour,\n\nQuelqu’un a demandé à s’inscrire à Mon espace privé de la MSA avec votre numéro de "
+                "sécurité sociale et une autre adresse mail. Aucun compte n’a été créé et votre compte "
+                "n’a pas été modifié.\n\n"
+                "Si vous n’êtes pas à l’origine de cette demande, contactez l’assistance internet au "
+                "03 20 900 500."),
+    "email_taken": ("Votre compte existe déjà",
+                    "Bonjour,\n\nUne demande d’inscription à Mon espace privé de la MSA a été faite avec cette "
+                    "adresse mail, mais un compte existe déjà pour elle. Une même adresse mail ne peut être "
+                    "liée qu’à un seul compte.\n\n"
+                    "Si vous avez oublié votre mot de passe, utilisez « Mot de passe oublié » sur la page de "
+                    "connexion. Si vous n’êtes pas à l’origine de cette demande, ignorez ce message."),
+}
+
+
+def _send(to, kind, **context):
+    subject, body = EMAILS[kind]
+    queue_email(to, subject, body.format(**context))
+
+
+@bp.route("/inscription", methods=["GET", "POST"])
+@public
+def signup():
+    form = MsaSignupForm()
+    if form.validate_on_submit():
+        email = normalize_email(form.email.data)
+        details = dict(nir=form.nir.data, email=email, last_name=form.last_name.data.strip(),
+                       first_name=form.first_name.data.strip(), birth_date=form.birth_date.data)
+        signup_row, code = MsaSignup.start(**details)
+        member = MsaMember.query.filter_by(nir=form.nir.data).first()
+        user = User.query.filter_by(email=email).first()
+        # The page is the same in every case; only the email differs, and it goes to the address
+        # typed, or to the owner of the number: nothing tells a third party who is registered.
+        if member is not None:
+            _send(email, "nir_taken")
+            if member.user.email != email:
+                _send(member.user.email, "attempt")
+        elif user is not None:
+            _send(email, "email_taken")
+        else:
+            _send(email, "code", code=code, minutes=SIGNUP_CODE_MINUTES)
+        audit.record(None, "msa_signup_started")
+        db.session.commit()
+        session[SIGNUP_SESSION_KEY] = signup_row.token
+        flash(f"Un code vient de vous être envoyé à {email}.", "success")
+        return redirect(url_for("msa.signup_code"))
+    return render("msa/signup.html", form=form, status=422 if form.is_submitted() else 200)
+
+
+def _signup_ended(reason):
+    session.pop(SIGNUP_SESSION_KEY, None)
+    return render("msa/signup_ended.html", reason=reason, minutes=SIGNUP_CODE_MINUTES, status=410)
+
+
+@bp.route("/inscription/code", methods=["GET", "POST"])
+@public
+def signup_code():
+    token = session.get(SIGNUP_SESSION_KEY)
+    signup_row = MsaSignup.query.filter_by(token=token).first() if token else None
+    if signup_row is None:
+        return _signup_ended("missing")
+    form = MsaSignupCodeForm()
+    if form.validate_on_submit():
+        try:
+            signup_row.check(form.code.data)
+        except SignupCodeError as error:
+            db.session.commit()  # the wrong try counts
+            if error.reason != "wrong":
+                return _signup_ended(error.reason)
+            left = signup_row.tries_left
+            form.code.errors.append(f"Le code saisi est incorrect. Il vous reste {left} "
+                                    f"essai{'s' if left > 1 else ''}.")
+        else:
+            taken = (MsaMember.query.filter_by(nir=signup_row.nir).first() is not None
+                     or User.query.filter_by(email=signup_row.email).first() is not None)
+            if taken:  # registered meanwhile by another sign-up
+                db.session.commit()
+                return _signup_ended("used")
+            user = User(email=signup_row.email, role=Role.CITIZEN.value, active=True,
+                        first_name=signup_row.first_name, last_name=signup_row.last_name,
+                        password=form.password.data)
+            fund = default_fund()
+            db.session.add(MsaMember(user=user, nir=signup_row.nir, birth_date=signup_row.birth_date,
+                                     organisation_id=fund.id if fund else None))
+            db.session.add(user)
+            db.session.flush()
+            audit.record(user, "msa_account_created", user)
+            db.session.commit()
+            sessions.start_session(user)  # clears the session, the sign-up token with it
+            flash("Votre compte est créé.", "success")
+            return redirect(member_home())
+    return render("msa/signup_code.html", form=form, email=signup_row.email,
+                  status=422 if form.is_submitted() else 200)

@@ -1,0 +1,60 @@
+"""« Mon espace privé »: the members' home (services by theme) and the information pages."""
+from flask import abort, current_app, url_for
+from flask_login import current_user
+from werkzeug.routing import BuildError
+
+from blueprints.msa import bp
+from core.access import public
+from core.catalogues import load
+from core.templating import render
+from forms.msa_auth import MsaLoginForm
+
+
+def services_catalogue():
+    return load("msa-services")
+
+
+def find_service(code):
+    for theme in services_catalogue()["themes"]:
+        for service in theme["services"]:
+            if service["code"] == code:
+                return theme, service
+    return None, None
+
+
+def service_url(service):
+    """The implemented screen when this deployment has it, else the information page."""
+    endpoint = service.get("endpoint")
+    if endpoint and endpoint in current_app.view_functions:
+        try:
+            return url_for(endpoint)
+        except BuildError:
+            pass
+    return url_for("msa.service_info", code=service["code"])
+
+
+def current_member():
+    return getattr(current_user, "msa_member", None) if current_user.is_authenticated else None
+
+
+@bp.route("/")
+@public
+def index():
+    """Members see their services; anyone else the presentation with the login box."""
+    if current_member() is None:
+        return render("msa/home.html", member=None, login_form=MsaLoginForm(formdata=None))
+    themes = [dict(theme, links=[(service, service_url(service)) for service in theme["services"]])
+              for theme in services_catalogue()["themes"]]
+    _, messages_service = find_service("nous-envoyer-un-message")
+    return render("msa/home.html", member=current_member(), themes=themes,
+                  messages_url=service_url(messages_service))
+
+
+@bp.route("/services/<code>")
+@public
+def service_info(code):
+    """How to use a service this site does not offer online (general information, no personal data)."""
+    theme, service = find_service(code)
+    if service is None:
+        abort(404)
+    return render("msa/service_info.html", theme=theme, service=service, member=current_member())

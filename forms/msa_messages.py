@@ -1,0 +1,32 @@
+"""Forms of « Ma messagerie » (MSA, member side)."""
+from flask_wtf import FlaskForm
+from wtforms.validators import DataRequired
+
+from forms.fields import CountedTextAreaField
+
+MESSAGE_MIN = 10
+MESSAGE_MAX = 750
+
+
+def _message_field(label):
+    return CountedTextAreaField(
+        label, validators=[DataRequired(message="Saisissez votre message.")],
+        max_chars=MESSAGE_MAX, min_chars=MESSAGE_MIN,
+        too_short="Votre message doit faire au moins {min} caractères (il en fait {count}).",
+        too_long="Votre message doit faire {max} caractères maximum (il en fait {count}).")
+
+
+class MessageWriteForm(FlaskForm):
+    body = _message_field("Écrivez ici votre message (minimum 10 caractères)")
+
+
+class MessageReplyForm(FlaskForm):
+    body = _message_field("Votre réponse (minimum 10 caractères)")
+
+
+class MessageSendForm(FlaskForm):
+    """« Envoyer » on the summary: only the CSRF token."""
+
+
+class ConversationVisibilityForm(FlaskForm):
+    """« Masquer » / « Afficher » a conversation: only the CSRF token."""

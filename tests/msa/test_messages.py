@@ -1,0 +1,357 @@
+"""« Ma messagerie », member side: home, theme → subject → reason, online-service suggestion,
+writing (10–750 characters), summary, sending, conversation page, replies, scoping."""
+import io
+
+import pytest
+
+from extensions import db
+from models import AuditEvent, Conversation, ConversationMessage, MsaMember
+from tests import factories
+from tests.helpers import errors_of, fragment, page, submit
+
+NEW = "/msa/messages/nouveau"
+CODES_CHANGE = {"theme": "famille-logement", "subject": "allocations-familiales", "reason": "changement-situation"}
+CODES_PLAIN = {"theme": "famille-logement", "subject": "allocations-familiales", "reason": "dossier"}
+TEXT = "Bonjour,\nje souhaite signaler la naissance de mon enfant."
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def members(app):
+    with app.app_context():
+        org = factories.organisation(portal="msa", code="MSA33", name="MSA Gironde")
+        a = factories.user(email="membre@example.fr")
+        b = factories.user(email="autre@example.fr", first_name="Paul")
+        db.session.add(MsaMember(user=a, nir="1850733063001", organisation=org, mobile="06.12.34.56.78"))
+        db.session.add(MsaMember(user=b, nir="2850733063002", organisation=org))
+        db.session.commit()
+        return {"a": a.id, "b": b.id, "org": org.id}
+
+
+@pytest.fixture
+def member_client(app, members, login):
+    client = app.test_client()
+    assert login(client, "membre@example.fr").status_code == 302
+    return client
+
+
+@pytest.fixture
+def other_client(app, members, login):
+    client = app.test_client()
+    assert login(client, "autre@example.fr").status_code == 302
+    return client
+
+
+def textarea_text(soup):
+    """The textarea's value as a browser reads it (the newline right after <textarea> is dropped)."""
+    return soup.select_one("textarea#body").get_text().removeprefix("\r\n").removeprefix("\n")
+
+
+def write_step(codes, body, **extra):
+    return {**codes, "body": body, **extra}
+
+
+def send(client, codes=CODES_PLAIN, body=TEXT):
+    summary = submit(client, NEW, write_step(codes, body))
+    lot = summary.select_one("#msg-envoi input[name=pieces_jointes-lot]")["value"]
+    return client.post("/msa/messages/recapitulatif", data={**codes, "body": body, "pieces_jointes-lot": lot})
+
+
+# --- Cascade ----------------------------------------------------------------------------------
+
+def test_cascade_steps_without_javascript(member_client):
+    soup = page(member_client, NEW)
+    assert soup.h1.get_text(strip=True) == "Envoyer un message"
+    assert soup.select_one("label[for=msg-objet-theme]").get_text(strip=True) == "Mon message concerne"
+    assert len(soup.select("#msg-objet-theme option")) == 8
+    assert soup.select_one("a[href='/msa/messages']").get_text(strip=True) == "Annuler"
+
+    soup = page(member_client, NEW + "?theme=famille-logement")
+    assert [o.get_text() for o in soup.select("#msg-objet-subject option")][1:] == [
+        'Paiements et décomptes "famille"', 'Attestations "famille"', "Allocations familiales", "Aides au logement",
+        "Aides Sociales (secours, prêts)"]
+    assert "Famille, logement" in soup.select_one("#msg-objet-choix").get_text()
+
+    soup = page(member_client, NEW + "?theme=famille-logement&subject=allocations-familiales")
+    options = [o.get_text() for o in soup.select("#msg-objet-reason option")]
+    assert options[-1] == "Autre question Allocations familiales"
+    modifier = [a["href"] for a in soup.select("#msg-objet-choix a")]
+    assert modifier == [NEW, NEW + "?theme=famille-logement"]
+
+
+def test_cascade_valider_without_choice_is_a_french_error(member_client):
+    soup = page(member_client, NEW + "?theme=")
+    assert errors_of(soup) == ["Sélectionnez le thème de votre message."]
+    assert soup.title.get_text().startswith("Erreur : ")
+
+
+def test_cascade_fragments(member_client):
+    soup = fragment(member_client, NEW + "?theme=sante")
+    assert soup.select_one("#msg-etapes select#msg-objet-subject")
+    assert soup.select_one("form[hx-get]")["hx-target"] == "#msg-etapes"
+    soup = fragment(member_client, NEW + "?" + "&".join(f"{k}={v}" for k, v in CODES_PLAIN.items()))
+    assert soup.select_one("textarea#body")
+    assert len(soup.response.get_data()) < 5 * 1024
+
+
+# --- Online service ---------------------------------------------------------------------------
+
+def test_online_service_suggestion_has_three_choices(member_client):
+    url = NEW + "?theme=famille-logement&subject=allocations-familiales&reason=changement-situation"
+    soup = page(member_client, url)
+    dialog = soup.select_one("[role=dialog]#msg-service")
+    assert dialog["aria-modal"] == "true"
+    assert "Service en ligne : Déclarer un changement de situation" in dialog.get_text()
+    links = dialog.select("a")
+    assert [a.get_text(strip=True) for a in links] == [
+        "J'utilise le service en ligne", "Fermer et rédiger mon message",
+        "Fermer et modifier le thème, le sujet ou le motif"]
+    assert "gain de temps dans le traitement de votre dossier" in dialog.get_text()
+    assert not soup.select("textarea")
+    # Use the service: the portal's page for it.
+    response = member_client.get(links[0]["href"])
+    assert response.status_code == 302 and "/msa/" in response.headers["Location"]
+    # Write the message anyway: the writing step with « Service en ligne : … ».
+    soup = page(member_client, links[1]["href"])
+    assert soup.select_one("textarea#body")
+    assert "Service en ligne : Déclarer un changement de situation" in soup.select_one("#msg-formulaire").get_text()
+    # Change: back to the reason, theme and subject kept.
+    soup = page(member_client, links[2]["href"])
+    assert soup.select_one("select#msg-objet-reason")
+    # As a fragment (JavaScript on) the same region comes in place.
+    soup = fragment(member_client, url)
+    assert soup.select_one("[role=dialog] h2[autofocus]")
+
+
+def test_unknown_online_service_is_404(member_client):
+    assert member_client.get("/msa/messages/service-en-ligne/inconnu").status_code == 404
+
+
+# --- Writing ----------------------------------------------------------------------------------
+
+def test_writing_step_wording(member_client):
+    soup = page(member_client, NEW + "?theme=famille-logement&subject=allocations-familiales&reason=dossier")
+    form = soup.select_one("#msg-formulaire")
+    assert "Attention : nous vous conseillons de ne pas communiquer d'information relative à des données " \
+           "médicales." in form.get_text()
+    assert soup.select_one("label[for=body]").get_text(" ", strip=True) == \
+        "Écrivez ici votre message (minimum 10 caractères) (obligatoire)"
+    assert soup.select_one("#body-compteur")["data-max"] == "750"
+    assert soup.select_one("#pieces_jointes")["accept"] == ".pdf,.jpg,.jpeg,.png"
+    assert [b.get_text(strip=True) for b in form.select(".actions button")] == ["Annuler", "Valider"]
+
+
+@pytest.mark.parametrize("body, ok", [
+    ("é" * 9, False), ("é" * 10, True), ("😀" * 10, True), ("a" * 9, False),
+    ("é" * 750, True), ("😀" * 750, True), ("é" * 751, False), ("          ", False)])
+def test_message_length_in_code_points(member_client, body, ok):
+    response = member_client.post(NEW, data=write_step(CODES_PLAIN, body))
+    if ok:
+        assert response.status_code == 200
+        soup = submit(member_client, NEW, write_step(CODES_PLAIN, body))
+        assert soup.h1.get_text(strip=True) == "Récapitulatif de ma demande"
+    else:
+        soup = submit(member_client, NEW, write_step(CODES_PLAIN, body), status=422)
+        errors = errors_of(soup)
+        assert len(errors) == 1
+        if len(body) == 9:
+            assert errors[0] == "Votre message doit faire au moins 10 caractères (il en fait 9)."
+        elif len(body) == 751:
+            assert errors[0] == "Votre message doit faire 750 caractères maximum (il en fait 751)."
+        else:
+            assert errors[0] == "Saisissez votre message."
+        assert textarea_text(soup) == body
+
+
+def test_crlf_counts_as_one_character(member_client):
+    body = "a" * 748 + "\r\nb"  # 750 once CRLF is stored as LF
+    soup = submit(member_client, NEW, write_step(CODES_PLAIN, body))
+    assert soup.select_one("#msg-texte").get_text() == "a" * 748 + "\nb"
+
+
+# --- Summary ----------------------------------------------------------------------------------
+
+HOSTILE = '<script>alert(1)</script> <b>gras</b> <a hx-get="/msa/messages" hx-trigger="load">x</a>\nligne 2'
+
+
+def test_summary_shows_the_text_escaped(member_client):
+    soup = submit(member_client, NEW, write_step(CODES_CHANGE, HOSTILE))
+    recap = soup.select_one("#msg-recapitulatif")
+    assert [dd.get_text() for dd in recap.select("dd")][:3] == [
+        "Famille, logement", "Allocations familiales", "Changement de situation - Famille"]
+    text = recap.select_one("#msg-texte")
+    assert "user-text" in text["class"]
+    assert text.get_text() == HOSTILE
+    assert not text.find_all(True)
+    assert not soup.select("main script, main b, main [hx-trigger=load]")
+    actions = [b.get_text(strip=True) for b in soup.select("#msg-envoi button")]
+    assert actions == ["Annuler", "Précédent", "Envoyer"]
+
+
+def test_precedent_keeps_the_text(member_client):
+    summary = submit(member_client, NEW, write_step(CODES_PLAIN, HOSTILE))
+    data = {i["name"]: i.get("value", "") for i in summary.select("#msg-envoi input")}
+    assert data["body"] == HOSTILE
+    soup = submit(member_client, NEW, {**data, "precedent": "1"})
+    assert textarea_text(soup) == HOSTILE
+    assert not errors_of(soup)
+    # The writing step's GET (refresh, back) finds it again too.
+    soup = page(member_client, NEW + "?theme=famille-logement&subject=allocations-familiales&reason=dossier")
+    assert textarea_text(soup) == HOSTILE
+
+
+def test_annuler_forgets_the_draft(member_client):
+    submit(member_client, NEW, write_step(CODES_PLAIN, TEXT))
+    response = member_client.post(NEW, data={**CODES_PLAIN, "body": TEXT, "annuler": "1"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/msa/messages")
+    soup = page(member_client, NEW + "?theme=famille-logement&subject=allocations-familiales&reason=dossier")
+    assert textarea_text(soup) == ""
+
+
+# --- Sending ----------------------------------------------------------------------------------
+
+def test_send_creates_conversation_message_audit_email_and_sms(app, member_client, members, outbox):
+    response = send(member_client, CODES_CHANGE, HOSTILE)
+    assert response.status_code == 302
+    with app.app_context():
+        conversation = Conversation.query.one()
+        assert conversation.member_id == members["a"]
+        assert conversation.organisation_id == members["org"]
+        assert (conversation.theme, conversation.subject, conversation.reason) == (
+            "famille-logement", "allocations-familiales", "changement-situation")
+        assert conversation.object_label == "Famille, logement > Allocations familiales > " \
+                                            "Changement de situation - Famille"
+        assert [m.body for m in conversation.messages] == [HOSTILE]
+        assert AuditEvent.query.filter_by(action="msa.conversation.created").count() == 1
+        cid = conversation.id
+    assert response.headers["Location"].endswith(f"/msa/messages/{cid}/envoye")
+    soup = page(member_client, response.headers["Location"])
+    assert soup.h1.get_text(strip=True) == "Votre message a bien été envoyé"
+    [email] = outbox("email")
+    assert email["to"] == "membre@example.fr" and "Accusé de réception" in email["subject"]
+    assert "Changement de situation - Famille" in email["body"]
+    [sms] = outbox("sms")
+    assert sms["to"] == "06.12.34.56.78"
+    home = page(member_client, "/msa/messages")
+    assert home.select_one(f"#conversation-{cid} a").get_text(strip=True).startswith("Famille, logement")
+
+
+def test_no_sms_without_mobile(other_client, outbox):
+    assert send(other_client).status_code == 302
+    assert len(outbox("email")) == 1 and outbox("sms") == []
+
+
+def test_send_with_attachment(app, member_client, members):
+    soup = submit(member_client, NEW, {**write_step(CODES_PLAIN, TEXT),
+                                       "pieces_jointes": (io.BytesIO(PDF), "avis.pdf")},
+                  content_type="multipart/form-data")
+    assert "avis.pdf" in soup.select_one("#msg-recapitulatif").get_text()
+    data = {i["name"]: i.get("value", "") for i in soup.select("#msg-envoi input")}
+    assert member_client.post("/msa/messages/recapitulatif", data=data).status_code == 302
+    with app.app_context():
+        from models import Attachment
+        [attachment] = Attachment.query.all()
+        message = ConversationMessage.query.one()
+        assert (attachment.subject_type, attachment.subject_id) == ("ConversationMessage", message.id)
+        assert attachment.organisation_id == members["org"]
+        cid = message.conversation_id
+    soup = page(member_client, f"/msa/messages/{cid}")
+    assert soup.select_one("#msg-fil a").get_text(strip=True) == "avis.pdf"
+
+
+def test_send_refuses_tampered_short_text(app, member_client):
+    summary = submit(member_client, NEW, write_step(CODES_PLAIN, TEXT))
+    data = {i["name"]: i.get("value", "") for i in summary.select("#msg-envoi input")}
+    data["body"] = "court"
+    response = member_client.post("/msa/messages/recapitulatif", data=data)
+    assert response.status_code == 422
+    with app.app_context():
+        assert Conversation.query.count() == 0
+
+
+# --- Conversation -----------------------------------------------------------------------------
+
+def make_conversation(app, members, member="a", unread=False, hidden=False, label="Santé > RSA > Motif"):
+    with app.app_context():
+        c = Conversation(member_id=members[member], organisation_id=members["org"], theme="sante",
+                         subject="remboursements", reason="delai", object_label=label, unread_by_member=unread,
+                         hidden=hidden)
+        db.session.add(c)
+        db.session.add(ConversationMessage(conversation=c, author_id=members[member], body=HOSTILE))
+        db.session.commit()
+        return c.id
+
+
+def test_conversation_page_escapes_and_marks_read(app, member_client, members):
+    cid = make_conversation(app, members, unread=True)
+    home = page(member_client, "/msa/messages")
+    assert "Non lu" in home.select_one(f"#conversation-{cid}").get_text()
+    soup = page(member_client, f"/msa/messages/{cid}")
+    body = soup.select_one("#msg-fil .user-text")
+    assert body.get_text() == HOSTILE and not body.find_all(True)
+    assert soup.select_one("#msg-fil strong").get_text() == "Vous"
+    with app.app_context():
+        assert db.session.get(Conversation, cid).unread_by_member is False
+    assert "Non lu" not in page(member_client, "/msa/messages").select_one(f"#conversation-{cid}").get_text()
+    soup = fragment(member_client, f"/msa/messages/{cid}")
+    assert soup.select_one("#msg-fil") and not soup.select("h1")
+
+
+def test_other_members_conversation_is_404(app, other_client, members):
+    cid = make_conversation(app, members)
+    page(other_client, f"/msa/messages/{cid}", status=404)
+    fragment(other_client, f"/msa/messages/{cid}", status=404)
+    page(other_client, f"/msa/messages/{cid}/envoye", status=404)
+    assert other_client.post(f"/msa/messages/{cid}", data={"body": TEXT}).status_code == 404
+    assert other_client.post(f"/msa/messages/{cid}/visibilite", data={"action": "masquer"}).status_code == 404
+    with app.app_context():
+        assert len(db.session.get(Conversation, cid).messages) == 1
+        assert db.session.get(Conversation, cid).hidden is False
+
+
+def test_hide_and_show(app, member_client, members):
+    cid = make_conversation(app, members)
+    response = member_client.post(f"/msa/messages/{cid}/visibilite", data={"action": "masquer"})
+    assert response.status_code == 302
+    home = page(member_client, "/msa/messages")
+    assert not home.select(f"#conversation-{cid}")
+    toggle = home.select_one("a[href='/msa/messages?masquees=1']")
+    assert toggle.get_text(strip=True).startswith("Afficher les conversations masquées")
+    shown = page(member_client, toggle["href"])
+    assert "masquée" in shown.select_one(f"#conversation-{cid}").get_text()
+    member_client.post(f"/msa/messages/{cid}/visibilite", data={"action": "afficher", "masquees": "1"})
+    assert page(member_client, "/msa/messages").select(f"#conversation-{cid}")
+
+
+def test_reply(app, member_client, members):
+    cid = make_conversation(app, members)
+    soup = submit(member_client, f"/msa/messages/{cid}", {"body": "trop court"[:9]}, status=422)
+    assert errors_of(soup) == ["Votre message doit faire au moins 10 caractères (il en fait 9)."]
+    response = member_client.post(f"/msa/messages/{cid}", data={"body": "Voici ma réponse complète."})
+    assert response.status_code == 302
+    soup = page(member_client, f"/msa/messages/{cid}")
+    assert [p.get_text() for p in soup.select("#msg-fil .user-text")] == [HOSTILE, "Voici ma réponse complète."]
+
+
+def test_no_reply_once_closed(app, member_client, members):
+    cid = make_conversation(app, members)
+    with app.app_context():
+        db.session.get(Conversation, cid).status = "Clôturé"
+        db.session.commit()
+    soup = page(member_client, f"/msa/messages/{cid}")
+    assert not soup.select("textarea")
+    assert member_client.post(f"/msa/messages/{cid}", data={"body": TEXT}).status_code == 409
+
+
+def test_home_links(member_client):
+    soup = page(member_client, "/msa/messages")
+    assert soup.h1.get_text(strip=True) == "Ma messagerie"
+    assert soup.select_one("a[href='/msa/messages/nouveau']").get_text(strip=True) == "Rédiger un nouveau message"
+    assert soup.select_one("a[href='/msa/messages/envoyer-un-document']").get_text(strip=True) == \
+        "Envoyer un document"
+    assert "aucune conversation" in soup.get_text()
+
+
+def test_anonymous_is_sent_to_login(client):
+    response = client.get("/msa/messages")
+    assert response.status_code == 302 and "/msa/" in response.headers["Location"]
