@@ -40,7 +40,7 @@ def test_login_page(client):
     assert soup.select_one("label[for=password]").get_text(" ", strip=True).startswith("Mot de passe")
     assert soup.select_one("a[href='/compte/mot-de-passe-oublie']").get_text(strip=True) == "Mot de passe oublié"
     assert soup.find(string="Pas encore inscrit ?")
-    assert soup.select_one("a[href='/msa/inscription']").get_text(strip=True) == "S’inscrire"
+    assert soup.select_one("main a[href='/msa/inscription']").get_text(strip=True) == "S’inscrire"
     assert soup.select_one(".portal-person").get_text(strip=True) == "Déconnecté"
 
 
@@ -176,7 +176,7 @@ def test_wrong_code_counts_tries_then_refuses(app, client, outbox):
         assert soup.select_one("#password") is not None
     soup = submit(client, "/msa/inscription/code", data, status=410)
     assert soup.h1.get_text(strip=True) == "Trop d’essais avec un code erroné"
-    assert soup.select_one("a[href='/msa/inscription']").get_text(strip=True) == "Recommencer l’inscription"
+    assert soup.select_one("main a[href='/msa/inscription']").get_text(strip=True) == "Recommencer l’inscription"
     # Even the right code no longer works: the sign-up is over.
     soup = submit(client, "/msa/inscription/code", dict(data, code=code), status=410)
     with app.app_context():
@@ -194,7 +194,7 @@ def test_expired_code_offers_to_start_again(app, client, outbox):
                   {"code": code, "password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD}, status=410)
     assert soup.h1.get_text(strip=True) == "Ce code a expiré"
     assert "30 minutes" in soup.select_one("main").get_text()
-    assert soup.select_one("a[href='/msa/inscription']")
+    assert soup.select_one("main a[href='/msa/inscription']")
     with app.app_context():
         assert User.query.filter_by(email="jp.lacoste@example.fr").first() is None
 

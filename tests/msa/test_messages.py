@@ -99,8 +99,8 @@ def test_cascade_fragments(member_client):
 def test_online_service_suggestion_has_three_choices(member_client):
     url = NEW + "?theme=famille-logement&subject=allocations-familiales&reason=changement-situation"
     soup = page(member_client, url)
-    dialog = soup.select_one("[role=dialog]#msg-service")
-    assert dialog["aria-modal"] == "true"
+    dialog = soup.select_one("section#msg-service[aria-labelledby=msg-service-titre]")
+    assert not dialog.has_attr("aria-modal")  # not modal: the rest of the page stays usable
     assert "Service en ligne : Déclarer un changement de situation" in dialog.get_text()
     links = dialog.select("a")
     assert [a.get_text(strip=True) for a in links] == [
@@ -120,7 +120,7 @@ def test_online_service_suggestion_has_three_choices(member_client):
     assert soup.select_one("select#msg-objet-reason")
     # As a fragment (JavaScript on) the same region comes in place.
     soup = fragment(member_client, url)
-    assert soup.select_one("[role=dialog] h2[autofocus]")
+    assert soup.select_one("#msg-service h2[autofocus]")
 
 
 def test_unknown_online_service_is_404(member_client):
