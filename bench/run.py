@@ -1,8 +1,10 @@
-"""Guichet benchmark: throughput against a minimal Flask app, page weights, in-process commune search.
+"""Guichet benchmark: throughput against a minimal Flask app, page weights, in-process commune search,
+and the Espace Partenaires figures (history at 10,000 and 1,000,000 requests, 8 × 5 MB uploads).
 
 Figures, not tests (quality.md §2). Run with `make bench` (or `.venv/bin/python bench/run.py`);
 writes bench/RESULTS.md and prints a summary. Options: `--duration`, `--warmup`, `--connections`,
-`--queries`, `--python-load` (skip wrk). Everything it starts is stopped on exit, error or not."""
+`--queries`, `--python-load` (skip wrk), `--skip-partenaires`, `--skip-million`, `--million N`.
+Everything it starts is stopped on exit, error or not."""
 import argparse
 import gzip
 import http.client
@@ -27,6 +29,9 @@ import urllib.request
 from datetime import datetime
 from pathlib import Path
 
+import partenaires as partners          # bench/partenaires.py
+import partenaires_data                 # bench/partenaires_data.py
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 RESULTS = BENCH / "RESULTS.md"
@@ -43,6 +48,9 @@ BUDGET_JS = 3 * KB
 BUDGET_FRAGMENT = 5 * KB
 BUDGET_FIRST_VISIT = 120 * KB
 BUDGET_SEARCH_MEDIAN_MS = 2.0
+BUDGET_HISTORY_RATIO = 0.5          # partner history at 10,000 requests, req/s ÷ minimal page
+BUDGET_HISTORY_GROWTH = 1.5         # its time at 1,000,000 requests ÷ its time at 10,000
+BUDGET_UPLOAD_GROWTH_KB = 10 * 1024  # 8 × 5 MB do not grow a worker by more than 10 MB
 
 # Pages weighed: (label, path, needs login, sent as an HTMX request)
 PAGES = [
@@ -97,6 +105,11 @@ def fr(x):
     return f"{x:.2f}"
 
 
+def nfr(n):
+    """1 000 000: French thousands separator."""
+    return f"{n:,}".replace(",", " ")
+
+
 def verdict(ok):
     return "OK" if ok else "DÉPASSÉ"
 
@@ -124,6 +137,19 @@ def fetch(url, headers=None, follow=False, data=None, opener=None):
 
 # --- processes ----------------------------------------------------------------------------------
 
+_GUNICORN_EXTRA = None
+
+
+def gunicorn_extra_args():
+    """gunicorn ≥ 25 opens a control socket at a fixed path in the home folder by default: every
+    gunicorn on the machine would take it over in turn. The benchmark's servers do without."""
+    global _GUNICORN_EXTRA
+    if _GUNICORN_EXTRA is None:
+        out = subprocess.run([str(VENV_BIN / "gunicorn"), "--help"], capture_output=True, text=True).stdout
+        _GUNICORN_EXTRA = ["--no-control-socket"] if "--no-control-socket" in out else []
+    return _GUNICORN_EXTRA
+
+
 class Gunicorn:
     """One gunicorn master in its own process group, stopped by its pid."""
 
@@ -132,7 +158,8 @@ class Gunicorn:
         self.log_path = Path(logdir) / f"gunicorn-{name}.log"
         self.args = [str(VENV_BIN / "gunicorn"), "-w", str(workers), "-k", "sync",
                      "-b", f"127.0.0.1:{self.port}", "--chdir", str(chdir),
-                     "--error-logfile", str(self.log_path), "--log-level", "warning", target]
+                     "--error-logfile", str(self.log_path), "--log-level", "warning",
+                     *gunicorn_extra_args(), target]
         self.env = env
         self.proc = None
 
@@ -174,6 +201,20 @@ class Gunicorn:
                 continue
             total += int(fields[11]) + int(fields[12])  # utime, stime
         return total / tick
+
+    def log_errors(self):
+        """(number of tracebacks in the whole log, the last exception line)."""
+        try:
+            lines = self.log_path.read_text(errors="replace").splitlines()
+        except OSError:
+            return 0, None
+        # The app logs one "ERROR in …" line per failed request (Flask's own: "Exception on …"); its
+        # traceback may chain two.
+        count = sum("] ERROR in " in line or "Exception on " in line for line in lines) or \
+            sum("Traceback (most recent call last)" in line for line in lines)
+        last = next((line for line in reversed(lines)
+                     if re.match(r"^[\w.]+(Error|Exception)\b", line) or " ERROR]" in line), None)
+        return count, last
 
     def tail_log(self):
         try:
@@ -522,6 +563,157 @@ def machine_info():
             "os": platform.platform(), "commit": commit, "versions": versions}
 
 
+def _history_result(rows, kind, scale_is_million):
+    for row in rows:
+        h = row.get("history")
+        if h and h[0] == kind and (h[1] != "10 000 demandes") == scale_is_million and not row.get("pending"):
+            return row
+    return None
+
+
+HISTORY_KINDS = [("page", "page entière, tri par défaut"), ("fragment", "fragment HTMX, tri par défaut"),
+                 ("tri", "« Personne concernée » A-Z, statut Résolu (information)")]
+
+
+def history_growth(ctx):
+    """[(label, row at 10k, row at 1M, CPU factor, time factor, p50 factor)] for the report and the summary."""
+    out = []
+    rows = ctx["throughput"]["rows"]
+    for kind, label in HISTORY_KINDS:
+        big = _history_result(rows, kind, True)
+        if not (big and big.get("paired_small")):
+            continue
+        # Both measured in the same rounds, against the same minimal-page slices.
+        r1, r2, ref = big["paired_small"], big["result"], big["ref"]
+        ratio1, ratio2 = r1["rps"] / ref["rps"], r2["rps"] / ref["rps"]
+        out.append({"kind": kind, "label": label, "small": r1, "big": r2,
+                    "cpu_factor": r2["cpu_ms"] / r1["cpu_ms"], "time_factor": ratio1 / ratio2,
+                    "p50_factor": r2["p50_ms"] / r1["p50_ms"], "ratio_small": ratio1, "ratio_big": ratio2})
+    return out
+
+
+def partner_report(ctx):
+    p = ctx["partner"]
+    if not p.get("enabled") and not p.get("data10k"):
+        return ["", "## Espace Partenaires", "", "Non mesuré (`--skip-partenaires`)."]
+    lines = ["", "## Espace Partenaires", "", "### Données", ""]
+    d = p.get("data10k")
+    if d:
+        shown = f" ; l’historique en affiche {p['shown10k']} (les demandes annulées n’y figurent pas)" \
+            if p.get("shown10k") else ""
+        lines.append(f"- {d['rows']} demandes de la structure « {partenaires_data.STRUCTURE_NAME} » auprès de "
+                     f"CPAM GIRONDE, générées en {d['seconds']:.1f} s (sqlite3, `executemany` par lots), en plus "
+                     f"des demandes de la démo{shown}. Dates réparties sur deux ans, numéros de "
+                     "`models.partenaires.format_number` (une séquence par organisme et par année, "
+                     "`request_sequence` mise à jour), statuts selon l’ancienneté (anciennes : résolues à 92 %, "
+                     "4 % annulées ; récentes : nouvelles, prises en charge, résolues), les cinq offres de service, "
+                     "personnes concernées aux noms français accentués ; puis `ANALYZE`.")
+    m = p.get("data1m")
+    if m:
+        lines.append(f"- Puis complétée jusqu’à {nfr(m['total'])} demandes en base : {nfr(m['rows'])} demandes de "
+                     f"{nfr(m['structures'])} autres structures (deux techniciens chacune, activité très inégale) "
+                     f"auprès de {m['organisations']} CPAM ajoutées et des cinq de la démo (9 demandes sur 10 à la CPAM "
+                     f"de la structure), plus 3 000 de la structure de démo auprès de ses autres organismes. "
+                     f"CPAM GIRONDE en compte alors {nfr(m['gironde'])} toutes structures confondues. Génération : "
+                     f"{m['insert_seconds']:.0f} s d’insertion (lots de {nfr(partenaires_data.BATCH)}, index en place), "
+                     f"{m['seconds']:.0f} s avec `ANALYZE` ; base de {m['db_bytes'] / KB / KB:.0f} Mo.")
+        if p.get("shown1m") is not None:
+            lines.append(f"- L’historique de la technicienne affiche toujours {p['shown1m']} demandes.")
+    elif p.get("million") is False and p.get("enabled"):
+        lines.append("- Mesure au million non faite (`--skip-million`).")
+
+    growth = history_growth(ctx)
+    if growth:
+        lines += ["", f"### Croissance : de 10 000 à {p['million_label']} demandes en base", "",
+                  "Deux serveurs Guichet identiques tournent en même temps, l’un sur la base à 10 000 demandes, "
+                  "l’autre sur une copie de cette base complétée jusqu’au grand volume ; chaque tour de mesure "
+                  "enchaîne une tranche de la page minimale, une du serveur à 10 000 et une du serveur au grand "
+                  "volume (même URL, même technicienne), si bien que la charge de fond de la machine pèse "
+                  "pareillement sur les deux. Facteur CPU = CPU par requête au grand volume ÷ CPU par requête à 10 000 ; "
+                  "facteur temps = rapport req/s à 10 000 ÷ rapport req/s au grand volume (le temps par requête, "
+                  "rapporté à la page minimale mesurée au même moment, ce qui neutralise la charge de fond). "
+                  "Budget : au plus 1,5 pour la page et le fragment.", "",
+                  "| variante | CPU / req. 10 000 | CPU / req. {0} | facteur CPU | rapport req/s 10 000 | "
+                  "rapport req/s {0} | facteur temps | p50 10 000 | p50 {0} | p95 10 000 | p95 {0} | "
+                  "budget | verdict |".format(p["million_label"]),
+                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
+        for g in growth:
+            r1, r2 = g["small"], g["big"]
+            budgeted = g["kind"] != "tri"
+            ok = verdict(g["cpu_factor"] <= BUDGET_HISTORY_GROWTH and g["time_factor"] <= BUDGET_HISTORY_GROWTH) \
+                if budgeted else "–"
+            lines.append(f"| {g['label']} | {r1['cpu_ms']:.2f} ms | {r2['cpu_ms']:.2f} ms | {fr(g['cpu_factor'])} | "
+                         f"{fr(g['ratio_small'])} | {fr(g['ratio_big'])} | {fr(g['time_factor'])} | "
+                         f"{r1['p50_ms']:.1f} ms | {r2['p50_ms']:.1f} ms | {r1['p95_ms']:.1f} ms | {r2['p95_ms']:.1f} ms | "
+                         f"{'≤ 1.5' if budgeted else '–'} | {ok} |")
+
+    small, big = p.get("inproc10k_paired") or p.get("inproc10k"), p.get("inproc1m")
+    if small:
+        lines += ["", "### La vue dans le processus, et son SQL", "",
+                  "La vue `partenaires.history` appelée par le client de test de Flask (session réelle de la "
+                  "technicienne, CSRF actif), sans serveur ni réseau : médianes de temps CPU du thread et de temps "
+                  "réel sur 150 appels après 10 de chauffe"
+                  + (", par lots de 10 alternant la base à 10 000 et celle du grand volume (deux applis dans le "
+                     "même processus)" if big else "") + ". « Balayage » : le plan SQLite d’une requête de la vue "
+                  "contient un `SCAN partner_request` (parcours de toute la table).", ""]
+        if big:
+            lines += [f"| variante | octets | CPU 10 000 | CPU {p['million_label']} | facteur CPU | temps 10 000 | "
+                      f"temps {p['million_label']} | balayage de la table |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+            for a, b in zip(small, big):
+                scan = "non" if not (a["full_scan"] or b["full_scan"]) else "**oui**"
+                lines.append(f"| {a['label']} | {a['bytes']} | {a['cpu_ms']:.2f} ms | {b['cpu_ms']:.2f} ms | "
+                             f"{fr(b['cpu_ms'] / a['cpu_ms'])} | {a['wall_ms']:.2f} ms | {b['wall_ms']:.2f} ms | {scan} |")
+        else:
+            lines += ["| variante | octets | CPU | temps | balayage de la table |", "| --- | ---: | ---: | ---: | --- |"]
+            for a in small:
+                lines.append(f"| {a['label']} | {a['bytes']} | {a['cpu_ms']:.2f} ms | {a['wall_ms']:.2f} ms | "
+                             f"{'**oui**' if a['full_scan'] else 'non'} |")
+        plans_of = big or small
+        where = f"à {p['million_label']} demandes" if big else "à 10 000 demandes"
+        lines += ["", f"Plans SQLite {where} (`EXPLAIN QUERY PLAN` des requêtes exactes de la vue, paramètres compris) :", ""]
+        for entry in plans_of:
+            if entry["label"] not in (plans_of[0]["label"], plans_of[2]["label"], plans_of[3]["label"]):
+                continue
+            lines.append(f"- {entry['label']} :")
+            for q in entry["plans"]:
+                kind = "COUNT" if q["sql"].upper().startswith("SELECT COUNT") else "lignes"
+                lines.append(f"  - {kind} : " + " ; ".join(f"`{step}`" for step in q["plan"]))
+
+    u = p.get("upload")
+    if u:
+        lines += ["", "### Pièces jointes : mémoire d’un worker qui reçoit 8 × 5 Mo", "",
+                  f"Un gunicorn à part (`-w 1 -k sync`, même cible), connecté comme la technicienne. Dépôt complet "
+                  f"d’une demande ODS {partners.ODS} (« Contacter votre organisme d'assurance Maladie ») avec "
+                  f"{u['file_count']} PDF valides de {u['file_size']} octets chacun (5 Mo, le maximum ; une page, "
+                  "le remplissage est dans le flux de contenu). Deux façons d’envoyer : sans JavaScript, les fichiers "
+                  "partent avec « Envoyer » (une seule requête de 40 Mo) ; avec htmx, ils vont d’abord au composant "
+                  "(`/composants/pieces-jointes/ajouter`, une requête de 40 Mo) puis le formulaire est envoyé. "
+                  "Avant la mesure, chauffe : quatre dépôts avec 8 petits fichiers et quelques pages. Mémoire lue "
+                  "dans `/proc/<pid>/status` du worker : VmRSS avant et après chaque dépôt ; pic = VmHWM après le "
+                  "dépôt, remis au RSS courant juste avant (écriture de 5 dans `/proc/<pid>/clear_refs`)"
+                  + ("" if u.get("peak_reset") else " — remise à zéro refusée, le pic peut dater de la chauffe")
+                  + ", recoupé par un échantillonnage de VmRSS toutes les 2 ms.", "",
+                  "| dépôt | octets envoyés | stockés sur disque | durée | RSS avant | RSS après | croissance durable | "
+                  "pic (VmHWM) | croissance de pointe | pic échantillonné | budget | verdict |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
+        for n, r in enumerate(u["runs"], 1):
+            how = "avec htmx (composant, puis Envoyer)" if r["via_component"] else "sans JS (fichiers avec Envoyer)"
+            steady = r["rss_after"] - r["rss_before"]
+            peak = r["hwm_after"] - r["rss_before"]
+            ok = verdict(max(steady, peak) <= BUDGET_UPLOAD_GROWTH_KB)
+            lines.append(f"| {n}. {how}, demande {r['number']} | {r['sent'] / KB / KB:.1f} Mo | "
+                         f"{r['stored'] / KB / KB:.1f} Mo | {r['seconds']:.2f} s | {r['rss_before'] / KB:.1f} Mo | "
+                         f"{r['rss_after'] / KB:.1f} Mo | {steady / KB:+.1f} Mo | {r['hwm_after'] / KB:.1f} Mo | "
+                         f"{peak / KB:+.1f} Mo | {r['sampled_peak'] / KB:.1f} Mo | ≤ 10 Mo | {ok} |")
+        total = u["final"]["VmRSS"] - u["baseline"]["VmRSS"]
+        lines += ["", f"Sur l’ensemble des {len(u['runs'])} dépôts ({len(u['runs']) * u['file_count']} fichiers, "
+                      f"{len(u['runs']) * u['file_count'] * u['file_size'] / KB / KB:.0f} Mo reçus) : RSS du worker "
+                      f"{u['baseline']['VmRSS'] / KB:.1f} Mo après la chauffe, {u['final']['VmRSS'] / KB:.1f} Mo à la "
+                      f"fin ({total / KB:+.1f} Mo). Les fichiers ne passent jamais en mémoire : Werkzeug les reçoit dans "
+                      "un fichier temporaire au-delà de 500 Ko, `core.uploads.store_upload` les copie par blocs de 64 Ko."]
+    return lines
+
+
 # --- report -------------------------------------------------------------------------------------
 
 def write_report(ctx):
@@ -540,7 +732,8 @@ def write_report(ctx):
         f"- Appli mesurée : `{ctx['target']}`" + (" (variante, pas l’appli telle quelle)" if ctx["target"] != "app:create_app()" else ""),
         f"- Serveur : gunicorn `-w {ctx['workers']} -k sync`, même réglage pour Guichet et l’appli minimale, "
         "les deux lancées dans la même exécution ; SQLite neuve (migrations, "
-        f"communes, comptes de démo) dans un dossier temporaire",
+        "communes, comptes de démo" + (", demandes Espace Partenaires, voir plus bas" if ctx["partner"].get("data10k") else "")
+        + ") dans un dossier temporaire",
         f"- Charge : {ctx['load_tool']} ; {ctx['threads']} thread(s), {ctx['connections']} connexions, "
         f"chauffe {ctx['warmup']} s puis mesure {ctx['duration']} s par URL, sur 127.0.0.1 (le générateur de "
         "charge partage les cœurs avec le serveur)",
@@ -589,6 +782,7 @@ def write_report(ctx):
         cpu_lines.append(f"| {row['label']} | {r['cpu_ms']:.2f} ms | {ref['cpu_ms']:.2f} ms | {fr(cpu_ratio)} | "
                          f"{row['budget_text']} | {cpu_ok} |")
     lines += cpu_lines
+    lines += partner_report(ctx)
 
     lines += ["", "## Poids des pages", "",
               "HTML tel que servi (non compressé) et compressé gzip niveau 6 à titre indicatif "
@@ -650,6 +844,78 @@ def write_report(ctx):
     RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+# --- Espace Partenaires -------------------------------------------------------------------------
+
+PARTNER_PAGES = [
+    ("Historique des demandes", partners.HISTORY),
+    ("Historique des demandes, 25 par page", partners.HISTORY + "?par_page=25"),
+    ("Historique des demandes, 50 par page", partners.HISTORY + "?par_page=50"),
+    ("Nouvelle demande, ODS 1 (pièces jointes)", f"/partenaires/demandes/nouvelle/{partners.ODS}"),
+]
+PARTNER_FRAGMENTS = [
+    ("Historique, tri par défaut", partners.HISTORY),
+    ("Historique, page 500", partners.HISTORY + "?page=500"),
+    ("Historique, « Personne concernée » A-Z, Résolu", partners.HISTORY_SORTED),
+    ("Historique, recherche « martin »", partners.HISTORY + "?recherche=martin"),
+    ("Historique, 25 par page", partners.HISTORY + "?par_page=25"),
+    ("Historique, 50 par page", partners.HISTORY + "?par_page=50"),
+]
+
+
+def weigh_partner(base, cookie):
+    """Weights of the technician's pages and history fragments (the history holds its 10,000 requests)."""
+    pages, fragments = [], []
+    who = " (connecté : technicienne partenaire)"
+    for label, path in PARTNER_PAGES:
+        status, body, _ = fetch(base + path, headers={"Cookie": cookie})
+        pages.append({"label": label + who, "path": path, "status": status, "raw": len(body),
+                      "gzip": len(gzip.compress(body, 6)), "has_html": b"<html" in body})
+    for label, path in PARTNER_FRAGMENTS:
+        status, body, _ = fetch(base + path, headers={"Cookie": cookie, "HX-Request": "true"})
+        fragments.append({"label": label + who, "path": path, "status": status, "raw": len(body),
+                          "gzip": len(gzip.compress(body, 6)), "has_html": b"<html" in body})
+    return pages, fragments
+
+
+def history_rows(cookie, scale, budget):
+    """Throughput rows of the partner history (page, fragment, sorted and filtered) at one scale."""
+    auth = {"Cookie": cookie}
+    hx = {"Cookie": cookie, "HX-Request": "true"}
+    return [
+        {"label": f"Historique partenaire, page entière ({scale})", "display": partners.HISTORY,
+         "paths": [partners.HISTORY], "headers": auth, "budget": budget, "history": ("page", scale)},
+        {"label": f"Historique partenaire, fragment HTMX ({scale})", "display": partners.HISTORY + " (HX-Request)",
+         "paths": [partners.HISTORY], "headers": hx, "budget": budget, "history": ("fragment", scale)},
+        {"label": f"Historique partenaire, « Personne concernée » A-Z, Résolu ({scale}, information)",
+         "display": partners.HISTORY_SORTED, "paths": [partners.HISTORY_SORTED], "headers": auth, "budget": None,
+         "history": ("tri", scale)},
+    ]
+
+
+def inprocess_history(*instances):
+    """The history view timed in process on each instance's database, calls interleaved, with the
+    SQL plans (see partenaires.history_in_process). One list of results per instance."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from app import create_app
+    apps = []
+    for instance in instances:
+        os.environ["GUICHET_INSTANCE_PATH"] = str(instance)
+        apps.append(create_app())
+    return partners.history_in_process(apps)
+
+
+def partner_step(notes, what, fn, *args, **kwargs):
+    """Run one Espace Partenaires step; on failure note why in RESULTS.md and carry on."""
+    try:
+        return fn(*args, **kwargs)
+    except Exception as error:  # the portal is being finished by others: report, don't abort
+        message = f"{type(error).__name__}: {error}".splitlines()[0][:300]
+        notes.append(f"Espace Partenaires, {what} : non mesuré ({message}).")
+        log(f"  ÉCHEC {what} : {message}")
+        return None
+
+
 # --- main ---------------------------------------------------------------------------------------
 
 def main():
@@ -664,6 +930,16 @@ def main():
     parser.add_argument("--target", default="app:create_app()",
                         help="gunicorn target of the app under test, to compare a variant (app:create_app())")
     parser.add_argument("--python-load", action="store_true", help="use the Python load generator, not wrk")
+    parser.add_argument("--skip-partenaires", action="store_true",
+                        help="no Espace Partenaires figures (history, growth, uploads)")
+    parser.add_argument("--skip-million", action="store_true",
+                        help="no growth measure: the history at 10,000 requests only (saves ~3 minutes)")
+    parser.add_argument("--million", type=int, default=1_000_000, metavar="N",
+                        help="rows in partner_request for the growth measure (1000000)")
+    parser.add_argument("--structure-requests", type=int, default=10_000, metavar="N",
+                        help="requests of the demo structure to CPAM GIRONDE (10000)")
+    parser.add_argument("--upload-repeats", type=int, default=2, metavar="N",
+                        help="8 × 5 MB submissions measured per way of sending them (2)")
     opts = parser.parse_args()
 
     started = time.time()
@@ -674,13 +950,30 @@ def main():
     env.update(GUICHET_INSTANCE_PATH=str(instance), FLASK_APP="app:create_app",
                PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}")
     servers = []
+    partner = {"enabled": not opts.skip_partenaires, "million": not (opts.skip_partenaires or opts.skip_million)}
     try:
         log(f"Instance temporaire : {instance}")
         notes = prepare_instance(env)
+        db_path = instance / "guichet.sqlite"
+
+        if partner["enabled"]:
+            log(f"Espace Partenaires : {opts.structure_requests} demandes de la structure de démo…")
+            partner["data10k"] = partner_step(notes, "génération des 10 000 demandes",
+                                              partenaires_data.add_structure_requests, db_path,
+                                              opts.structure_requests)
+            if partner["data10k"] is None:
+                partner["enabled"] = partner["million"] = False
+            else:
+                log(f"  {partner['data10k']['rows']} lignes en {partner['data10k']['seconds']:.1f} s")
 
         log(f"Recherche de communes en processus ({opts.queries} requêtes)…")
         search = bench_search_in_process(instance, opts.queries)
         log(f"  médiane {search['all']['median']:.3f} ms, p95 {search['all']['p95']:.3f} ms")
+
+        if partner["enabled"]:
+            log("Historique partenaire en processus (10 000 demandes)…")
+            found = partner_step(notes, "historique en processus à 10 000", inprocess_history, instance)
+            partner["inproc10k"] = found[0] if found else None
 
         wrk = None if opts.python_load else ensure_wrk()
         load = WrkLoad(wrk, opts.threads, opts.connections, tmp) if wrk else PythonLoad(opts.connections)
@@ -703,16 +996,27 @@ def main():
         weights = weigh(guichet.base, cookie)
         demo_status = fetch(guichet.base + "/composants/demo", headers={"Cookie": cookie})[0] if cookie else None
 
+        tech = None
+        if partner["enabled"]:
+            tech = partner_step(notes, "connexion de la technicienne", partners.technician_session, guichet.base)
+            if tech is not None:
+                partner["shown10k"] = partners.history_total(tech)
+                pages, fragments = weigh_partner(guichet.base, tech.cookie_header)
+                weights["pages"] += pages
+                weights["fragments"] += fragments
+
         rounds = max(1, opts.rounds)
         slice_s = max(1, round(opts.duration / rounds))
 
-        def measure(label, server, paths, headers=None):
-            """Page and minimal app in alternating slices, so that background load on the machine
-            weighs on both alike; the ratio compares each page with its own interleaved reference."""
+        def measure_group(label, targets):
+            """Each target (server, paths, headers) and the minimal app in alternating slices, so
+            that background load on the machine weighs on all alike; each ratio compares a page with
+            the reference measured in the same rounds. Returns ([result per target], reference)."""
             log(f"Charge : {label}…")
             load.run(minimal.base, ["/"], opts.warmup)
-            load.run(server.base, paths, opts.warmup, headers)
-            page_runs, ref_runs = [], []
+            for server, paths, headers in targets:
+                load.run(server.base, paths, opts.warmup, headers)
+            page_runs, ref_runs = [[] for _ in targets], []
 
             def timed(srv, srv_paths, srv_headers=None):
                 cpu = srv.cpu_seconds()
@@ -722,13 +1026,20 @@ def main():
 
             for _ in range(rounds):
                 ref_runs.append(timed(minimal, ["/"]))
-                page_runs.append(timed(server, paths, headers))
-            page, ref = combine(page_runs), combine(ref_runs)
-            log(f"  {page['rps']:.0f} req/s (minimale en alternance : {ref['rps']:.0f}), rapport "
-                f"{page['rps'] / ref['rps']:.2f}, p95 {page['p95_ms']:.1f} ms, CPU {page['cpu_ms']:.2f} ms/req "
-                f"(minimale {ref['cpu_ms']:.2f}, rapport {ref['cpu_ms'] / page['cpu_ms']:.2f})"
-                + (f", {page['non2xx']} non-2xx, {page['errors']} erreurs" if page["non2xx"] or page["errors"] else ""))
-            return page, ref
+                for n, (server, paths, headers) in enumerate(targets):
+                    page_runs[n].append(timed(server, paths, headers))
+            pages, ref = [combine(runs) for runs in page_runs], combine(ref_runs)
+            for page, (server, _, _) in zip(pages, targets):
+                log(f"  {server.name if len(targets) > 1 else ''}{' : ' if len(targets) > 1 else ''}"
+                    f"{page['rps']:.0f} req/s (minimale en alternance : {ref['rps']:.0f}), rapport "
+                    f"{page['rps'] / ref['rps']:.2f}, p95 {page['p95_ms']:.1f} ms, CPU {page['cpu_ms']:.2f} ms/req "
+                    f"(minimale {ref['cpu_ms']:.2f}, rapport {ref['cpu_ms'] / page['cpu_ms']:.2f})"
+                    + (f", {page['non2xx']} non-2xx, {page['errors']} erreurs" if page["non2xx"] or page["errors"] else ""))
+            return pages, ref
+
+        def measure(label, server, paths, headers=None):
+            pages, ref = measure_group(label, [(server, paths, headers)])
+            return pages[0], ref
 
         hx = {"HX-Request": "true"}
 
@@ -755,27 +1066,105 @@ def main():
                          "pending": "absente (404)" if demo_status == 404 else
                          f"non mesurée (statut {demo_status})" if demo_status else "non mesurée (pas de session)",
                          "budget": None})
-        rows += [
-            {"label": "Historique partenaire (10 000 demandes)", "pending": "à venir (issue Espace Partenaires)",
-             "budget": 0.5},
-            {"label": "Récapitulatif de message", "pending": "à venir", "budget": None},
-        ]
+        if tech is not None:
+            rows += history_rows(tech.cookie_header, "10 000 demandes", BUDGET_HISTORY_RATIO)
+            # The floor of any page of the portal: session check, organisation, layout, no list.
+            rows.append({"label": "Fiche d’identification partenaire (connecté, plancher du portail, information)",
+                         "display": "/partenaires/fiche", "paths": ["/partenaires/fiche"],
+                         "headers": {"Cookie": tech.cookie_header}, "budget": None})
+        elif not opts.skip_partenaires:
+            rows.append({"label": "Historique partenaire (10 000 demandes)", "pending": "non mesuré (voir les notes)",
+                         "budget": BUDGET_HISTORY_RATIO})
+        rows.append({"label": "Récapitulatif de message", "pending": "à venir", "budget": None})
+
+        def run_rows(selected):
+            for row in selected:
+                row["budget_text"] = f"≥ {row['budget']}" if row["budget"] else "–"
+                if not row.get("pending"):
+                    row["result"], row["ref"] = measure(row["label"], guichet, row["paths"], row.get("headers"))
+
         load_before = os.getloadavg()
-        for row in rows:
-            row["budget_text"] = f"≥ {row['budget']}" if row["budget"] else "–"
-            if not row.get("pending"):
-                row["result"], row["ref"] = measure(row["label"], guichet, row["paths"], row.get("headers"))
+        run_rows(rows)
+
+        if partner["enabled"]:
+            # Memory of one worker receiving 8 × 5 MB: a server of its own, one worker, nothing else.
+            log("Pièces jointes : 8 × 5 Mo reçus par un worker seul…")
+            uploader = Gunicorn("upload", opts.target, ROOT, env, 1, tmp)
+            servers.append(uploader)
+
+            def upload():
+                uploader.start("/")
+                try:
+                    return partners.measure_upload(uploader.base, uploader.proc.pid, instance / "uploads",
+                                                   repeats=opts.upload_repeats)
+                finally:
+                    uploader.stop()
+            partner["upload"] = partner_step(notes, "pièces jointes 8 × 5 Mo", upload)
+            if partner["upload"]:
+                worst = max(partner["upload"]["runs"], key=lambda r: r["hwm_after"] - r["rss_before"])
+                log(f"  pic +{(worst['hwm_after'] - worst['rss_before']) / 1024:.1f} Mo, "
+                    f"durable {(partner['upload']['final']['VmRSS'] - partner['upload']['baseline']['VmRSS']) / 1024:+.1f} Mo")
+
+        if partner["million"] and tech is not None:
+            # A copy of the database grows to the million; the Guichet server on the 10,000 keeps
+            # running, and both are measured in the same rounds, so the growth factors compare
+            # like with like whatever the machine is doing meanwhile.
+            instance_big = tmp / "instance-million"
+            log(f"Espace Partenaires : copie de la base, remplie jusqu’à {nfr(opts.million)} demandes…")
+
+            def make_million():
+                partenaires_data.clone_instance(instance, instance_big)
+                return partenaires_data.fill_to(instance_big / "guichet.sqlite", opts.million,
+                                                progress=lambda done, total: log(f"  {nfr(done)} / {nfr(total)}"))
+            partner["data1m"] = partner_step(notes, "génération du million de demandes", make_million)
+            if partner["data1m"]:
+                d = partner["data1m"]
+                log(f"  {nfr(d['rows'])} lignes en {d['insert_seconds']:.0f} s (ANALYZE compris : {d['seconds']:.0f} s), "
+                    f"{nfr(d['total'])} en base")
+                log(f"Historique partenaire en processus, 10 000 et {nfr(opts.million)} demandes en alternance…")
+                pair = partner_step(notes, "historique en processus, 10 000 et million", inprocess_history,
+                                    instance, instance_big)
+                if pair:
+                    partner["inproc10k_paired"], partner["inproc1m"] = pair
+                big = Gunicorn("million", opts.target, ROOT, dict(env, GUICHET_INSTANCE_PATH=str(instance_big)),
+                               opts.workers, tmp)
+                servers.append(big)
+                guichet.name = "10k"
+                started_big = partner_step(notes, "serveur sur la base au million", lambda: big.start("/") or True)
+                tech1m = partner_step(notes, "connexion de la technicienne (million)", partners.technician_session,
+                                      big.base) if started_big else None
+                if tech1m is not None:
+                    partner["shown1m"] = partners.history_total(tech1m)
+                    million_rows = history_rows(tech1m.cookie_header, f"{nfr(opts.million)} demandes", None)
+                    for row in million_rows:
+                        row["budget_text"] = "–"
+                        small_headers = dict(row["headers"], Cookie=tech.cookie_header)
+                        (row["paired_small"], row["result"]), row["ref"] = measure_group(
+                            row["label"] + " et 10 000 en alternance",
+                            [(guichet, row["paths"], small_headers), (big, row["paths"], row["headers"])])
+                    rows[-1:-1] = million_rows
+                big.stop()
+                guichet.name = "guichet"
         load_after = os.getloadavg()
         all_refs = [row["ref"] for row in rows if not row.get("pending")]
         ref = {"rps_min": min(r["rps"] for r in all_refs), "rps_max": max(r["rps"] for r in all_refs)}
 
         for server in servers:
-            errors = [line for line in server.tail_log().splitlines() if "Traceback" in line or "ERROR" in line]
-            if errors:
-                notes.append(f"le journal gunicorn ({server.name}) contient des erreurs : {errors[-1][:200]}")
+            count, last = server.log_errors()
+            if count or last:
+                notes.append(f"le journal gunicorn ({server.name}) contient {count} exception(s) ; "
+                             f"la dernière : `{(last or '?')[:240]}`")
+        for row in rows:
+            for key, where in (("result", ""), ("paired_small", ", serveur à 10 000 apparié")):
+                r = row.get(key)
+                if r and (r["non2xx"] or r["errors"]):
+                    notes.append(f"{row['label']}{where} : {r['non2xx']} réponse(s) non 2xx et {r['errors']} erreur(s) "
+                                 f"de connexion sur {r['requests']} requêtes (voir le journal gunicorn).")
 
+        partner["million_label"] = f"{opts.million:,}".replace(",", " ")
+        partner["structure_requests"] = opts.structure_requests
         ctx = {"date": datetime.now().strftime("%Y-%m-%d %H:%M"), "machine": machine_info(),
-               "weights": weights, "search": search, "notes": notes,
+               "weights": weights, "search": search, "notes": notes, "partner": partner,
                "throughput": {"minimal": ref, "rows": rows, "rounds": rounds, "slice": slice_s},
                "loadavg": (load_before, load_after), "target": opts.target, "load_tool": load.name,
                "threads": load.threads, "connections": opts.connections, "warmup": opts.warmup,
@@ -816,6 +1205,21 @@ def print_summary(ctx):
         f"({verdict(first_visit <= BUDGET_FIRST_VISIT)})")
     log(f"Recherche de communes en processus : médiane {s['all']['median']:.3f} ms, p95 {s['all']['p95']:.3f} ms "
         f"({verdict(s['all']['median'] < BUDGET_SEARCH_MEDIAN_MS)})")
+    p = ctx["partner"]
+    for g in history_growth(ctx):
+        budget = "" if g["kind"] == "tri" else \
+            f" (≤ 1.5 {verdict(max(g['cpu_factor'], g['time_factor']) <= BUDGET_HISTORY_GROWTH)})"
+        log(f"Historique {g['label']} : {p['million_label']} / 10 000 = facteur CPU {g['cpu_factor']:.2f}, "
+            f"facteur temps {g['time_factor']:.2f}{budget}")
+    if p.get("data1m"):
+        log(f"Génération du million : {p['data1m']['insert_seconds']:.0f} s (+ ANALYZE {p['data1m']['seconds']:.0f} s)")
+    if p.get("upload"):
+        u = p["upload"]
+        peak = max(r["hwm_after"] - r["rss_before"] for r in u["runs"])
+        steady = max(r["rss_after"] - r["rss_before"] for r in u["runs"])
+        log(f"Pièces jointes 8 × 5 Mo, worker seul : pic {peak / KB:+.1f} Mo, durable {steady / KB:+.1f} Mo par dépôt, "
+            f"{(u['final']['VmRSS'] - u['baseline']['VmRSS']) / KB:+.1f} Mo après {len(u['runs'])} dépôts "
+            f"(≤ 10 Mo {verdict(max(peak, steady) <= BUDGET_UPLOAD_GROWTH_KB)})")
     log(f"Écrit dans {RESULTS.relative_to(ROOT)}")
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import current_app, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import login_user, logout_user
+from sqlalchemy.exc import OperationalError
 
 from extensions import db, login_manager
 from models import User, UserSession
@@ -58,7 +59,13 @@ def load_user(user_id):
         return None
     if now - row.last_seen_at > TOUCH_EVERY:
         row.last_seen_at = now
-        db.session.commit()
+        try:
+            db.session.commit()
+        except OperationalError:
+            # SQLite: another request of the same session is touching it at this very moment
+            # (its read transaction cannot be upgraded). Its own touch is as good as ours.
+            db.session.rollback()
+            user = db.session.get(User, int(user_id))
     return user
 
 
