@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from models.partenaires import format_number  # noqa: E402  (the app's own numbering)
+from models.partenaires import fold_text, format_number, person_sort_key  # noqa: E402  (the app’s own numbering and sort keys)
 
 PARIS = ZoneInfo("Europe/Paris")
 STRUCTURE_NAME = "Centre communal d’action sociale de Bordeaux"
@@ -106,7 +106,7 @@ class RowMaker:
                "rdv_modalities", "documents", "saisine", "person_civility", "person_last_name",
                "person_first_name", "person_birth_date", "person_birth_place", "person_phone", "comments",
                "status", "created_at", "status_at", "taken_by_id", "resolved_by_id", "resolved_at", "answer",
-               "cancel_motive")
+               "cancel_motive", "requester_sort_key", "person_sort_key")
 
     def __init__(self, rng, numbering, now, agents):
         self.rng, self.numbering, self.now, self.agents = rng, numbering, now, agents
@@ -177,7 +177,7 @@ class RowMaker:
         return (self.numbering.next(organisation_id, created), organisation_id, structure_id, requester[0],
                 requester[1], code, motive, rdv, documents, None, civility, last, first, birth, place, phone,
                 rng.choice(self.comments), status, _ts(created), _ts(status_at), taken_by, resolved_by,
-                resolved_at, answer, cancel_motive)
+                resolved_at, answer, cancel_motive, fold_text(requester[1]), person_sort_key(last, first))
 
 
 def _spread(rng, count, now):

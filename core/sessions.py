@@ -8,6 +8,7 @@ from flask import current_app, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import login_user, logout_user
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import joinedload
 
 from extensions import db, login_manager
 from models import User, UserSession
@@ -45,7 +46,9 @@ def load_user(user_id):
     raw = session.get(SESSION_KEY)
     if not raw:
         return None
-    row = UserSession.query.filter_by(token_hash=hash_token(raw)).first()
+    # One query for the session row and its user (this runs on every logged-in request).
+    row = (UserSession.query.options(joinedload(UserSession.user))
+           .filter_by(token_hash=hash_token(raw)).first())
     if row is None or str(row.user_id) != str(user_id):
         return None
     now = utcnow()

@@ -3,6 +3,7 @@ from functools import wraps
 
 from flask import g, redirect, session, url_for
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from blueprints.partenaires import bp
 from models import Convention, Organisation
@@ -34,7 +35,9 @@ def structure_conventions(user):
 def convention_of(user, organisation_id):
     if not organisation_id:
         return None
-    return Convention.query.filter_by(structure_id=user.structure_id, organisation_id=organisation_id).first()
+    # The organisation and its settings come with it: every page of the portal shows them.
+    return (Convention.query.options(joinedload(Convention.organisation).joinedload(Organisation.partner_settings))
+            .filter_by(structure_id=user.structure_id, organisation_id=organisation_id).first())
 
 
 def current_context():

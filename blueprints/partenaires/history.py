@@ -6,7 +6,6 @@ URL pushed, so any state is a bookmarkable URL that renders the whole page on it
 Two queries per page: one COUNT and one page of rows, both on the (organisation, structure, …)
 indexes of models/partenaires.py."""
 import math
-import unicodedata
 
 from flask import request
 from flask_login import current_user
@@ -18,7 +17,7 @@ from blueprints.partenaires import bp
 from blueprints.partenaires.context import organisation_required
 from core.templating import render
 from forms.partenaires_followup import ORDERS, SORTS, STATUS_FILTERS, HistoryFilterForm
-from models.partenaires import PartnerRequest, Status, catalogue, fr_datetime
+from models.partenaires import PartnerRequest, Status, catalogue, fold_text, fr_datetime
 
 TEMPLATE = "partenaires/history.html"
 RESULTS_ID = "historique-resultats"
@@ -39,41 +38,7 @@ def structure_requests(ctx, user=None):
 
 # --- Search --------------------------------------------------------------------------------
 
-# Accented letters of French names. The search builds a regular expression in which each letter
-# stands for all its forms in both cases ("leger" -> [lL][eEéÉèÈ…][gG]…): no accent folding is
-# needed in the database (SQLite has none; PostgreSQL's depends on its locale and extensions), and
-# REGEXP is available on both (SQLAlchemy installs it on SQLite).
-_ACCENTED = "àâäáãåéèêëíìîïóòôöõúùûüýÿçñ"
-_BASE = {ch: unicodedata.normalize("NFD", ch)[0] for ch in _ACCENTED}
-
-def _letter_forms():
-    forms = {}
-    for accented, base in _BASE.items():
-        forms.setdefault(base, {base, base.upper()}).update({accented, accented.upper()})
-    return forms
-
-
-_FORMS = _letter_forms()
 _SEPARATORS = "-'’ "
-
-
-def fold_text(text):
-    """Upper case without accents (for comparisons made in Python)."""
-    return "".join(_BASE.get(ch, ch) for ch in unicodedata.normalize("NFC", text or "").lower()).upper()
-
-
-def _word_pattern(word):
-    parts = []
-    for ch in fold_text(word).lower():
-        if ch in _FORMS:
-            parts.append("[" + "".join(sorted(_FORMS[ch])) + "]")
-        elif ch.isascii() and ch.isalpha():
-            parts.append(f"[{ch}{ch.upper()}]")
-        elif ch.isalnum():
-            parts.append(f"[{ch}{ch.upper()}]" if ch != ch.upper() else ch)
-        else:
-            parts.append("\\" + ch)  # any other character, literally (same escape in Python and PostgreSQL)
-    return "".join(parts)
 
 
 def _search(query, text):
@@ -81,29 +46,14 @@ def _search(query, text):
     digits = text.replace(" ", "")
     if digits.isascii() and digits.isdigit():
         return query.filter(PartnerRequest.number.like(f"%{digits}%"))
-    words = "".join(" " if ch in _SEPARATORS else ch for ch in text).split()
-    last = func.coalesce(PartnerRequest.person_last_name, "")
-    first = func.coalesce(PartnerRequest.person_first_name, "")
+    # Every word, folded like the stored key (no case, no accent), anywhere in « NOM Prénom ».
+    words = "".join(" " if ch in _SEPARATORS else ch for ch in fold_text(text)).split()
     for word in words:
-        pattern = _word_pattern(word)
-        query = query.filter(last.regexp_match(pattern) | first.regexp_match(pattern))
+        query = query.filter(PartnerRequest.person_sort_key.contains(word, autoescape=True))
     return query
 
 
 # --- Sorting -------------------------------------------------------------------------------
-
-_UPPER_ACCENTED = "ÀÂÄÉÈÊËÎÏÔÖÙÛÜÇŸ"
-
-
-def _unaccented_upper(column):
-    """Names are stored in upper case (NOM): without their accents, « ÉLOI » sorts before
-    « MARTIN » whatever the database's collation (SQLite's is binary). A short chain of replace():
-    SQLite's parser refuses much deeper expressions."""
-    expr = func.coalesce(column, "")
-    for ch in _UPPER_ACCENTED:
-        expr = func.replace(expr, ch, _BASE[ch.lower()].upper())
-    return expr
-
 
 def _rank(column, labels_by_value):
     """CASE giving each stored value the rank of its label in alphabetical order (independent of
@@ -120,9 +70,9 @@ def _sort_key(sort):
     if sort == "statut":
         return _rank(PartnerRequest.status, {s: s for s in STATUS_FILTERS.values()})
     if sort == "demandeur":
-        return _unaccented_upper(PartnerRequest.requester_name)
+        return PartnerRequest.requester_sort_key
     if sort == "personne":
-        return _unaccented_upper(PartnerRequest.person_last_name)
+        return PartnerRequest.person_sort_key
     return PartnerRequest.created_at
 
 
@@ -133,8 +83,6 @@ def _ordered(query, sort, order):
         # id follows created_at in the index (rowid on SQLite): ties stay in index order.
         return query.order_by(direction(PartnerRequest.created_at), direction(PartnerRequest.id))
     keys = [direction(_sort_key(sort))]
-    if sort == "personne":
-        keys.append(direction(func.coalesce(PartnerRequest.person_first_name, "")))
     # Ties: newest first, whatever the order chosen, so that pages never overlap.
     return query.order_by(*keys, PartnerRequest.created_at.desc(), PartnerRequest.id.desc())
 

@@ -7,6 +7,7 @@ import pytest
 
 from extensions import db
 from models import Convention, PartnerRequest
+from models.partenaires import fold_text, person_sort_key
 from tests import factories
 from tests.helpers import check_page, fragment, page
 
@@ -216,6 +217,25 @@ def test_search_ignores_accents_and_case_in_stored_names(app, world, tech):
     make_request(app, world["martine"], world["org"], minutes=1, person_last_name="LEGRAND")
     for query in ("leger", "Léger d'arc", "HELENE", "d arc"):
         assert numbers(page(tech, HISTORY, query_string={"recherche": query})) == [number], query
+
+
+@pytest.mark.parametrize("text,folded", [
+    ("Éloïse", "ELOISE"), ("LÉGER-D'ARC", "LEGER-D'ARC"), ("Cœur", "COEUR"), ("françois", "FRANCOIS"), (None, ""),
+])
+def test_fold_text_drops_case_and_accents(text, folded):
+    assert fold_text(text) == folded
+
+
+def test_sort_keys_follow_the_names_on_insert_and_update(app, world):
+    number = make_request(app, world["martine"], world["org"], person_last_name="ÉLOI", person_first_name="Zoé")
+    with app.app_context():
+        request = PartnerRequest.query.filter_by(number=number).one()
+        assert (request.person_sort_key, request.requester_sort_key) == ("ELOI ZOE", "LAPIERRE MARTINE")
+        request.person_first_name = "Ève"
+        db.session.commit()
+        assert request.person_sort_key == "ELOI EVE"
+        # The space sorts before any letter: « ELOI ZOE » before « ELOISE ANNE ».
+        assert person_sort_key("ÉLOI", "Zoé") < person_sort_key("ÉLOISE", "Anne")
 
 
 def test_search_works_on_both_databases(any_db_app, login):
