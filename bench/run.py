@@ -1,5 +1,6 @@
 """Guichet benchmark: throughput against a minimal Flask app, page weights, in-process commune search,
-and the Espace Partenaires figures (history at 10,000 and 1,000,000 requests, 8 × 5 MB uploads).
+the Espace Partenaires figures (history at 10,000 and 1,000,000 requests, 8 × 5 MB uploads) and the
+MSA messaging (cascade fragments, message recap).
 
 Figures, not tests (quality.md §2). Run with `make bench` (or `.venv/bin/python bench/run.py`);
 writes bench/RESULTS.md and prints a summary. Options: `--duration`, `--warmup`, `--connections`,
@@ -29,6 +30,7 @@ import urllib.request
 from datetime import datetime
 from pathlib import Path
 
+import msa                              # bench/msa.py
 import partenaires as partners          # bench/partenaires.py
 import partenaires_data                 # bench/partenaires_data.py
 
@@ -239,6 +241,7 @@ class Gunicorn:
 # --- load generators ----------------------------------------------------------------------------
 
 WRK_SCRIPT = r"""
+%(setup)s
 local paths = {%(paths)s}
 local i = 0
 if #paths > 0 then
@@ -253,6 +256,14 @@ done = function(summary, latency, requests)
     latency:percentile(99), latency.max, summary.errors.status, summary.errors.connect,
     summary.errors.read, summary.errors.write, summary.errors.timeout))
 end
+"""
+# A POST: wrk.format() and the static request both use wrk.method and wrk.body (wrk adds the
+# Content-Length). The body is read from a file, so any bytes go through unchanged.
+WRK_POST_SETUP = r"""
+wrk.method = "POST"
+local body_file = assert(io.open(%(body_path)s, "rb"))
+wrk.body = body_file:read("*a")
+body_file:close()
 """
 
 
@@ -276,10 +287,17 @@ class WrkLoad:
         self.version = (out.stdout + out.stderr).splitlines()[0].strip()
         self.name = f"wrk ({self.version.split(' Copyright')[0]})"
 
-    def run(self, base, paths, seconds, headers=None):
+    def run(self, base, paths, seconds, headers=None, body=None):
+        """GET `paths` in rotation; with `body` (bytes), POST it to each instead (the Content-Type
+        goes in `headers`)."""
         script = self.tmpdir / "bench.lua"
         quoted = ", ".join(json.dumps(p) for p in paths) if len(paths) > 1 else ""
-        script.write_text(WRK_SCRIPT % {"paths": quoted})
+        setup = ""
+        if body is not None:
+            body_path = self.tmpdir / "bench-body.bin"
+            body_path.write_bytes(body)
+            setup = WRK_POST_SETUP % {"body_path": json.dumps(str(body_path))}
+        script.write_text(WRK_SCRIPT % {"paths": quoted, "setup": setup})
         args = [self.wrk, "-t", str(self.threads), "-c", str(self.connections), "-d", f"{seconds}s",
                 "--timeout", "5s", "-s", str(script)]
         for name, value in (headers or {}).items():
@@ -307,7 +325,9 @@ class PythonLoad:
         self.threads = connections
         self.name = "générateur Python (http.client, threads)"
 
-    def run(self, base, paths, seconds, headers=None):
+    def run(self, base, paths, seconds, headers=None, body=None):
+        """Same contract as WrkLoad.run: GET, or POST `body` when given."""
+        method = "GET" if body is None else "POST"
         host, port = base.split("//")[1].split(":")
         latencies, statuses, errors = [], [], [0]
         lock = threading.Lock()
@@ -321,7 +341,7 @@ class PythonLoad:
                 t0 = time.perf_counter()
                 try:
                     conn = http.client.HTTPConnection(host, int(port), timeout=5)
-                    conn.request("GET", path, headers=headers or {})
+                    conn.request(method, path, body=body, headers=headers or {})
                     resp = conn.getresponse()
                     resp.read()
                     conn.close()
@@ -782,6 +802,7 @@ def write_report(ctx):
         cpu_lines.append(f"| {row['label']} | {r['cpu_ms']:.2f} ms | {ref['cpu_ms']:.2f} ms | {fr(cpu_ratio)} | "
                          f"{row['budget_text']} | {cpu_ok} |")
     lines += cpu_lines
+    lines += msa_report(ctx)
     lines += partner_report(ctx)
 
     lines += ["", "## Poids des pages", "",
@@ -916,6 +937,104 @@ def partner_step(notes, what, fn, *args, **kwargs):
         return None
 
 
+# --- MSA messaging ------------------------------------------------------------------------------
+
+MSA_WHO = f" (connecté : {msa.MEMBER_LABEL})"
+# (label, path, the page htmx is on when it asks for the fragment)
+MSA_FRAGMENTS = [
+    ("Messagerie MSA, thème choisi : les sujets", msa.SUBJECTS, msa.NEW),
+    ("Messagerie MSA, sujet choisi : les motifs", msa.REASONS, msa.SUBJECTS),
+    ("Messagerie MSA, motif choisi : l’étape de rédaction", msa.WRITING, msa.REASONS),
+    ("Messagerie MSA, motif avec service en ligne : la suggestion", msa.SERVICE, msa.REASONS),
+]
+
+
+def msa_step(notes, what, fn, *args, outcome="non mesuré", **kwargs):
+    """Run one MSA messaging step; on failure say so loudly (log and RESULTS.md) and carry on
+    without its figures, rather than measure a page that is not the one meant."""
+    try:
+        return fn(*args, **kwargs)
+    except Exception as error:
+        message = f"{type(error).__name__}: {error}".splitlines()[0][:400]
+        notes.append(f"**Messagerie MSA, {what} : {outcome}** ({message}).")
+        log(f"  ÉCHEC messagerie MSA, {what} : {message}")
+        return None
+
+
+def weigh_msa(member):
+    """Weights of the new-message pages, of the recap (the answer to the writing step's POST) and
+    of every fragment of the cascade, as the member sees them."""
+    base = member.base
+    pages, fragments = [], []
+
+    def entry(label, path, status, body):
+        return {"label": label, "path": path, "status": status, "raw": len(body),
+                "gzip": len(gzip.compress(body, 6)), "has_html": b"<html" in body}
+
+    for label, path in (("Nouveau message, choix du thème", msa.NEW),
+                        ("Nouveau message, étape de rédaction", msa.WRITING)):
+        status, body = msa.replay(base, "GET", path, {"Cookie": member.cascade_cookie})
+        pages.append(entry(label + MSA_WHO, path, status, body))
+    status, body = msa.replay(base, "POST", msa.NEW, member.recap_headers, member.recap_body)
+    pages.append(entry("Récapitulatif de message" + MSA_WHO, msa.NEW + " (POST)", status, body))
+    for label, path, current in MSA_FRAGMENTS:
+        status, body = msa.replay(base, "GET", path, member.fragment_headers(current))
+        fragments.append(entry(label + MSA_WHO, path, status, body))
+    return pages, fragments
+
+
+MSA_ROW_LABELS = ("Cascade de la messagerie MSA, fragment HTMX (sujet choisi : les motifs)",
+                  "Cascade de la messagerie MSA, fragment HTMX (motif choisi : l’étape de rédaction)",
+                  "Récapitulatif de message (messagerie MSA)")
+
+
+def msa_rows(member):
+    """Throughput rows of the MSA messaging: the two cascade swaps a member makes last, and the
+    recap. Rows marked as not measured when the member's session could not be set up."""
+    if member is None:
+        return [{"label": label, "pending": "non mesuré (voir les notes)", "budget": None}
+                for label in MSA_ROW_LABELS]
+    return [
+        {"label": MSA_ROW_LABELS[0], "display": msa.REASONS + " (HX-Request)", "paths": [msa.REASONS],
+         "headers": member.fragment_headers(msa.SUBJECTS), "budget": None},
+        {"label": MSA_ROW_LABELS[1], "display": msa.WRITING + " (HX-Request)", "paths": [msa.WRITING],
+         "headers": member.fragment_headers(msa.REASONS), "budget": None},
+        {"label": MSA_ROW_LABELS[2],
+         "display": f"POST {msa.NEW} (multipart, {len(member.recap_body)} octets : 3 codes, message de "
+                    f"{msa.MESSAGE_CHARS} caractères, jeton CSRF)",
+         "paths": [msa.NEW], "headers": member.recap_headers, "body": member.recap_body, "budget": None},
+    ]
+
+
+def msa_report(ctx):
+    m = ctx["msa"]
+    lines = ["", "### Messagerie MSA : comment sont faites ces mesures", ""]
+    if not m:
+        return lines + ["Non mesurée : voir les notes en haut de page."]
+    codes = f"`theme={msa.THEME}`, `subject={msa.SUBJECT}`, `reason={msa.REASON}`"
+    lines += [
+        f"- Session : l’adhérente de démo (NIR {msa.MEMBER_NIR}, MSA Gironde) se connecte par le vrai formulaire "
+        f"(`GET {msa.LOGIN}`, jeton CSRF lu dans la page, `POST` NIR et mot de passe), puis parcourt la cascade "
+        "comme un navigateur ; le cookie de session obtenu est rejoué tel quel par le générateur de charge.",
+        f"- Cascade : les requêtes que fait htmx quand on valide un niveau (`HX-Request: true`, "
+        f"`HX-Target: {msa.HTMX_TARGET}`, `HX-Current-URL`), réponse = le bloc `steps` de "
+        "`templates/msa/messages/new.html`. Sujet choisi (« Allocations familiales », la plus longue liste "
+        "de motifs du catalogue : 8) : la réponse propose les motifs ; motif choisi (« Mon dossier - Famille », "
+        "sans service en ligne) : la réponse est l’étape de rédaction (zone de texte, pièces jointes).",
+        f"- Récapitulatif : `POST {msa.NEW}` en `multipart/form-data` comme le formulaire de rédaction "
+        f"(son `enctype`) : jeton CSRF, {codes}, un message de {m['chars']} caractères ({m['message_bytes']} "
+        "octets UTF-8, accents et apostrophes typographiques, deux retours à la ligne), le jeton signé des pièces "
+        f"jointes et le champ fichier vide ; {m['body_bytes']} octets en tout. La réponse (statut 200, "
+        f"« {msa.RECAP_HEADING} », le message repris ; {m['recap_bytes']} octets) est vérifiée avant la mesure, "
+        "une fois par le navigateur simulé puis deux fois avec le cookie fixe. La vue enregistre le brouillon "
+        "dans la session à chaque envoi ; le cookie rejoué est celui renvoyé après un premier envoi (brouillon "
+        "compris), et le jeton CSRF reste valable (`WTF_CSRF_TIME_LIMIT = None` : il vit autant que la session).",
+        "- Pas de budget pour ces mesures dans `quality.md` §2 (seulement le rapport à la page minimale, demandé "
+        "pour « a message recap »).",
+    ]
+    return lines
+
+
 # --- main ---------------------------------------------------------------------------------------
 
 def main():
@@ -1005,31 +1124,47 @@ def main():
                 weights["pages"] += pages
                 weights["fragments"] += fragments
 
+        log("Messagerie MSA : connexion de l’adhérente par NIR, cascade et récapitulatif…")
+        member = msa_step(notes, "connexion de l’adhérente, cascade et récapitulatif", msa.member_session,
+                          guichet.base)
+        msa_info = None
+        if member is not None:
+            found = msa_step(notes, "poids des pages", weigh_msa, member)
+            if found:
+                weights["pages"] += found[0]
+                weights["fragments"] += found[1]
+            msa_info = {"chars": msa.MESSAGE_CHARS,
+                        "message_bytes": len(msa.MESSAGE.encode()), "body_bytes": len(member.recap_body),
+                        "recap_bytes": member.recap_bytes}
+            log(f"  récapitulatif vérifié ({member.recap_bytes} octets), POST de {len(member.recap_body)} octets")
+
         rounds = max(1, opts.rounds)
         slice_s = max(1, round(opts.duration / rounds))
 
         def measure_group(label, targets):
-            """Each target (server, paths, headers) and the minimal app in alternating slices, so
-            that background load on the machine weighs on all alike; each ratio compares a page with
-            the reference measured in the same rounds. Returns ([result per target], reference)."""
+            """Each target (server, paths, headers[, body]) and the minimal app in alternating
+            slices, so that background load on the machine weighs on all alike; each ratio compares
+            a page with the reference measured in the same rounds. A target with a body is POSTed.
+            Returns ([result per target], reference)."""
             log(f"Charge : {label}…")
+            targets = [(t[0], t[1], t[2], t[3] if len(t) > 3 else None) for t in targets]
             load.run(minimal.base, ["/"], opts.warmup)
-            for server, paths, headers in targets:
-                load.run(server.base, paths, opts.warmup, headers)
+            for server, paths, headers, body in targets:
+                load.run(server.base, paths, opts.warmup, headers, body)
             page_runs, ref_runs = [[] for _ in targets], []
 
-            def timed(srv, srv_paths, srv_headers=None):
+            def timed(srv, srv_paths, srv_headers=None, srv_body=None):
                 cpu = srv.cpu_seconds()
-                result = load.run(srv.base, srv_paths, slice_s, srv_headers)
+                result = load.run(srv.base, srv_paths, slice_s, srv_headers, srv_body)
                 result["cpu"] = srv.cpu_seconds() - cpu
                 return result
 
             for _ in range(rounds):
                 ref_runs.append(timed(minimal, ["/"]))
-                for n, (server, paths, headers) in enumerate(targets):
-                    page_runs[n].append(timed(server, paths, headers))
+                for n, (server, paths, headers, body) in enumerate(targets):
+                    page_runs[n].append(timed(server, paths, headers, body))
             pages, ref = [combine(runs) for runs in page_runs], combine(ref_runs)
-            for page, (server, _, _) in zip(pages, targets):
+            for page, (server, _, _, _) in zip(pages, targets):
                 log(f"  {server.name if len(targets) > 1 else ''}{' : ' if len(targets) > 1 else ''}"
                     f"{page['rps']:.0f} req/s (minimale en alternance : {ref['rps']:.0f}), rapport "
                     f"{page['rps'] / ref['rps']:.2f}, p95 {page['p95_ms']:.1f} ms, CPU {page['cpu_ms']:.2f} ms/req "
@@ -1037,8 +1172,8 @@ def main():
                     + (f", {page['non2xx']} non-2xx, {page['errors']} erreurs" if page["non2xx"] or page["errors"] else ""))
             return pages, ref
 
-        def measure(label, server, paths, headers=None):
-            pages, ref = measure_group(label, [(server, paths, headers)])
+        def measure(label, server, paths, headers=None, body=None):
+            pages, ref = measure_group(label, [(server, paths, headers, body)])
             return pages[0], ref
 
         hx = {"HX-Request": "true"}
@@ -1075,16 +1210,24 @@ def main():
         elif not opts.skip_partenaires:
             rows.append({"label": "Historique partenaire (10 000 demandes)", "pending": "non mesuré (voir les notes)",
                          "budget": BUDGET_HISTORY_RATIO})
-        rows.append({"label": "Récapitulatif de message", "pending": "à venir", "budget": None})
+        partner_rows_end = len(rows)   # the rows at 1,000,000 requests go here, after those at 10,000
+        rows += msa_rows(member)
 
         def run_rows(selected):
             for row in selected:
                 row["budget_text"] = f"≥ {row['budget']}" if row["budget"] else "–"
                 if not row.get("pending"):
-                    row["result"], row["ref"] = measure(row["label"], guichet, row["paths"], row.get("headers"))
+                    row["result"], row["ref"] = measure(row["label"], guichet, row["paths"], row.get("headers"),
+                                                        row.get("body"))
 
         load_before = os.getloadavg()
         run_rows(rows)
+        if member is not None and msa_step(notes, "contrôle des réponses après la mesure",
+                                           lambda: msa.check_still_valid(member) or True,
+                                           outcome="échec, chiffres à écarter") is None:
+            for row in rows:
+                if row["label"] in MSA_ROW_LABELS:
+                    row["label"] += " (réponses non vérifiées après la mesure, voir les notes)"
 
         if partner["enabled"]:
             # Memory of one worker receiving 8 × 5 MB: a server of its own, one worker, nothing else.
@@ -1142,7 +1285,7 @@ def main():
                         (row["paired_small"], row["result"]), row["ref"] = measure_group(
                             row["label"] + " et 10 000 en alternance",
                             [(guichet, row["paths"], small_headers), (big, row["paths"], row["headers"])])
-                    rows[-1:-1] = million_rows
+                    rows[partner_rows_end:partner_rows_end] = million_rows
                 big.stop()
                 guichet.name = "guichet"
         load_after = os.getloadavg()
@@ -1164,7 +1307,7 @@ def main():
         partner["million_label"] = f"{opts.million:,}".replace(",", " ")
         partner["structure_requests"] = opts.structure_requests
         ctx = {"date": datetime.now().strftime("%Y-%m-%d %H:%M"), "machine": machine_info(),
-               "weights": weights, "search": search, "notes": notes, "partner": partner,
+               "weights": weights, "search": search, "notes": notes, "partner": partner, "msa": msa_info,
                "throughput": {"minimal": ref, "rows": rows, "rounds": rounds, "slice": slice_s},
                "loadavg": (load_before, load_after), "target": opts.target, "load_tool": load.name,
                "threads": load.threads, "connections": opts.connections, "warmup": opts.warmup,
