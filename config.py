@@ -44,5 +44,7 @@ class Defaults:
     THROTTLE_FREE_FAILURES = 5
     THROTTLE_BASE_DELAY_SECONDS = 60
     THROTTLE_MAX_FAILURES_PER_DAY = 25
+    # MSA sign-up: code emails (sign-ups and « Renvoyer le code ») one IP address may ask for per hour
+    MSA_SIGNUP_EMAILS_PER_IP_PER_HOUR = 10
 
     TOKEN_VALIDITY_HOURS = 12

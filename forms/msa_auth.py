@@ -70,3 +70,7 @@ class MsaSignupCodeForm(FlaskForm):
                                   "spellcheck": "false"})
     password = new_password_field()
     password_confirm = confirm_password_field()
+
+
+class MsaSignupResendForm(FlaskForm):
+    """« Renvoyer le code » on the code step: nothing but the CSRF token."""

@@ -11,6 +11,7 @@ from models.base import UTCDateTime, utcnow
 
 SIGNUP_CODE_MINUTES = 30
 SIGNUP_CODE_TRIES = 5
+SIGNUP_CODE_RESENDS = 3  # « Renvoyer le code »: new codes a sign-up may ask for after the first
 
 
 class MsaMember(db.Model):
@@ -30,8 +31,15 @@ def _hash_code(code, salt):
     return hashlib.sha256(f"{salt}:{code}".encode()).hexdigest()
 
 
+def _new_code():
+    """(code, salt, hash) of a fresh 6-digit code."""
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    salt = secrets.token_hex(16)
+    return code, salt, _hash_code(code, salt)
+
+
 class SignupCodeError(Exception):
-    """Why a code was refused: 'expired', 'used', 'tries', 'wrong'."""
+    """Why a code was refused: 'expired', 'used', 'tries', 'wrong'; or a new one: 'resends'."""
 
     def __init__(self, reason):
         super().__init__(reason)
@@ -40,7 +48,7 @@ class SignupCodeError(Exception):
 
 class MsaSignup(db.Model):
     """A sign-up in progress: the details given, and the 6-digit code emailed to check the address.
-    Valid 30 minutes, 5 tries, single use."""
+    Valid 30 minutes, 5 tries, single use; « Renvoyer le code » replaces it up to 3 times."""
     id = db.Column(db.Integer, primary_key=True)
     token = db.Column(db.String(43), nullable=False, unique=True)  # kept in the browser session
     nir = db.Column(db.String(13), nullable=False)
@@ -53,18 +61,40 @@ class MsaSignup(db.Model):
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     expires_at = db.Column(UTCDateTime, nullable=False)
     attempts = db.Column(db.Integer, nullable=False, default=0)
+    resends = db.Column(db.Integer, nullable=False, default=0, server_default="0")  # « Renvoyer le code »
     used_at = db.Column(UTCDateTime)
 
     @classmethod
     def start(cls, now=None, **details):
         """Create the sign-up; returns (signup, code to email)."""
         now = now or utcnow()
-        code = f"{secrets.randbelow(1_000_000):06d}"
-        salt = secrets.token_hex(16)
-        signup = cls(token=secrets.token_urlsafe(32), code_hash=_hash_code(code, salt), salt=salt, created_at=now,
+        code, salt, code_hash = _new_code()
+        signup = cls(token=secrets.token_urlsafe(32), code_hash=code_hash, salt=salt, created_at=now,
                      expires_at=now + timedelta(minutes=SIGNUP_CODE_MINUTES), **details)
         db.session.add(signup)
         return signup, code
+
+    @property
+    def resends_left(self):
+        return max(SIGNUP_CODE_RESENDS - self.resends, 0)
+
+    def renew(self, now=None):
+        """« Renvoyer le code »: replace the code by a fresh one (the previous one stops working), with
+        its own 30 minutes and 5 tries; returns it. Refused (SignupCodeError) once the sign-up is
+        used, after 5 wrong tries (the sign-up is over: start again), or after SIGNUP_CODE_RESENDS
+        renewals. An expired code may be renewed: that is what it is for."""
+        if self.used_at is not None:
+            raise SignupCodeError("used")
+        if self.attempts >= SIGNUP_CODE_TRIES:
+            raise SignupCodeError("tries")
+        if self.resends >= SIGNUP_CODE_RESENDS:
+            raise SignupCodeError("resends")
+        self.resends += 1
+        now = now or utcnow()
+        code, self.salt, self.code_hash = _new_code()
+        self.expires_at = now + timedelta(minutes=SIGNUP_CODE_MINUTES)
+        self.attempts = 0
+        return code
 
     def check(self, code, now=None):
         """Accept the code (marks it used) or raise SignupCodeError. Each wrong try counts."""

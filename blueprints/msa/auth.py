@@ -1,22 +1,28 @@
-"""MSA login by NIR (without key) and sign-up with a 6-digit code emailed at once."""
-from flask import flash, redirect, request, session, url_for
+"""MSA login by NIR (without key) and sign-up with a 6-digit code emailed at once (« Renvoyer le
+code » for a new one), the sign-up emails limited per IP address and per sign-up (quotas.py)."""
+from flask import abort, flash, redirect, request, session, url_for
 from flask_login import current_user
 
 from blueprints.auth import safe_next
-from blueprints.msa import bp
+from blueprints.msa import bp, quotas
 from core import audit, sessions
 from core.access import public
 from core.outbox import queue_email
 from core.templating import render
 from core.throttle import account_key, get_throttle, ip_key, wait_message
 from extensions import db
-from forms.msa_auth import MsaLoginForm, MsaSignupCodeForm, MsaSignupForm
+from forms.msa_auth import MsaLoginForm, MsaSignupCodeForm, MsaSignupForm, MsaSignupResendForm
 from models import Organisation, Role, User
-from models.msa import SIGNUP_CODE_MINUTES, MsaMember, MsaSignup, SignupCodeError
+from models.msa import SIGNUP_CODE_MINUTES, SIGNUP_CODE_RESENDS, MsaMember, MsaSignup, SignupCodeError
 from models.user import normalize_email
 
 BAD_CREDENTIALS = "Identifiant ou mot de passe incorrect."
 SIGNUP_SESSION_KEY = "msa_signup"
+RESEND_ACTION = "renvoyer"  # name of the « Renvoyer le code » button, posted to the code step
+CODE_RESENT = "Un nouveau code vous a été envoyé à l’adresse indiquée. Le code précédent ne fonctionne plus."
+NO_MORE_RESENDS = (f"Vous avez déjà demandé {SIGNUP_CODE_RESENDS} nouveaux codes pour cette inscription : "
+                   f"vous ne pouvez plus en demander. Saisissez le dernier code reçu, ou recommencez "
+                   f"l’inscription.")
 # A real hash to check when the NIR is unknown, so both answers take as long.
 _DUMMY_USER = User(email="dummy@invalid", password="Dummy-password-1")
 
@@ -112,33 +118,43 @@ def _send(to, kind, **context):
     queue_email(to, subject, body.format(**context))
 
 
+def send_signup_email(signup_row, code, resend=False):
+    """The email a sign-up (or its « Renvoyer le code ») sends. The page is the same in every case;
+    only the email differs, and it goes to the address typed, or to the owner of the number: nothing
+    tells a third party who is registered. The owner is warned once, not at every resend."""
+    member = MsaMember.query.filter_by(nir=signup_row.nir).first()
+    if member is not None:
+        _send(signup_row.email, "nir_taken")
+        if member.user.email != signup_row.email and not resend:
+            _send(member.user.email, "attempt")
+    elif User.query.filter_by(email=signup_row.email).first() is not None:
+        _send(signup_row.email, "email_taken")
+    else:
+        _send(signup_row.email, "code", code=code, minutes=SIGNUP_CODE_MINUTES)
+
+
 @bp.route("/inscription", methods=["GET", "POST"])
 @public
 def signup():
     form = MsaSignupForm()
+    status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
+        wait = quotas.ip_wait_seconds()
+        if wait:  # checked before anything is looked up: the same answer for everyone
+            form.form_errors.append(quotas.ip_wait_message(wait))
+            return render("msa/signup.html", form=form, status=429)
         email = normalize_email(form.email.data)
         details = dict(nir=form.nir.data, email=email, last_name=form.last_name.data.strip(),
                        first_name=form.first_name.data.strip(), birth_date=form.birth_date.data)
         signup_row, code = MsaSignup.start(**details)
-        member = MsaMember.query.filter_by(nir=form.nir.data).first()
-        user = User.query.filter_by(email=email).first()
-        # The page is the same in every case; only the email differs, and it goes to the address
-        # typed, or to the owner of the number: nothing tells a third party who is registered.
-        if member is not None:
-            _send(email, "nir_taken")
-            if member.user.email != email:
-                _send(member.user.email, "attempt")
-        elif user is not None:
-            _send(email, "email_taken")
-        else:
-            _send(email, "code", code=code, minutes=SIGNUP_CODE_MINUTES)
+        send_signup_email(signup_row, code)
         audit.record(None, "msa_signup_started")
         db.session.commit()
+        quotas.record_email()
         session[SIGNUP_SESSION_KEY] = signup_row.token
         flash(f"Un code vient de vous être envoyé à {email}.", "success")
         return redirect(url_for("msa.signup_code"))
-    return render("msa/signup.html", form=form, status=422 if form.is_submitted() else 200)
+    return render("msa/signup.html", form=form, status=status)
 
 
 def _signup_ended(reason):
@@ -153,6 +169,8 @@ def signup_code():
     signup_row = MsaSignup.query.filter_by(token=token).first() if token else None
     if signup_row is None:
         return _signup_ended("missing")
+    if request.method == "POST" and RESEND_ACTION in request.form:
+        return _resend_code(signup_row)
     form = MsaSignupCodeForm()
     if form.validate_on_submit():
         try:
@@ -183,5 +201,34 @@ def signup_code():
             sessions.start_session(user)  # clears the session, the sign-up token with it
             flash("Votre compte est créé.", "success")
             return redirect(member_home())
-    return render("msa/signup_code.html", form=form, email=signup_row.email,
-                  status=422 if form.is_submitted() else 200)
+    return _code_page(signup_row, form, status=422 if form.is_submitted() else 200)
+
+
+def _code_page(signup_row, form, resend_form=None, status=200):
+    resend_form = resend_form or MsaSignupResendForm(formdata=None)
+    return render("msa/signup_code.html", form=form, resend_form=resend_form, email=signup_row.email,
+                  resends_left=signup_row.resends_left, resends_max=SIGNUP_CODE_RESENDS,
+                  minutes=SIGNUP_CODE_MINUTES, has_errors=bool(resend_form.errors), status=status)
+
+
+def _resend_code(signup_row):
+    """« Renvoyer le code »: a fresh code replaces the previous one and is emailed like the first."""
+    resend_form = MsaSignupResendForm()
+    if not resend_form.validate_on_submit():
+        abort(400)  # only a forged or expired form: the button has nothing else to get wrong
+    code_form = MsaSignupCodeForm(formdata=None)
+    wait = quotas.ip_wait_seconds()
+    if not signup_row.resends_left or wait:
+        # Nothing changes and nothing is sent: the page says why, the current code still works.
+        resend_form.form_errors.append(quotas.ip_wait_message(wait) if wait else NO_MORE_RESENDS)
+        return _code_page(signup_row, code_form, resend_form, status=429)
+    try:
+        code = signup_row.renew()
+    except SignupCodeError as error:  # used, or 5 wrong tries: the sign-up is over
+        return _signup_ended(error.reason)
+    send_signup_email(signup_row, code, resend=True)
+    audit.record(None, "msa_signup_code_resent")
+    db.session.commit()
+    quotas.record_email()
+    flash(CODE_RESENT, "success")
+    return redirect(url_for("msa.signup_code"), code=303)

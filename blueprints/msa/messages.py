@@ -6,6 +6,7 @@ a hidden input of the summary, files in their signed upload set) so that nothing
 session; the session only keeps a copy for the writing step's GET (refresh, back, « Modifier »),
 without the text when that would make the cookie too big."""
 import json
+from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
@@ -28,6 +29,14 @@ DRAFT_KEY = "msa_message_draft"
 DRAFT_TEXT_MAX = 1500  # serialized size kept in the session cookie (browsers drop cookies over 4 KB)
 
 register_policy(POLICY, max_count=3, max_size=5 * MB, extensions=("pdf", "jpg", "jpeg", "png"))
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@bp.context_processor
+def _local_time():
+    # Stored in UTC; members read French time, as agents do (fr_datetime on their side).
+    return {"local_datetime": lambda value: value.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M")}
 
 
 def catalogue():
@@ -205,7 +214,11 @@ def messages_conversation(member, conversation_id):
 
     if request.method == "POST":
         if not can_reply:
-            abort(409)
+            # Closed by an agent while the member was writing: nothing is added, the page says why
+            # and gives back the text typed, so that it can go into a new message.
+            return render("msa/messages/conversation.html", status=409, conversation=conversation, form=None,
+                          files=None, attachments=_attachments(conversation), has_errors=True,
+                          unsent=request.form.get("body", "").strip())
         if not files.is_update:
             valid = form.validate_on_submit()
             valid = files.validate() and valid

@@ -87,6 +87,7 @@ def live_server(tmp_path_factory):
         # Every test comes from 127.0.0.1: the per-IP throttle must not get in the way.
         "THROTTLE_FREE_FAILURES": 1000,
         "THROTTLE_MAX_FAILURES_PER_DAY": 10000,
+        "MSA_SIGNUP_EMAILS_PER_IP_PER_HOUR": 1000,
     })
     if previous_instance is None:
         os.environ.pop("GUICHET_INSTANCE_PATH", None)

@@ -1,6 +1,7 @@
 """« Ma messagerie », member side: home, theme → subject → reason, online-service suggestion,
 writing (10–750 characters), summary, sending, conversation page, replies, scoping."""
 import io
+from datetime import datetime, timezone
 
 import pytest
 
@@ -297,6 +298,20 @@ def test_conversation_page_escapes_and_marks_read(app, member_client, members):
     assert soup.select_one("#msg-fil") and not soup.select("h1")
 
 
+@pytest.mark.parametrize("utc, paris", [((2026, 1, 15, 12, 5), "15/01/2026 à 13:05"),
+                                         ((2026, 7, 15, 22, 30), "16/07/2026 à 00:30")])
+def test_dates_are_shown_in_french_time(app, member_client, members, utc, paris):
+    cid = make_conversation(app, members)
+    with app.app_context():
+        conversation = db.session.get(Conversation, cid)
+        conversation.updated_at = conversation.messages[0].created_at = datetime(*utc, tzinfo=timezone.utc)
+        db.session.commit()
+    card = page(member_client, "/msa/messages").select_one(f"#conversation-{cid} .hint")
+    assert card.get_text(strip=True).endswith(f"dernier échange le {paris}")
+    message = page(member_client, f"/msa/messages/{cid}").select_one("#msg-fil li p")
+    assert message.get_text(" ", strip=True) == f"Vous – le {paris}"
+
+
 def test_other_members_conversation_is_404(app, other_client, members):
     cid = make_conversation(app, members)
     page(other_client, f"/msa/messages/{cid}", status=404)
@@ -340,7 +355,16 @@ def test_no_reply_once_closed(app, member_client, members):
         db.session.commit()
     soup = page(member_client, f"/msa/messages/{cid}")
     assert not soup.select("textarea")
-    assert member_client.post(f"/msa/messages/{cid}", data={"body": TEXT}).status_code == 409
+    # A reply written before the agent closed it: refused, said so, and the text is given back.
+    soup = submit(member_client, f"/msa/messages/{cid}", {"body": TEXT}, status=409)
+    assert soup.title.get_text().startswith("Erreur : ")
+    refusal = soup.select_one("#msg-non-envoye")
+    assert refusal["role"] == "alert"
+    assert refusal.p.get_text(strip=True) == "Votre réponse n’a pas été envoyée : cette conversation a été clôturée."
+    assert refusal.select_one(".user-text").get_text() == TEXT
+    assert not soup.select("textarea")
+    with app.app_context():
+        assert ConversationMessage.query.filter_by(conversation_id=cid).count() == 1
 
 
 def test_home_links(member_client):
