@@ -1,11 +1,11 @@
-/* Guichet: progressive enhancements only. Every flow works without this file. */
+/* Guichet: progressive enhancement only; every flow works without this file. */
 (function(){
 "use strict";
 var d=document;d.documentElement.classList.add("js");
 function each(sel,root,fn){Array.prototype.forEach.call((root||d).querySelectorAll(sel),fn)}
-/* Focus the error summary after a failed submit (page load or htmx swap). */
+/* Focus the error summary. */
 function focusSummary(root){var s=(root||d).querySelector("[data-autofocus]");if(s)s.focus()}
-/* Live character counter: code points, polite announcement once typing pauses (not on load). */
+/* Live counter in code points, announced once typing pauses. */
 function counters(root){each("[data-counter-for]",root,function(out){
  if(out.dataset.ready)return;out.dataset.ready=1;
  var ta=d.getElementById(out.dataset.counterFor),max=+out.dataset.max,live=d.getElementById(out.id+"-live"),t;
@@ -15,14 +15,18 @@ function counters(root){each("[data-counter-for]",root,function(out){
  function upd(e){var s=text();out.textContent=s;out.classList.toggle("counter--over",s.charAt(0)=="V");
   clearTimeout(t);if(live&&e)t=setTimeout(function(){live.textContent=s},1200)}
  ta.addEventListener("input",upd);upd()})}
-/* Attachment drop zones: dropped files go to the file input, which uploads them. */
+/* Drop zones: dropped files go to the file input. */
 function dropzones(root){each("[data-dropzone]",root,function(z){
  if(z.dataset.ready)return;z.dataset.ready=1;var inp=z.querySelector("input[type=file]");if(!inp)return;
  ["dragenter","dragover"].forEach(function(e){z.addEventListener(e,function(ev){ev.preventDefault();z.classList.add("attachments--dragover")})});
  ["dragleave","drop"].forEach(function(e){z.addEventListener(e,function(ev){ev.preventDefault();z.classList.remove("attachments--dragover")})});
  z.addEventListener("drop",function(ev){if(!ev.dataTransfer.files.length)return;inp.files=ev.dataTransfer.files;inp.dispatchEvent(new Event("change",{bubbles:true}))})})}
-function init(root){counters(root);dropzones(root)}
-/* Session idle warning with "Continuer". */
+/* Modal dialogs: focus on the title; Escape follows [data-cancel]. */
+function dialogs(root){each("dialog[data-modal]",root,function(g){if(g.dataset.ready||!g.showModal)return;g.dataset.ready=1;
+ g.oncancel=function(e){e.preventDefault();g.querySelector("[data-cancel]").click()};
+ g.close();g.showModal();g.querySelector("[tabindex]").focus()})}
+function init(root){counters(root);dropzones(root);dialogs(root)}
+/* Idle session warning. */
 function idle(){var b=d.body,mins=+b.dataset.idleMinutes;if(!mins)return;
  var warn=d.getElementById("session-warning"),btn=d.getElementById("session-continue"),t;
  function arm(){clearTimeout(t);t=setTimeout(function(){warn.hidden=false;btn.focus()},(mins-(+b.dataset.warningMinutes||5))*60000)}

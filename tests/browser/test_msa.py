@@ -201,7 +201,7 @@ def test_new_message_through_cascade_suggestion_writing_and_summary(browser_page
     choose(browser_page, "Motif", "Changement de situation - Famille", shot="msa-service-en-ligne")
 
     # The online-service suggestion and its three choices.
-    dialog = page.get_by_role("region", name="Un service en ligne correspond à votre demande")
+    dialog = page.get_by_role("dialog", name="Un service en ligne correspond à votre demande")
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text("Service en ligne : Déclarer un changement de situation")
     expect(dialog.get_by_role("link", name="J'utilise le service en ligne")).to_be_visible()
@@ -336,5 +336,23 @@ def test_online_service_dialog_gets_the_focus(browser_page, live_server):
     msa_log_in(browser_page, nir)
     browser_page.goto("/msa/messages/nouveau?theme=famille-logement&subject=allocations-familiales")
     choose(browser_page, "Motif", "Changement de situation - Famille")
-    expect(page.get_by_role("region", name="Un service en ligne correspond à votre demande")).to_be_visible()
+    expect(page.get_by_role("dialog", name="Un service en ligne correspond à votre demande")).to_be_visible()
     expect(page.locator("#msg-service-titre")).to_be_focused(timeout=2000)
+    # With JavaScript the dialog is modal: the page behind is inert, so Tab goes through the three
+    # choices and never reaches it (after the last one, the browser's own controls).
+    assert page.evaluate("document.getElementById('msg-service').matches(':modal')")
+    reached = []
+    for _ in range(8):
+        page.keyboard.press("Tab")
+        reached.append(page.evaluate("(() => { const a = document.activeElement;"
+                                     " return !a || a === document.body ? 'navigateur'"
+                                     " : a.closest('#msg-service') ? a.textContent.trim() : 'page : ' + a.outerHTML })()"))
+    assert not [r for r in reached if r.startswith("page : ")], reached
+    assert {"J'utilise le service en ligne", "Fermer et rédiger mon message",
+            "Fermer et modifier le thème, le sujet ou le motif"} <= set(reached)
+    # Escape = « Fermer et modifier le thème, le sujet ou le motif »: the reason is asked again.
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    expect(page.get_by_label("Motif", exact=True)).to_be_visible()
+    expect(page).to_have_url(re.compile(r"subject=allocations-familiales"))
+    browser_page.check()

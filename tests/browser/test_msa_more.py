@@ -24,7 +24,7 @@ CODE_SUBJECT = "Votre code d’inscription à Mon espace privé"
 CODE_LABEL = re.compile(r"^Code reçu par e-mail")
 CODE_RESENT = "Un nouveau code vous a été envoyé à l’adresse indiquée. Le code précédent ne fonctionne plus."
 NEW_MESSAGE_URL = "/msa/messages/nouveau?theme=famille-logement&subject=allocations-familiales"
-SERVICE_REGION = "Un service en ligne correspond à votre demande"
+SERVICE_DIALOG = "Un service en ligne correspond à votre demande"
 FILES_LABEL = re.compile(r"^Ajouter (un ou plusieurs fichiers|un fichier)$")
 
 
@@ -196,7 +196,7 @@ def test_online_service_then_writing_the_message_instead(browser_page, live_serv
     msa_log_in(browser_page, nir)
     browser_page.goto(NEW_MESSAGE_URL)
     choose(browser_page, "Motif", "Changement de situation - Famille")
-    dialog = page.get_by_role("region", name=SERVICE_REGION)
+    dialog = page.get_by_role("dialog", name=SERVICE_DIALOG)
     expect(dialog).to_contain_text("Service en ligne : Déclarer un changement de situation")
 
     # « J'utilise le service en ligne »: this deployment does not offer that service online, so it
@@ -211,10 +211,10 @@ def test_online_service_then_writing_the_message_instead(browser_page, live_serv
     # Back to the message: « Fermer et modifier… » keeps the theme and the subject and asks the reason again.
     browser_page.goto(NEW_MESSAGE_URL)
     choose(browser_page, "Motif", "Changement de situation - Famille")
-    page.get_by_role("region", name=SERVICE_REGION).get_by_role(
+    page.get_by_role("dialog", name=SERVICE_DIALOG).get_by_role(
         "link", name="Fermer et modifier le thème, le sujet ou le motif").click()
     browser_page.check()
-    expect(page.get_by_role("region", name=SERVICE_REGION)).to_have_count(0)
+    expect(page.get_by_role("dialog", name=SERVICE_DIALOG)).to_have_count(0)
     expect(page.get_by_label("Motif", exact=True)).to_be_visible()
     expect(page.locator(".cascade-choices")).to_contain_text("Allocations familiales")
 
@@ -222,7 +222,7 @@ def test_online_service_then_writing_the_message_instead(browser_page, live_serv
     choose(browser_page, "Motif", "Changement de situation - Famille")
     if browser_page.js:
         page.evaluate("window.samePage = true")
-    page.get_by_role("region", name=SERVICE_REGION).get_by_role("link", name="Fermer et rédiger mon message").click()
+    page.get_by_role("dialog", name=SERVICE_DIALOG).get_by_role("link", name="Fermer et rédiger mon message").click()
     expect(page.get_by_label(BODY_LABEL)).to_be_visible()
     if browser_page.js:
         assert page.evaluate("window.samePage === true"), "la page a été rechargée"
@@ -263,7 +263,7 @@ def test_message_with_attachments_added_removed_sent_and_seen_by_the_agent(brows
     msa_log_in(browser_page, nir)
     browser_page.goto(NEW_MESSAGE_URL)
     choose(browser_page, "Motif", "Paiements et décomptes - Famille")  # no online service: writing at once
-    expect(page.get_by_role("region", name=SERVICE_REGION)).to_have_count(0)
+    expect(page.get_by_role("dialog", name=SERVICE_DIALOG)).to_have_count(0)
     text = f"Voici mon avis d’imposition pour le calcul de mes droits. Réf. {token}"
     page.get_by_label(BODY_LABEL).fill(text)
     expect(page.locator("#pieces_jointes-reste")).to_have_text(re.compile("3 fichiers"))

@@ -100,8 +100,8 @@ def test_cascade_fragments(member_client):
 def test_online_service_suggestion_has_three_choices(member_client):
     url = NEW + "?theme=famille-logement&subject=allocations-familiales&reason=changement-situation"
     soup = page(member_client, url)
-    dialog = soup.select_one("section#msg-service[aria-labelledby=msg-service-titre]")
-    assert not dialog.has_attr("aria-modal")  # not modal: the rest of the page stays usable
+    # An open <dialog> in the page (JavaScript makes it modal: see the browser tests).
+    dialog = soup.select_one("dialog#msg-service[open][data-modal][aria-labelledby=msg-service-titre]")
     assert "Service en ligne : Déclarer un changement de situation" in dialog.get_text()
     links = dialog.select("a")
     assert [a.get_text(strip=True) for a in links] == [
@@ -121,7 +121,9 @@ def test_online_service_suggestion_has_three_choices(member_client):
     assert soup.select_one("select#msg-objet-reason")
     # As a fragment (JavaScript on) the same region comes in place.
     soup = fragment(member_client, url)
-    assert soup.select_one("#msg-service h2[autofocus]")
+    assert soup.select_one("dialog#msg-service h2[autofocus]")
+    # Escape (JavaScript) follows « Fermer et modifier… »: the link marked data-cancel.
+    assert soup.select_one("#msg-service a[data-cancel]").get_text() == "Fermer et modifier le thème, le sujet ou le motif"
 
 
 def test_unknown_online_service_is_404(member_client):
