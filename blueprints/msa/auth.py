@@ -177,11 +177,16 @@ def signup_code():
             signup_row.check(form.code.data)
         except SignupCodeError as error:
             db.session.commit()  # the wrong try counts
-            if error.reason != "wrong":
+            if error.reason == "expired" and signup_row.resends_left:
+                # « Renvoyer le code » is right below: no need to start the sign-up again.
+                form.code.errors.append(f"Ce code a expiré : il est valable {SIGNUP_CODE_MINUTES} minutes. "
+                                        "Demandez un nouveau code avec le bouton « Renvoyer le code ».")
+            elif error.reason != "wrong":
                 return _signup_ended(error.reason)
-            left = signup_row.tries_left
-            form.code.errors.append(f"Le code saisi est incorrect. Il vous reste {left} "
-                                    f"essai{'s' if left > 1 else ''}.")
+            else:
+                left = signup_row.tries_left
+                form.code.errors.append(f"Le code saisi est incorrect. Il vous reste {left} "
+                                        f"essai{'s' if left > 1 else ''}.")
         else:
             taken = (MsaMember.query.filter_by(nir=signup_row.nir).first() is not None
                      or User.query.filter_by(email=signup_row.email).first() is not None)

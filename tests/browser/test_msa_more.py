@@ -166,20 +166,33 @@ def test_resends_count_down_and_the_ip_limit_is_explained(browser_page, live_ser
     expect(page.locator("#messages")).to_contain_text("Votre compte est créé.")
 
 
-def test_expired_code_gives_the_expiry_message(browser_page, live_server):
+def test_expired_code_asks_for_a_new_one_then_ends_the_sign_up(browser_page, live_server):
     page = browser_page.page
     email = start_signup(browser_page)
     code = emailed_code(browser_page, email)
     from extensions import db
     from models.base import utcnow
     from models.msa import MsaSignup
-    with live_server.app.app_context():
-        signup = MsaSignup.query.filter_by(email=email).one()
-        signup.expires_at = utcnow() - timedelta(seconds=1)  # as if 30 minutes had gone by
-        db.session.commit()
-        db.session.remove()
+
+    def expire(**changes):
+        with live_server.app.app_context():
+            signup = MsaSignup.query.filter_by(email=email).one()
+            signup.expires_at = utcnow() - timedelta(seconds=1)  # as if 30 minutes had gone by
+            for name, value in changes.items():
+                setattr(signup, name, value)
+            db.session.commit()
+            db.session.remove()
+
+    expire()
     type_code(browser_page, code)
     browser_page.check(shot="msa-inscription-code-expire")
+    summary = expect_error_summary(browser_page)
+    expect(summary).to_contain_text("Ce code a expiré : il est valable 30 minutes.")
+    expect(page.get_by_role("button", name="Renvoyer le code")).to_be_visible()
+    # No new code left to ask for: the sign-up is over.
+    expire(resends=3)
+    type_code(browser_page, code)
+    browser_page.check(shot="msa-inscription-terminee-code-expire")
     expect(browser_page.h1()).to_have_text("Ce code a expiré")
     expect(page.locator("main")).to_contain_text("Le code envoyé par e-mail est valable 30 minutes.")
     expect_connection_state(page, "Déconnecté")
