@@ -116,7 +116,7 @@ class MsaSignup(db.Model):
 
 
 class ConversationStatus(str, enum.Enum):
-    NEW = "Nouveau"          # sent by the member, not opened by an agent
+    NEW = "Nouveau"          # waiting for an agent's answer: a new message, or the member replied
     OPEN = "En cours"        # an agent is on it / answered, the member may reply
     CLOSED = "Clôturé"       # closed by the agent
 
@@ -166,6 +166,8 @@ class Conversation(db.Model):
         now = now or utcnow()
         message = ConversationMessage(conversation=self, author_id=user.id, from_agent=False, body=body,
                                       created_at=now)
+        # A reply waits for an answer again: back in the agents' default list (« Nouveau »).
+        self.status = ConversationStatus.NEW.value
         self.updated_at = now
         db.session.add(message)
         return message

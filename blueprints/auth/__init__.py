@@ -246,9 +246,16 @@ def reset_password():
         send_template_email(user, user.email, "password_changed", "Votre mot de passe a été modifié")
         db.session.commit()
         get_throttle().reset(account_key(user.email))
+        login_endpoint = "auth.login"
+        member = getattr(user, "msa_member", None)
+        if member is not None and "msa.login" in current_app.view_functions:
+            # An MSA member logs in by NIR: unlock that login too, and go back to it.
+            from blueprints.msa.auth import nir_account_key
+            get_throttle().reset(nir_account_key(member.nir))
+            login_endpoint = "msa.login"
         session.clear()
         flash("Votre mot de passe a été réinitialisé. Vous pouvez vous connecter.", "success")
-        return redirect(url_for("auth.login"))
+        return redirect(url_for(login_endpoint))
     return render("auth/reset_password.html", form=form, status=422 if form.is_submitted() else 200)
 
 

@@ -50,11 +50,25 @@ def index():
                   messages_url=service_url(messages_service))
 
 
+def message_codes_for(service_code):
+    """Theme, subject and reason of « Ma messagerie » whose online service is this one, or None."""
+    for theme in load("msa-messagerie")["choices"]:
+        for subject in theme.get("children", []):
+            for reason in subject.get("children", []):
+                if (reason.get("online_service") or {}).get("code") == service_code:
+                    return {"theme": theme["code"], "subject": subject["code"], "reason": reason["code"]}
+    return None
+
+
 @bp.route("/services/<code>")
 @public
 def service_info(code):
-    """How to use a service this site does not offer online (general information, no personal data)."""
+    """How to use a service this site does not offer online (general information, no personal data).
+    A member who came from the online-service suggestion can go straight to writing the message."""
     theme, service = find_service(code)
     if service is None:
         abort(404)
-    return render("msa/service_info.html", theme=theme, service=service, member=current_member())
+    codes = message_codes_for(code) if current_member() else None
+    write_url = url_for("msa.messages_new", **codes, ecrire="1") if codes else None
+    return render("msa/service_info.html", theme=theme, service=service, member=current_member(),
+                  write_url=write_url)

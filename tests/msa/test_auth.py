@@ -1,6 +1,7 @@
 """MSA login by NIR (throttled like the email login) and sign-up with an emailed 6-digit code."""
 import re
 from datetime import date, timedelta
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -9,7 +10,7 @@ from models import Organisation, User
 from models.base import utcnow
 from models.msa import MsaMember, MsaSignup, SignupCodeError
 from tests import factories
-from tests.helpers import errors_of, page, submit
+from tests.helpers import errors_of, link_in, page, submit
 
 NIR = "2850733063123"
 PASSWORD = factories.PASSWORD
@@ -42,6 +43,9 @@ def test_login_page(client):
     assert soup.find(string="Pas encore inscrit ?")
     assert soup.select_one("main a[href='/msa/inscription']").get_text(strip=True) == "S’inscrire"
     assert soup.select_one(".portal-person").get_text(strip=True) == "Déconnecté"
+    # The login box itself says so too (seed 004: « vérifier si je suis bien connecté »).
+    assert soup.select_one(".msa-login-box .msa-login-state").get_text(" ", strip=True) == \
+        "État de la connexion : Déconnecté"
 
 
 def test_login_with_nir_typed_with_spaces_connects_and_shows_connected(app, client):
@@ -90,6 +94,21 @@ def test_login_is_throttled_per_nir_even_from_another_address(app, client):
     # Another member is not blocked by it (keys are per NIR).
     make_member(app, nir="162032A004056", email="autre@example.fr")
     assert msa_login(client, nir="162032A004056", environ_base={"REMOTE_ADDR": "10.0.2.1"}).status_code == 302
+
+
+def test_password_reset_unlocks_the_nir_login_and_leads_back_to_it(app, client, outbox):
+    make_member(app)
+    for i in range(5):  # from several addresses: the NIR's own counter locks the login
+        msa_login(client, password="Mauvais-1", environ_base={"REMOTE_ADDR": f"10.0.0.{i}"})
+    assert msa_login(client).status_code == 429
+    client.post("/compte/mot-de-passe-oublie", data={"email": "adherente@example.fr"})
+    link = link_in(outbox("email")[-1]["body"])
+    client.get(urlsplit(link).path)
+    new_password = "Nouveau-mot-2-passe!"
+    response = client.post("/compte/mot-de-passe/reinitialiser",
+                           data={"password": new_password, "password_confirm": new_password})
+    assert response.status_code == 302 and response.headers["Location"] == "/msa/connexion"
+    assert msa_login(client, password=new_password).status_code == 302
 
 
 def test_unknown_nirs_are_throttled_too(client):

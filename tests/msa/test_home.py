@@ -9,7 +9,7 @@ from tests.msa.test_auth import make_member, msa_login
 
 ASSISTANCE = ("Assistance internet 03 20 900 500, du lundi au vendredi de 8h30 à 12h15 et de 13h30 à 16h30")
 THEMES = ["Santé, invalidité", "Famille, logement", "Enfance", "Logement", "Retraite", "RSA, Prime d’activité",
-          "Mes paiements et mes remboursements", "Obtenir mes attestations", "Contact et échanges"]
+          "Mes paiements et mes remboursements", "Obtenir mes attestations", "Contact & échanges"]
 
 
 @pytest.fixture

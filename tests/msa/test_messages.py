@@ -65,7 +65,8 @@ def test_cascade_steps_without_javascript(member_client):
     assert soup.h1.get_text(strip=True) == "Envoyer un message"
     assert soup.select_one("label[for=msg-objet-theme]").get_text(strip=True) == "Mon message concerne"
     assert len(soup.select("#msg-objet-theme option")) == 8
-    assert soup.select_one("a[href='/msa/messages']").get_text(strip=True) == "Annuler"
+    cancel = soup.select_one("form[method=post][action='/msa/messages/nouveau'] button[name=annuler]")
+    assert cancel.get_text(strip=True) == "Annuler"
 
     soup = page(member_client, NEW + "?theme=famille-logement")
     assert [o.get_text() for o in soup.select("#msg-objet-subject option")][1:] == [
@@ -211,6 +212,18 @@ def test_annuler_forgets_the_draft(member_client):
     assert textarea_text(soup) == ""
 
 
+def test_annuler_in_the_cascade_forgets_the_draft_too(member_client):
+    """« Précédent » kept the text; then « Modifier » back to the cascade and « Annuler » there: the
+    next message starts empty."""
+    submit(member_client, NEW, write_step(CODES_PLAIN, TEXT))
+    soup = page(member_client, NEW + "?theme=famille-logement")
+    cancel = soup.select_one("button[name=annuler]").find_parent("form")
+    response = member_client.post(NEW, data={"annuler": "1"})
+    assert cancel["action"] == NEW and response.status_code == 302
+    soup = page(member_client, NEW + "?theme=famille-logement&subject=allocations-familiales&reason=dossier")
+    assert textarea_text(soup) == ""
+
+
 # --- Sending ----------------------------------------------------------------------------------
 
 def test_send_creates_conversation_message_audit_email_and_sms(app, member_client, members, outbox):
@@ -348,6 +361,16 @@ def test_reply(app, member_client, members):
     assert response.status_code == 302
     soup = page(member_client, f"/msa/messages/{cid}")
     assert [p.get_text() for p in soup.select("#msg-fil .user-text")] == [HOSTILE, "Voici ma réponse complète."]
+
+
+def test_a_reply_to_an_answered_conversation_waits_for_an_answer_again(app, member_client, members):
+    cid = make_conversation(app, members)
+    with app.app_context():
+        db.session.get(Conversation, cid).status = "En cours"  # answered by an agent
+        db.session.commit()
+    member_client.post(f"/msa/messages/{cid}", data={"body": "Une question de plus, merci."})
+    with app.app_context():
+        assert db.session.get(Conversation, cid).status == "Nouveau"  # the agents' default list
 
 
 def test_no_reply_once_closed(app, member_client, members):
