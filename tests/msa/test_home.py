@@ -104,6 +104,18 @@ def test_information_page_of_a_service_not_online(client):
     assert "service médical" in soup.select_one("main").get_text()
 
 
+def test_information_page_of_a_suggested_service_leads_members_to_writing(client, member_client):
+    """« J'utilise le service en ligne » for a service not online here: the member can still write."""
+    soup = page(member_client, "/msa/services/prime-activite")
+    link = soup.find("a", string="Rédiger mon message sur ce sujet")
+    assert link["href"].startswith("/msa/messages/nouveau?")
+    writing = page(member_client, link["href"])
+    assert writing.select_one("textarea#body")
+    assert "Prime d’activité" in writing.select_one("#msg-objet-choix").get_text()
+    # Visitors who are not members get the information only.
+    assert not page(client, "/msa/services/prime-activite").find("a", string="Rédiger mon message sur ce sujet")
+
+
 def test_unknown_information_page_is_404(client):
     response = client.get("/msa/services/inconnu")
     assert response.status_code == 404
