@@ -326,3 +326,16 @@ def pick_commune(browsing, search_label, query, town, kept=None, shot=None):
             kept()
     town_select.select_option(label=town)
     return town_select
+
+
+def add_files(browsing, label, paths, shot=None):
+    """Attachment component: with JS choosing the files uploads them at once; without JS
+    « Ajouter » posts the form, which comes back with everything kept. Checks they are listed."""
+    page = browsing.page
+    page.get_by_label(label).set_input_files([str(p) for p in paths])
+    if not browsing.js:
+        page.get_by_role("button", name="Ajouter", exact=True).click()
+    files = page.locator(".attachments-field .attachment-list")
+    for p in paths:
+        expect(files.get_by_role("link", name=p.name, exact=True)).to_be_visible()
+    browsing.check(shot=shot)

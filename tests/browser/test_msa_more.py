@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 
 from blueprints.msa.quotas import IP_LIMIT_SETTING
-from tests.browser.conftest import Browsing, expect, expect_error_summary, unique_email
+from tests.browser.conftest import Browsing, add_files, expect, expect_error_summary, unique_email
 from tests.browser.test_msa import (AGENT_EMAIL, BODY_LABEL, CONFIRMATION_LABEL, NEW_PASSWORD, OBJECT_LABEL,
                                     PASSWORD_LABEL, choose, create_conversation, create_member,
                                     expect_connection_state, fresh_identity, log_out, mail_body, msa_log_in)
@@ -255,18 +255,6 @@ def test_online_service_then_writing_the_message_instead(browser_page, live_serv
 
 # --- c. Attachments --------------------------------------------------------------------------------
 
-def add_files(browsing, paths):
-    """With JS choosing the files uploads them at once; without JS « Ajouter » posts the form."""
-    page = browsing.page
-    page.get_by_label(FILES_LABEL).set_input_files([str(p) for p in paths])
-    if not browsing.js:
-        page.get_by_role("button", name="Ajouter", exact=True).click()
-    files = page.locator(".attachments-field .attachment-list")
-    for p in paths:
-        expect(files.get_by_role("link", name=p.name, exact=True)).to_be_visible()
-    browsing.check(shot="msa-pieces-jointes")
-
-
 def test_message_with_attachments_added_removed_sent_and_seen_by_the_agent(browser_page, live_server, tmp_path):
     page = browser_page.page
     email, nir, last_name = create_member(live_server)
@@ -281,7 +269,7 @@ def test_message_with_attachments_added_removed_sent_and_seen_by_the_agent(brows
     page.get_by_label(BODY_LABEL).fill(text)
     expect(page.locator("#pieces_jointes-reste")).to_have_text(re.compile("3 fichiers"))
 
-    add_files(browser_page, [pdf, png])
+    add_files(browser_page, FILES_LABEL, [pdf, png], shot="msa-pieces-jointes")
     listed = page.locator(".attachments-field .attachment-list li")
     expect(listed).to_have_count(2)
     expect(page.get_by_label(BODY_LABEL)).to_have_value(text)  # the text typed is kept

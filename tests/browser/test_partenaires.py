@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.browser.conftest import expect, expect_error_summary
+from tests.browser.conftest import add_files, expect, expect_error_summary
 from tests.components.test_attachments_content import jpeg_bytes, pdf_bytes, png_bytes
 
 pytestmark = pytest.mark.browser
@@ -168,19 +168,6 @@ def region(page, name):
     return page.get_by_role("region", name=name, exact=True)
 
 
-def add_files(browsing, paths):
-    """Attachment component: with JS choosing the files uploads them at once; without JS
-    « Ajouter » posts the form, which comes back with everything kept."""
-    page = browsing.page
-    page.get_by_label(FILE_INPUT).set_input_files([str(p) for p in paths])
-    if not browsing.js:
-        page.get_by_role("button", name="Ajouter", exact=True).click()
-    files = page.locator(".attachments-field .attachment-list")
-    for p in paths:
-        expect(files.get_by_role("link", name=p.name, exact=True)).to_be_visible()
-    browsing.check()
-
-
 def log_out(browsing):
     page = browsing.page
     page.get_by_role("navigation", name="Compte").get_by_role("button", name="Se déconnecter").click()
@@ -327,7 +314,7 @@ def test_difficulty_report_with_saisine_history_and_completion(browser_page, tmp
     files[0].write_bytes(pdf_bytes(3000))
     files[1].write_bytes(png_bytes())
     files[2].write_bytes(pdf_bytes(1800))
-    add_files(browser_page, files)
+    add_files(browser_page, FILE_INPUT, files)
     browser_page.check(shot="partenaires-ods2-saisine")
 
     def expect_everything_kept():
@@ -442,7 +429,7 @@ def test_difficulty_report_with_saisine_history_and_completion(browser_page, tmp
     page.get_by_label(re.compile(r"^Commentaires")).fill(addition)
     extra = tmp_path / "justificatif-domicile.jpg"
     extra.write_bytes(jpeg_bytes())
-    add_files(browser_page, [extra])
+    add_files(browser_page, FILE_INPUT, [extra])
     expect(page.get_by_label(re.compile(r"^Commentaires"))).to_have_value(addition)
     page.get_by_role("button", name="Valider", exact=True).click()
     notice = page.get_by_text("La demande a bien été prise en compte.")
@@ -565,7 +552,7 @@ def test_agent_takes_in_charge_and_resolves_then_technician_downloads_the_answer
     reply = tmp_path / f"reponse-{tag()}.pdf"
     reply_content = pdf_bytes(2500)
     reply.write_bytes(reply_content)
-    add_files(browser_page, [reply])
+    add_files(browser_page, FILE_INPUT, [reply])
     expect(page.get_by_label(re.compile(r"^Réponse"))).to_have_value(answer)
     browser_page.check(shot="partenaires-agent-demande")
     page.get_by_role("button", name="Résoudre", exact=True).click()
