@@ -97,6 +97,11 @@ def account_key(identifier):
     return "account:" + identifier.strip().lower()
 
 
+def nir_account_key(nir):
+    """An MSA account (login by NIR), kept apart from email keys."""
+    return account_key("msa-nir:" + nir)
+
+
 def ip_key(address):
     return "ip:" + (address or "unknown")
 

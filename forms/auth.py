@@ -16,6 +16,18 @@ def email_validators(message=EMAIL_REQUIRED):
             Email(EMAIL_INVALID, check_deliverability=False)]
 
 
+def last_name_field():
+    return StringField("Nom", [DataRequired("Saisissez votre nom."),
+                               Length(max=80, message="Le nom doit faire 80 caractères maximum.")],
+                       render_kw={"autocomplete": "family-name"})
+
+
+def first_name_field():
+    return StringField("Prénom", [DataRequired("Saisissez votre prénom."),
+                                  Length(max=80, message="Le prénom doit faire 80 caractères maximum.")],
+                       render_kw={"autocomplete": "given-name"})
+
+
 def new_password_field(label="Mot de passe"):
     return PasswordField(label, [InputRequired("Saisissez un mot de passe."), PasswordRule()],
                          description=PASSWORD_HINT, render_kw={"autocomplete": "new-password",
@@ -42,12 +54,8 @@ class LogoutForm(FlaskForm):
 class RegistrationForm(FlaskForm):
     civility = RadioField("Civilité", choices=[SelectChoice("Mme", "Madame"), SelectChoice("M.", "Monsieur")],
                           validators=[InputRequired("Sélectionnez votre civilité.")])
-    first_name = StringField("Prénom", [DataRequired("Saisissez votre prénom."),
-                                        Length(max=80, message="Le prénom doit faire 80 caractères maximum.")],
-                             render_kw={"autocomplete": "given-name"})
-    last_name = StringField("Nom", [DataRequired("Saisissez votre nom."),
-                                    Length(max=80, message="Le nom doit faire 80 caractères maximum.")],
-                            render_kw={"autocomplete": "family-name"})
+    first_name = first_name_field()
+    last_name = last_name_field()
     email = EmailField("Courriel personnel", email_validators("Saisissez votre courriel personnel."),
                        description="Une même adresse mail ne peut être liée qu’à un seul compte.",
                        render_kw={"autocomplete": "email"})

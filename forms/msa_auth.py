@@ -4,7 +4,8 @@ from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Regexp, ValidationError
 
 from core import nir as nir_rules
-from forms.auth import confirm_password_field, email_validators, new_password_field
+from forms.auth import (confirm_password_field, email_validators, first_name_field, last_name_field,
+                        new_password_field)
 from forms.fields import PASSWORD_MAX, DateFRField
 
 NIR_LABEL = "Identifiant (numéro de sécurité sociale sans la clé)"
@@ -43,12 +44,8 @@ class MsaLoginForm(FlaskForm):
 
 class MsaSignupForm(FlaskForm):
     nir = NirField("Numéro de sécurité sociale sans la clé", render_kw={"spellcheck": "false", "maxlength": 25})
-    last_name = StringField("Nom", [DataRequired("Saisissez votre nom."),
-                                    Length(max=80, message="Le nom doit faire 80 caractères maximum.")],
-                            render_kw={"autocomplete": "family-name"})
-    first_name = StringField("Prénom", [DataRequired("Saisissez votre prénom."),
-                                        Length(max=80, message="Le prénom doit faire 80 caractères maximum.")],
-                             render_kw={"autocomplete": "given-name"})
+    last_name = last_name_field()
+    first_name = first_name_field()
     birth_date = DateFRField("Date de naissance", [InputRequired("Saisissez votre date de naissance.")],
                              not_future=True, render_kw={"autocomplete": "bday"})
     email = EmailField("Adresse e-mail", email_validators(),

@@ -6,7 +6,7 @@ from core import audit, sessions
 from core.access import login_required, public
 from core.outbox import queue_email
 from core.templating import enabled_portals, render
-from core.throttle import account_key, get_throttle, ip_key, wait_message
+from core.throttle import account_key, get_throttle, ip_key, nir_account_key, wait_message
 from extensions import db
 from forms.auth import (ActivationForm, ChangeEmailForm, ChangePasswordForm, ConfirmEmailChangeForm,
                         ForgotPasswordForm, LoginForm, LogoutForm, RegistrationForm, ResetPasswordForm)
@@ -250,7 +250,6 @@ def reset_password():
         member = getattr(user, "msa_member", None)
         if member is not None and "msa.login" in current_app.view_functions:
             # An MSA member logs in by NIR: unlock that login too, and go back to it.
-            from blueprints.msa.auth import nir_account_key
             get_throttle().reset(nir_account_key(member.nir))
             login_endpoint = "msa.login"
         session.clear()

@@ -9,7 +9,7 @@ from core import audit, sessions
 from core.access import public
 from core.outbox import queue_email
 from core.templating import render
-from core.throttle import account_key, get_throttle, ip_key, wait_message
+from core.throttle import get_throttle, ip_key, nir_account_key, wait_message
 from extensions import db
 from forms.msa_auth import MsaLoginForm, MsaSignupCodeForm, MsaSignupForm, MsaSignupResendForm
 from models import Organisation, Role, User
@@ -25,11 +25,6 @@ NO_MORE_RESENDS = (f"Vous avez déjà demandé {SIGNUP_CODE_RESENDS} nouveaux co
                    f"l’inscription.")
 # A real hash to check when the NIR is unknown, so both answers take as long.
 _DUMMY_USER = User(email="dummy@invalid", password="Dummy-password-1")
-
-
-def nir_account_key(nir):
-    """Throttle key of an MSA account: the NIR, kept apart from email keys."""
-    return account_key("msa-nir:" + nir)
 
 
 def member_home():
