@@ -15,14 +15,17 @@ $(BIN)/activate: pyproject.toml
 install: $(BIN)/activate
 
 # Creates the database, loads communes and catalogues, seeds the demo, serves on :5000.
+# Development: the dev mailbox stands in for SMTP, and mail links point to http://127.0.0.1:5000.
+run: export GUICHET_DEV_MAILBOX := 1
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask communes load
 	$(BIN)/flask demo
-	GUICHET_DEV_MAILBOX=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
+# Both cores (pytest-xdist): each worker has its own SQLite files, PostgreSQL schema and live server.
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 bench: install
 	$(BIN)/python bench/run.py

@@ -27,6 +27,8 @@ ENV_SETTINGS = {
     "MAIL_DEFAULT_SENDER": str,
     "SMS_SENDER": str,
     "CLAMD_SOCKET": str,
+    "PUBLIC_URL": str,
+    "TRUSTED_HOSTS": lambda v: [h.strip() for h in v.split(",") if h.strip()],
     "PROXY_FIX": lambda v: v.lower() in ("1", "true", "yes"),
     "SESSION_COOKIE_SECURE": lambda v: v.lower() in ("1", "true", "yes"),
     "DEV_MAILBOX": lambda v: v.lower() in ("1", "true", "yes"),
@@ -49,6 +51,7 @@ def create_app(test_config=None):
 
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _configure_secret_key(app)
+    _configure_public_url(app)
     _configure_database(app)
     if not app.config.get("UPLOAD_FOLDER"):
         app.config["UPLOAD_FOLDER"] = str(Path(app.instance_path) / "uploads")
@@ -56,7 +59,9 @@ def create_app(test_config=None):
 
     if app.config.get("PROXY_FIX"):
         from werkzeug.middleware.proxy_fix import ProxyFix
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+        # The client's address and scheme only: the host comes from the Host header, checked
+        # against TRUSTED_HOSTS; X-Forwarded-Host, which a client can send through, is ignored.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=0)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -89,6 +94,24 @@ def _configure_secret_key(app):
         key_file.write_text(secrets.token_hex(32))
         key_file.chmod(0o600)
     app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def _configure_public_url(app):
+    """PUBLIC_URL builds every link in mails; TRUSTED_HOSTS (by default its host) refuses any
+    other Host header with a 400. Without PUBLIC_URL, only development and tests may start."""
+    from urllib.parse import urlsplit
+    url = app.config.get("PUBLIC_URL")
+    if not url:
+        if not (app.testing or app.debug or app.config.get("DEV_MAILBOX")):
+            raise RuntimeError("PUBLIC_URL doit être défini en production (par exemple "
+                               "PUBLIC_URL=https://guichet.exemple.fr) : les liens des courriels en dépendent.")
+        url = app.config["PUBLIC_URL"] = "http://127.0.0.1:5000"
+        return  # development: any host (localhost, 127.0.0.1, a LAN address) may be used
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+        raise RuntimeError(f"PUBLIC_URL doit être de la forme https://hote[:port], sans chemin : {url!r}")
+    if app.config.get("TRUSTED_HOSTS") is None:
+        app.config["TRUSTED_HOSTS"] = [parts.hostname]
 
 
 def _configure_database(app):

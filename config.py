@@ -3,7 +3,6 @@ from datetime import timedelta
 
 ALL_PORTALS = ("partenaires", "msa", "armees", "apgis", "agent")
 
-
 class Defaults:
     PORTALS = ",".join(ALL_PORTALS)
     SQLALCHEMY_DATABASE_URI = None  # set in create_app: SQLite file under instance/
@@ -38,13 +37,26 @@ class Defaults:
 
     DEV_MAILBOX = False
     PREFERRED_URL_SCHEME = "http"
-    PROXY_FIX = False  # set when behind a reverse proxy
+    # Public base URL of the site (https://guichet.example.fr): every link in a mail is built from
+    # it, never from the request's Host. Required in production (checked at start).
+    PUBLIC_URL = None
+    # Host names requests may use; by default the host of PUBLIC_URL (see create_app).
+    TRUSTED_HOSTS = None
+    PROXY_FIX = False  # set when behind a reverse proxy (X-Forwarded-For and -Proto only)
 
     # Login throttling (per account and per IP)
     THROTTLE_FREE_FAILURES = 5
     THROTTLE_BASE_DELAY_SECONDS = 60
     THROTTLE_MAX_FAILURES_PER_DAY = 25
-    # MSA sign-up: code emails (sign-ups and « Renvoyer le code ») one IP address may ask for per hour
-    MSA_SIGNUP_EMAILS_PER_IP_PER_HOUR = 10
+    # Mails sent to an address typed in a form (sign-ups, forgotten password, codes, new address):
+    # per hour, at most this many per IP address (anonymous) and per address; a logged-in account
+    # may cause MAIL_QUOTA_PER_ACCOUNT_PER_HOUR mails (notifications of its actions included).
+    MAIL_QUOTA_PER_IP_PER_HOUR = 10
+    MAIL_QUOTA_PER_ADDRESS_PER_HOUR = 5
+    MAIL_QUOTA_PER_ACCOUNT_PER_HOUR = 200
 
     TOKEN_VALIDITY_HOURS = 12
+    # Server-side drafts (core.drafts) untouched for longer are dropped.
+    DRAFT_RETENTION_DAYS = 30
+    # Absolute lifetime of a login session, whatever the activity (OWASP ASVS 3.3.2).
+    SESSION_ABSOLUTE_HOURS = 12

@@ -420,6 +420,7 @@ def commune_queries(count, seed=2026):
 
 def bench_search_in_process(instance, count):
     os.environ["GUICHET_INSTANCE_PATH"] = str(instance)
+    os.environ.setdefault("GUICHET_PUBLIC_URL", "http://127.0.0.1")
     sys.path.insert(0, str(ROOT))
     from app import create_app
     from core.places import search_communes
@@ -920,6 +921,7 @@ def inprocess_history(*instances):
         sys.path.insert(0, str(ROOT))
     from app import create_app
     apps = []
+    os.environ.setdefault("GUICHET_PUBLIC_URL", "http://127.0.0.1")
     for instance in instances:
         os.environ["GUICHET_INSTANCE_PATH"] = str(instance)
         apps.append(create_app())
@@ -1067,6 +1069,7 @@ def main():
     env = {k: v for k, v in os.environ.items()
            if not (k.startswith("GUICHET_") or k in ("DATABASE_URL", "REDIS_URL", "PORTALS", "SECRET_KEY"))}
     env.update(GUICHET_INSTANCE_PATH=str(instance), FLASK_APP="app:create_app",
+               GUICHET_PUBLIC_URL="http://127.0.0.1",
                PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}")
     servers = []
     partner = {"enabled": not opts.skip_partenaires, "million": not (opts.skip_partenaires or opts.skip_million)}

@@ -1,4 +1,5 @@
-"""Command-line tools: `flask communes load`, `flask demo`, `flask outbox deliver`, `flask backup`."""
+"""Command-line tools: `flask communes load`, `flask demo`, `flask outbox deliver`, `flask drafts purge`,
+`flask backup`."""
 import sqlite3
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from extensions import db
 
 communes_cli = AppGroup("communes", help="Référentiel des communes.")
 outbox_cli = AppGroup("outbox", help="File d’envoi des courriels et SMS.")
+drafts_cli = AppGroup("drafts", help="Brouillons enregistrés côté serveur.")
 
 
 @communes_cli.command("load")
@@ -27,6 +29,13 @@ def deliver_command():
     from core.outbox import deliver
     sent, failed = deliver()
     click.echo(f"{sent} message(s) envoyé(s), {failed} échec(s).")
+
+
+@drafts_cli.command("purge")
+def purge_drafts_command():
+    """Delete drafts untouched for longer than DRAFT_RETENTION_DAYS (run daily)."""
+    from core.drafts import purge_expired
+    click.echo(f"{purge_expired()} brouillon(s) supprimé(s).")
 
 
 def demo_command():
@@ -54,6 +63,7 @@ def backup_command(destination):
 def init_app(app):
     app.cli.add_command(communes_cli)
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(drafts_cli)
     app.cli.command("demo")(demo_command)
     app.cli.command("backup")(backup_command)
     app.cli.command("create-db", help="Create every table without migrations (tests, quick trials).")(

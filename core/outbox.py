@@ -7,11 +7,12 @@ import importlib
 import logging
 from datetime import timedelta
 
-from flask import current_app, g
+from flask import current_app, g, has_request_context, request
 from flask_mail import Message
 from sqlalchemy import event, update
 from sqlalchemy.orm import Session
 
+from core.throttle import request_was_throttled
 from extensions import db, mail
 from models import OutboxMessage
 from models.base import utcnow
@@ -21,7 +22,22 @@ STATUS_SENDING = "sending"
 STALE_SENDING = timedelta(minutes=10)
 
 
+class UnthrottledMail(RuntimeError):
+    """A request queued a mail without going through a throttle or a mail quota."""
+
+
+def _check_throttled():
+    """Every route that sends a mail must be throttled (core.throttle): a request that queues one
+    without having taken a quota or a throttled attempt is a bug, fatal in tests, logged otherwise
+    (the mail still goes: nothing is lost)."""
+    if has_request_context() and request.endpoint and not request_was_throttled():
+        if current_app.testing:
+            raise UnthrottledMail(f"{request.endpoint} envoie un courriel sans limite de débit")
+        log.error("unthrottled mail sent by %s", request.endpoint)
+
+
 def queue_email(recipient, subject, body, user=None):
+    _check_throttled()
     msg = OutboxMessage(channel="email", recipient=recipient, subject=subject, body=body,
                         user_id=getattr(user, "id", None))
     db.session.add(msg)
@@ -29,6 +45,7 @@ def queue_email(recipient, subject, body, user=None):
 
 
 def queue_sms(recipient, body, user=None):
+    _check_throttled()
     msg = OutboxMessage(channel="sms", recipient=recipient, subject="", body=body,
                         user_id=getattr(user, "id", None))
     db.session.add(msg)

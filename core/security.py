@@ -1,6 +1,5 @@
 """Security headers on every response (pages, fragments, errors, static files)."""
-from flask import request
-from flask_login import current_user
+from flask import request, session
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -42,10 +41,11 @@ def init_app(app):
             h["Cache-Control"] = "public, max-age=31536000, immutable"
             return response
         h.add("Vary", "HX-Request, Cookie")
-        # Only a request carrying a session cookie can be a logged-in user's: don't load a user otherwise.
-        logged_in = request.cookies.get(session_cookie) and current_user.is_authenticated
+        # A response to a request with a session cookie (a logged-in user's, a sign-up in progress)
+        # or that sets one is personal: never stored by a browser or a proxy.
         cache_control = h.get("Cache-Control")
-        if logged_in or (cache_control and "no-store" in cache_control):
+        if (request.cookies.get(session_cookie) or session.modified
+                or (cache_control and "no-store" in cache_control)):
             h["Cache-Control"] = "no-store"
         elif cache_control is None:
             h.add("Cache-Control", "no-cache")

@@ -4,7 +4,9 @@ The cookie holds a random session token; the row holds its hash. Logging out del
 changing the password deletes every row of the user: a copied cookie stops working at once."""
 from datetime import timedelta
 
-from flask import current_app, session
+import secrets
+
+from flask import current_app, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import login_user, logout_user
 from sqlalchemy.exc import OperationalError
@@ -14,6 +16,7 @@ from extensions import db, login_manager
 from models import User, UserSession
 from models.base import utcnow
 from models.token import hash_token
+from core.throttle import account_key, get_throttle, ip_key, wait_message
 
 SESSION_KEY = "sid"
 # Don't write last_seen_at on every request.
@@ -52,7 +55,10 @@ def load_user(user_id):
     if row is None or str(row.user_id) != str(user_id):
         return None
     now = utcnow()
-    if row.is_idle(current_app.config["SESSION_IDLE_MINUTES"], now):
+    config = current_app.config
+    if (row.is_idle(config["SESSION_IDLE_MINUTES"], now)
+            or now - row.created_at > timedelta(hours=config["SESSION_ABSOLUTE_HOURS"])):
+        # Idle for too long, or logged in for too long whatever the activity (ASVS 3.3.2).
         db.session.delete(row)
         db.session.commit()
         session.clear()
@@ -70,6 +76,49 @@ def load_user(user_id):
             db.session.rollback()
             user = db.session.get(User, int(user_id))
     return user
+
+
+_dummy_user = None
+
+
+def _dummy():
+    """A real hash to compare when there is no account (or no password), so every answer takes as long."""
+    global _dummy_user
+    if _dummy_user is None:
+        _dummy_user = User(email="dummy@invalid", password=secrets.token_urlsafe(16))
+    return _dummy_user
+
+
+def check_credentials(user, unknown_key, password):
+    """Check a password under the throttle of the account (keyed by its email whichever identifier
+    was typed: one budget per account; `unknown_key` when there is no account) and of the IP
+    address. Returns (the user when the password is right and the account active, else None;
+    seconds to wait when the try was refused without checking).
+
+    One password hash is compared in every case, for a known, unknown, pending or deactivated
+    account alike, so that the time taken tells nothing."""
+    key = account_key(user.email) if user is not None else unknown_key
+    attempt = get_throttle().attempt([key, ip_key(request.remote_addr)])
+    if attempt.wait:
+        return None, attempt.wait
+    if user is not None and user.password_hash:
+        right = user.check_password(password)
+    else:
+        _dummy().check_password(password)
+        right = False
+    if right and user.active:
+        attempt.succeeded(key)
+        return user, 0
+    attempt.failed()
+    return None, 0
+
+
+def attempt_login(user, unknown_key, password, form, bad_credentials):
+    """check_credentials, with the answer's message added to `form`. Returns (user, status)."""
+    user, wait = check_credentials(user, unknown_key, password)
+    if user is None:
+        form.form_errors.append(wait_message(wait) if wait else bad_credentials)
+    return user, 429 if wait else 200 if user else 422
 
 
 def start_session(user):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from flask import current_app, render_template, request, url_for
 from jinja2_fragments.flask import render_block
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 PORTAL_NAMES = {
     "partenaires": "Espace Partenaires",
@@ -65,6 +65,11 @@ ERROR_TITLES = {
 }
 
 
+BAD_HOST_PAGE = ("<!doctype html><html lang=\"fr\"><meta charset=\"utf-8\"><title>Requête incorrecte</title>"
+                 "<h1>Requête incorrecte</h1><p>Cette adresse ne correspond pas au site. "
+                 "Vérifiez l’adresse saisie.</p></html>")
+
+
 def init_app(app):
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
@@ -84,6 +89,10 @@ def init_app(app):
 
     @app.errorhandler(HTTPException)
     def http_error(error):
+        if isinstance(error, SecurityError):
+            # The Host header is not one of TRUSTED_HOSTS: no URL can be built for this request,
+            # so the page (whose layout links to the site) is replaced by a bare French message.
+            return BAD_HOST_PAGE, 400, {"Content-Type": "text/html; charset=utf-8"}
         return render_error(error.code or 500)
 
     @app.errorhandler(Exception)

@@ -2,7 +2,7 @@
 
 The inbox's filters are a plain GET form parsed by the view (unknown values are ignored, never an
 error), like the Espace Partenaires queue."""
-from flask_wtf import FlaskForm
+from forms.base import Form
 from wtforms.validators import DataRequired
 
 from forms.fields import CountedTextAreaField
@@ -15,7 +15,7 @@ ANSWER_MIN = 10
 ANSWER_MAX = 5000
 
 
-class ConversationAnswerForm(FlaskForm):
+class ConversationAnswerForm(Form):
     body = CountedTextAreaField(
         "Votre réponse", [DataRequired("Saisissez votre réponse.")], max_chars=ANSWER_MAX, min_chars=ANSWER_MIN,
         too_short="La réponse doit faire au moins {min} caractères.",
@@ -24,5 +24,5 @@ class ConversationAnswerForm(FlaskForm):
                     "de la réponse.")
 
 
-class ConversationCloseForm(FlaskForm):
+class ConversationCloseForm(Form):
     """« Clôturer la conversation »: nothing but the CSRF token."""

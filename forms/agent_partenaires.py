@@ -1,6 +1,6 @@
 """Agent screens of Espace Partenaires: the queue's filters, the request's actions, the
 organisation's settings and its conventions with structures. One form per screen."""
-from flask_wtf import FlaskForm
+from forms.base import Form
 from wtforms import IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
@@ -48,11 +48,11 @@ class FrenchIntegerField(IntegerField):
 
 # --- Request page ------------------------------------------------------------------------------
 
-class RequestTakeForm(FlaskForm):
+class RequestTakeForm(Form):
     """« Prendre en charge »: nothing but the CSRF token."""
 
 
-class RequestResolveForm(FlaskForm):
+class RequestResolveForm(Form):
     answer = CountedTextAreaField(
         "Réponse", [DataRequired("Saisissez la réponse apportée à la demande.")], max_chars=ANSWER_MAX,
         too_long="La réponse doit faire {max} caractères maximum : elle en fait {count}. Raccourcissez-la.",
@@ -79,7 +79,7 @@ _motives = {motives_field_name(entry["code"]): MultiCheckboxField(
     for entry in _ods_with_motives()}
 
 
-class OrganisationSettingsForm(FlaskForm):
+class OrganisationSettingsForm(Form):
     ods_offered = _ods_offered
     documents = MultiCheckboxField(
         "Documents proposés (« Demander un document »)",
@@ -147,7 +147,7 @@ def _end_date():
                        description="Facultative. Format attendu : JJ/MM/AAAA, par exemple 31/03/2025")
 
 
-class ConventionCreateForm(ConventionDatesMixin, FlaskForm):
+class ConventionCreateForm(ConventionDatesMixin, Form):
     structure = SelectField("Structure", coerce=str, validate_choice=False,
                             description="Sélectionnez une structure existante, ou saisissez le nom d’une "
                                         "nouvelle structure ci-dessous.")
@@ -167,10 +167,10 @@ class ConventionCreateForm(ConventionDatesMixin, FlaskForm):
             raise ValidationError("Sélectionnez une structure de la liste.")
 
 
-class ConventionEditForm(ConventionDatesMixin, FlaskForm):
+class ConventionEditForm(ConventionDatesMixin, Form):
     start_date = _start_date()
     end_date = _end_date()
 
 
-class ConventionDeleteForm(FlaskForm):
+class ConventionDeleteForm(Form):
     """« Supprimer la convention »: nothing but the CSRF token."""

@@ -1,11 +1,12 @@
 """One form per screen of the account area (/compte)."""
-from flask_wtf import FlaskForm
+from forms.base import Form
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
 
 from forms.fields import PASSWORD_HINT, PASSWORD_MAX, DateFRField, PasswordRule
 from forms.places import CommuneField, CountryField
+from forms.validators import name_characters
 
 EMAIL_REQUIRED = "Saisissez votre adresse e-mail."
 EMAIL_INVALID = "Saisissez une adresse e-mail valide, par exemple prenom.nom@exemple.fr."
@@ -18,13 +19,15 @@ def email_validators(message=EMAIL_REQUIRED):
 
 def last_name_field():
     return StringField("Nom", [DataRequired("Saisissez votre nom."),
-                               Length(max=80, message="Le nom doit faire 80 caractères maximum.")],
+                               Length(max=80, message="Le nom doit faire 80 caractères maximum."),
+                               name_characters("nom")],
                        render_kw={"autocomplete": "family-name"})
 
 
 def first_name_field():
     return StringField("Prénom", [DataRequired("Saisissez votre prénom."),
-                                  Length(max=80, message="Le prénom doit faire 80 caractères maximum.")],
+                                  Length(max=80, message="Le prénom doit faire 80 caractères maximum."),
+                                  name_characters("prénom")],
                        render_kw={"autocomplete": "given-name"})
 
 
@@ -40,18 +43,18 @@ def confirm_password_field(label="Confirmation du mot de passe", other="password
                          render_kw={"autocomplete": "new-password", "maxlength": PASSWORD_MAX})
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField("Adresse e-mail", email_validators(), render_kw={"autocomplete": "username"})
     password = PasswordField("Mot de passe", [InputRequired("Saisissez votre mot de passe."),
                                               Length(max=PASSWORD_MAX)],
                              render_kw={"autocomplete": "current-password"})
 
 
-class LogoutForm(FlaskForm):
+class LogoutForm(Form):
     pass
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(Form):
     civility = RadioField("Civilité", choices=[SelectChoice("Mme", "Madame"), SelectChoice("M.", "Monsieur")],
                           validators=[InputRequired("Sélectionnez votre civilité.")])
     first_name = first_name_field()
@@ -84,25 +87,26 @@ class RegistrationForm(FlaskForm):
             raise ValidationError("Saisissez la ville de naissance en entier.")
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = EmailField("Adresse e-mail", email_validators(),
                        description="Saisissez l’adresse mail renseignée lors de la création du compte.",
                        render_kw={"autocomplete": "email"})
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = new_password_field("Nouveau mot de passe")
     password_confirm = confirm_password_field("Confirmation du nouveau mot de passe")
 
 
-class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField("Mot de passe actuel", [InputRequired("Saisissez votre mot de passe actuel.")],
+class ChangePasswordForm(Form):
+    current_password = PasswordField("Mot de passe actuel", [InputRequired("Saisissez votre mot de passe actuel."),
+                                                             Length(max=PASSWORD_MAX)],
                                      render_kw={"autocomplete": "current-password"})
     password = new_password_field("Nouveau mot de passe")
     password_confirm = confirm_password_field("Confirmation du nouveau mot de passe")
 
 
-class ChangeEmailForm(FlaskForm):
+class ChangeEmailForm(Form):
     email = EmailField("Nouvelle adresse mail", email_validators("Saisissez la nouvelle adresse mail."),
                        render_kw={"autocomplete": "email"})
     email_confirm = EmailField("Confirmation de la nouvelle adresse mail",
@@ -111,9 +115,17 @@ class ChangeEmailForm(FlaskForm):
                                render_kw={"autocomplete": "email"})
 
 
-class ConfirmEmailChangeForm(FlaskForm):
+class ConfirmEmailChangeForm(Form):
     pass
 
 
 class ActivationForm(ResetPasswordForm):
     """A technician or agent created by someone else chooses their password."""
+
+
+class OwnActivationForm(Form):
+    """A citizen who signed up proves that the link reached the person who chose the password."""
+    password = PasswordField("Mot de passe", [InputRequired("Saisissez le mot de passe choisi lors de votre "
+                                                            "inscription."), Length(max=PASSWORD_MAX)],
+                             description="Le mot de passe choisi lors de votre inscription.",
+                             render_kw={"autocomplete": "current-password"})

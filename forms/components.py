@@ -1,5 +1,5 @@
 """Form of the components demo page (/composants/demo)."""
-from flask_wtf import FlaskForm
+from forms.base import Form
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
@@ -10,7 +10,7 @@ DEMO_MESSAGE_MAX = 750
 DEMO_MESSAGE_MIN = 10
 
 
-class ComponentsDemoForm(FlaskForm):
+class ComponentsDemoForm(Form):
     """The cascade's codes are not fields: they come from the hidden inputs the cascade renders
     and are resolved by core.cascade in the view."""
     message = CountedTextAreaField(

@@ -1,5 +1,5 @@
 """MSA « Mon espace privé »: login by NIR, sign-up with an emailed code (one form per screen)."""
-from flask_wtf import FlaskForm
+from forms.base import Form
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Regexp, ValidationError
 
@@ -35,14 +35,14 @@ class NirField(StringField):
                 self.errors.append(message)
 
 
-class MsaLoginForm(FlaskForm):
+class MsaLoginForm(Form):
     nir = NirField()
     password = PasswordField("Mot de passe", [InputRequired("Saisissez votre mot de passe."),
                                               Length(max=PASSWORD_MAX)],
                              render_kw={"autocomplete": "current-password"})
 
 
-class MsaSignupForm(FlaskForm):
+class MsaSignupForm(Form):
     nir = NirField("Numéro de sécurité sociale sans la clé", render_kw={"spellcheck": "false", "maxlength": 25})
     last_name = last_name_field()
     first_name = first_name_field()
@@ -59,7 +59,7 @@ class MsaSignupForm(FlaskForm):
                                   "(année et mois de naissance). Vérifiez l’un et l’autre.")
 
 
-class MsaSignupCodeForm(FlaskForm):
+class MsaSignupCodeForm(Form):
     code = StringField("Code reçu par e-mail", [DataRequired("Saisissez le code reçu par e-mail."),
                                                 Regexp(r"^\s*\d{6}\s*$", message="Le code comporte 6 chiffres.")],
                        description="6 chiffres",
@@ -69,5 +69,5 @@ class MsaSignupCodeForm(FlaskForm):
     password_confirm = confirm_password_field()
 
 
-class MsaSignupResendForm(FlaskForm):
+class MsaSignupResendForm(Form):
     """« Renvoyer le code » on the code step: nothing but the CSRF token."""

@@ -1,5 +1,5 @@
 """Forms of « Ma messagerie » (MSA, member side)."""
-from flask_wtf import FlaskForm
+from forms.base import Form
 from wtforms.validators import DataRequired
 
 from forms.fields import CountedTextAreaField
@@ -16,17 +16,17 @@ def _message_field(label):
         too_long="Votre message doit faire {max} caractères maximum (il en fait {count}).")
 
 
-class MessageWriteForm(FlaskForm):
+class MessageWriteForm(Form):
     body = _message_field("Écrivez ici votre message (minimum 10 caractères)")
 
 
-class MessageReplyForm(FlaskForm):
+class MessageReplyForm(Form):
     body = _message_field("Votre réponse (minimum 10 caractères)")
 
 
-class MessageSendForm(FlaskForm):
+class MessageSendForm(Form):
     """« Envoyer » on the summary: only the CSRF token."""
 
 
-class ConversationVisibilityForm(FlaskForm):
+class ConversationVisibilityForm(Form):
     """« Masquer » / « Afficher » a conversation: only the CSRF token."""

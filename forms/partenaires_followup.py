@@ -1,6 +1,6 @@
 """Espace Partenaires, following a request (seed 002, section VI): the history's filters and the
 « Compléter la demande » / « Annuler la demande » forms."""
-from flask_wtf import FlaskForm
+from forms.base import Form
 from wtforms import BooleanField, SearchField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, ValidationError
@@ -26,7 +26,7 @@ SEARCH_MAX = 60
 DEFAULTS = {"recherche": "", "statut": "", "offre": "", "tri": "depot", "ordre": "za", "par_page": "10"}
 
 
-class HistoryFilterForm(FlaskForm):
+class HistoryFilterForm(Form):
     """The GET form above the history. Never invalid: a value outside the choices falls back to
     its default, so any URL renders (bookmarks, hand-edited links)."""
 
@@ -65,7 +65,7 @@ class HistoryFilterForm(FlaskForm):
 
 # --- Compléter / Annuler -----------------------------------------------------------------------
 
-class RequestCompleteForm(FlaskForm):
+class RequestCompleteForm(Form):
     """« Compléter la demande »: a comment appended to the request's, and/or attachments."""
     comment = CountedTextAreaField(
         "Commentaires", description="Compléter le commentaire si besoin : votre texte sera ajouté à la suite "
@@ -80,7 +80,7 @@ class RequestCompleteForm(FlaskForm):
         return bool((self.comment.data or "").strip())
 
 
-class RequestCancelForm(FlaskForm):
+class RequestCancelForm(Form):
     motive = SelectField("Sélectionner le motif de l'annulation *", validate_choice=False,
                          validators=[DataRequired("Sélectionnez le motif de l'annulation.")])
     confirm = BooleanField("Je confirme l'annulation",

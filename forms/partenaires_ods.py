@@ -12,7 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import pycountry
-from flask_wtf import FlaskForm
+from forms.base import Form
+from forms.validators import NameCharacters
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, StopValidation, ValidationError
@@ -40,18 +41,6 @@ def _clean(value):
         return None
     value = unicodedata.normalize("NFC", value).replace("\u2019", "'").replace("\u02bc", "'")
     return " ".join(value.split())
-
-
-def without_controls(value):
-    """Control characters other than line breaks and tabs removed: nobody types them, and
-    PostgreSQL refuses NUL in text."""
-    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", value) if value else value
-
-
-def _is_name_char(ch):
-    # Letters of the Latin alphabet, accented ones included (é, ç, ï, ø, ł…), not other scripts:
-    # the names are read by agents and matched against the insured person's file.
-    return ch in " '-" or (ch.isalpha() and "LATIN" in unicodedata.name(ch, ""))
 
 
 def upper_name(value):
@@ -213,16 +202,6 @@ class OnlyWhen:
             raise StopValidation()
 
 
-class NameCharacters:
-    def __init__(self, message):
-        self.message = message
-
-    def __call__(self, form, field):
-        value = field.data or ""
-        if not all(_is_name_char(ch) for ch in value) or not any(ch.isalpha() for ch in value):
-            raise ValidationError(self.message)
-
-
 class CommentsField(CountedTextAreaField):
     @property
     def limit_text(self):
@@ -300,14 +279,14 @@ _phone = StringField("Téléphone *", filters=[lambda v: v.strip() if v else v],
                      description="10 chiffres, par exemple 06.00.00.00.00",
                      render_kw={"autocomplete": "off", "inputmode": "tel", "type": "tel"})
 _comments = CommentsField(
-    "Commentaires *", [DataRequired("Saisissez vos commentaires.")], filters=[without_controls],
+    "Commentaires *", [DataRequired("Saisissez vos commentaires.")],
     max_chars=COMMENTS_MAX,
     too_long="Les commentaires doivent faire {max} caractères maximum (ils en font {count}).")
 
 
 # --- Forms ---------------------------------------------------------------------------------
 
-class OdsRequestForm(FlaskForm):
+class OdsRequestForm(Form):
     """What the five forms share: the motive (narrowed by the organisation) and the comments."""
     ods = None
 

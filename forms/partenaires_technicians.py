@@ -1,25 +1,15 @@
 """Espace Partenaires: the partner manager's screens for the technicians of their structure."""
 import re
 
-from flask_wtf import FlaskForm
+from forms.base import Form
 from wtforms import EmailField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from forms.auth import email_validators
+from forms.validators import name_characters
 
-NAME_CHARACTERS = re.compile(r"^[^\W\d_]+(?:[ '’-]+[^\W\d_]+)*$")
 NAME_MAX = 80
-
-
-class NameCharacters:
-    def __init__(self, what):
-        self.what = what
-
-    def __call__(self, form, field):
-        if field.data and not NAME_CHARACTERS.match(" ".join(field.data.split())):
-            raise ValidationError(f"Le {self.what} ne peut contenir que des lettres, des espaces, des "
-                                  "apostrophes et des tirets.")
 
 
 def title_case(name):
@@ -27,17 +17,17 @@ def title_case(name):
     return re.sub(r"[^\W\d_]+", lambda m: m.group(0)[:1].upper() + m.group(0)[1:].lower(), name)
 
 
-class TechnicianCreateForm(FlaskForm):
+class TechnicianCreateForm(Form):
     civility = RadioField("Civilité", choices=[SelectChoice("Mme", "Madame"), SelectChoice("M.", "Monsieur")],
                           validators=[InputRequired("Sélectionnez la civilité du technicien.")])
     last_name = StringField("Nom", [DataRequired("Saisissez le nom du technicien."),
                                     Length(max=NAME_MAX, message=f"Le nom doit faire {NAME_MAX} caractères maximum."),
-                                    NameCharacters("nom")],
+                                    name_characters("nom")],
                             render_kw={"autocomplete": "off"})
     first_name = StringField("Prénom", [DataRequired("Saisissez le prénom du technicien."),
                                         Length(max=NAME_MAX,
                                                message=f"Le prénom doit faire {NAME_MAX} caractères maximum."),
-                                        NameCharacters("prénom")],
+                                        name_characters("prénom")],
                              render_kw={"autocomplete": "off"})
     email = EmailField("Adresse e-mail professionnelle",
                        email_validators("Saisissez l’adresse e-mail du technicien."),
@@ -52,5 +42,5 @@ class TechnicianCreateForm(FlaskForm):
         return title_case(" ".join(self.first_name.data.split()))
 
 
-class TechnicianStatusForm(FlaskForm):
+class TechnicianStatusForm(Form):
     """« Désactiver », « Réactiver », « Renvoyer le lien d’activation »: nothing but the CSRF token."""

@@ -11,3 +11,4 @@ from models.partenaires import (Convention, PartnerRequest, PartnerSettings, Req
                                  Status)
 from models.msa import Conversation, ConversationMessage, MsaMember, MsaSignup  # noqa: F401
 from models.throttle import ThrottleFailure  # noqa: F401
+from models.draft import Draft  # noqa: F401

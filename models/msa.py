@@ -97,17 +97,23 @@ class MsaSignup(db.Model):
         return code
 
     def check(self, code, now=None):
-        """Accept the code (marks it used) or raise SignupCodeError. Each wrong try counts."""
+        """Accept the code (marks it used) or raise SignupCodeError. Each try counts, and is
+        counted before the code is compared, in one UPDATE: however many tries arrive at once,
+        at most SIGNUP_CODE_TRIES codes are ever compared (the row stays locked until commit)."""
         now = now or utcnow()
         if self.used_at is not None:
             raise SignupCodeError("used")
         if now >= self.expires_at:
             raise SignupCodeError("expired")
-        if self.attempts >= SIGNUP_CODE_TRIES:
-            raise SignupCodeError("tries")
+        cls = type(self)
+        taken = (cls.query.filter(cls.id == self.id, cls.attempts < SIGNUP_CODE_TRIES, cls.used_at.is_(None))
+                 .update({"attempts": cls.attempts + 1}, synchronize_session=False))
+        db.session.refresh(self)
+        if not taken:
+            raise SignupCodeError("used" if self.used_at is not None else "tries")
         if not hmac.compare_digest(_hash_code((code or "").strip(), self.salt), self.code_hash):
-            self.attempts += 1
             raise SignupCodeError("tries" if self.attempts >= SIGNUP_CODE_TRIES else "wrong")
+        self.attempts -= 1  # the right code is not a failed try
         self.used_at = now
 
     @property

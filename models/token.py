@@ -3,6 +3,8 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from sqlalchemy.orm.attributes import set_committed_value
+
 from extensions import db
 from models.base import UTCDateTime, utcnow
 
@@ -49,7 +51,15 @@ class AuthToken(db.Model):
         token = cls.query.filter_by(token_hash=hash_token(raw), purpose=TokenPurpose(purpose).value).first()
         if token is None or token.used_at is not None or token.expires_at <= now:
             return None
-        if not token.user.active and token.purpose != TokenPurpose.ACCOUNT_ACTIVATION.value:
+        user = token.user
+        if token.purpose == TokenPurpose.ACCOUNT_ACTIVATION.value:
+            # Only a first activation; a deactivated account is reactivated by its manager.
+            if not (user.awaiting_invitation or user.awaiting_own_activation):
+                return None
+        elif token.purpose == TokenPurpose.PASSWORD_RESET.value:
+            if not (user.active or user.awaiting_own_activation):
+                return None
+        elif not user.active:
             return None
         # A password change invalidates every token issued before it.
         if token.user.password_changed_at > token.created_at:
@@ -57,6 +67,14 @@ class AuthToken(db.Model):
         return token
 
     def use(self, now=None):
+        """Mark the token used, atomically: of two requests presenting it at the same moment, only
+        one gets True. The caller commits."""
         if self.used_at is not None:
-            raise ValueError("token already used")
-        self.used_at = now or utcnow()
+            return False
+        now = now or utcnow()
+        done = (AuthToken.query.filter(AuthToken.id == self.id, AuthToken.used_at.is_(None))
+                .update({"used_at": now}, synchronize_session=False))
+        if done != 1:
+            return False
+        set_committed_value(self, "used_at", now)
+        return True

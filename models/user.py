@@ -50,6 +50,9 @@ class User(UserMixin, db.Model):
     last_organisation_id = db.Column(db.Integer, db.ForeignKey("organisation.id", ondelete="SET NULL"))
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     last_login_at = db.Column(UTCDateTime)
+    # Set once, at the first activation: an account that was active once and is not any more was
+    # deactivated (by its manager), and only its manager can make it active again.
+    activated_at = db.Column(UTCDateTime)
     password_changed_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
 
     organisation = db.relationship("Organisation", foreign_keys=[organisation_id])
@@ -63,6 +66,8 @@ class User(UserMixin, db.Model):
         super().__init__(**kwargs)
         if password is not None:
             self.set_password(password)
+        if self.active is not False and self.activated_at is None:  # created active (default)
+            self.activated_at = utcnow()
 
     @property
     def is_active(self):
@@ -78,6 +83,26 @@ class User(UserMixin, db.Model):
 
     def has_role(self, *roles):
         return self.role in {Role(r).value for r in roles}
+
+    @property
+    def awaiting_invitation(self):
+        """Created by someone else (a manager) and never activated: the invitation mailed to the
+        owner is the only way in, and the owner chooses the password there."""
+        return not self.active and self.activated_at is None and not self.password_hash
+
+    @property
+    def awaiting_own_activation(self):
+        """Signed up by themself and never activated: proving the address (the activation link
+        with the password chosen at sign-up, or a password reset) activates it."""
+        return (not self.active and self.activated_at is None and bool(self.password_hash)
+                and self.role == Role.CITIZEN.value)
+
+    def activate(self, now=None):
+        """First activation only: a deactivated account is reactivated by its manager (reactivate)."""
+        if self.active or self.activated_at is not None:
+            raise ValueError("account already activated once")
+        self.active = True
+        self.activated_at = now or utcnow()
 
     def set_password(self, password):
         self.password_hash = generate_password_hash(password, method="scrypt")

@@ -23,6 +23,7 @@ BASE_CONFIG = {
     "WTF_CSRF_ENABLED": False,
     "DEV_MAILBOX": True,
     "SERVER_NAME": "guichet.test",
+    "PUBLIC_URL": "http://guichet.test",
     "THROTTLE_BASE_DELAY_SECONDS": 60,
 }
 

@@ -83,9 +83,9 @@ def test_sqlite_pragmas(app):
         assert db.session.execute(text("PRAGMA busy_timeout")).scalar() == 30000
 
 
-def test_secret_key_generated_into_instance_once(tmp_path):
-    import os
-    os.environ["GUICHET_INSTANCE_PATH"] = str(tmp_path / "inst")
+def test_secret_key_generated_into_instance_once(tmp_path, monkeypatch):
+    monkeypatch.setenv("GUICHET_INSTANCE_PATH", str(tmp_path / "inst"))
+    monkeypatch.setenv("PUBLIC_URL", "https://guichet.example.fr")
     from app import create_app
     first = create_app()
     second = create_app()
@@ -102,8 +102,12 @@ def test_environment_overrides_instance_config(tmp_path, monkeypatch):
     (inst / "config.py").write_text('PORTALS = "msa"\nSECRET_KEY = "from-instance"\n')
     monkeypatch.setenv("GUICHET_INSTANCE_PATH", str(inst))
     monkeypatch.setenv("PORTALS", "armees,apgis")
+    monkeypatch.setenv("GUICHET_PUBLIC_URL", "https://guichet.example.fr")
+    monkeypatch.setenv("TRUSTED_HOSTS", "guichet.example.fr, autre.example.fr")
     from app import create_app
     app = create_app()
+    assert app.config["PUBLIC_URL"] == "https://guichet.example.fr"
+    assert app.config["TRUSTED_HOSTS"] == ["guichet.example.fr", "autre.example.fr"]
     assert app.config["SECRET_KEY"] == "from-instance"
     assert app.config["PORTALS"] == "armees,apgis"
     assert "armees" in app.blueprints and "msa" not in app.blueprints

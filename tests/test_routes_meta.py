@@ -1,4 +1,9 @@
-"""Every route is either public by an explicit allowlist, or requires login (and a role)."""
+"""Every route is either public by an explicit allowlist, or requires login (and a role); every
+route that sends a mail is throttled."""
+import ast
+import inspect
+import sys
+
 import pytest
 
 from core.access import check_access  # noqa: F401  (the mechanism under test)
@@ -98,3 +103,97 @@ def test_agent_area_is_reserved_to_agents(app, make_user, login):
     assert soup.select_one(".lead").get_text() == "Organisme : CPAM TEST"
     anonymous = app.test_client().get("/agent/")
     assert anonymous.status_code == 302
+
+
+# --- Every route that sends a mail is throttled ------------------------------------------------
+
+MAIL_CALLS = {"queue_email", "queue_sms"}
+# What takes a throttle or a mail quota (core.throttle, core.sessions, blueprints.msa.quotas).
+THROTTLE_CALLS = {"mail_quota_wait", "take", "take_quota", "attempt", "check_secret", "check_credentials",
+                  "attempt_login", "notifies"}
+
+
+def _called_names(function_node):
+    names = set()
+    for node in ast.walk(function_node):
+        target = node.func if isinstance(node, ast.Call) else node if node in function_node.decorator_list else None
+        if isinstance(target, ast.Name):
+            names.add(target.id)
+        elif isinstance(target, ast.Attribute):
+            names.add(target.attr)
+    return names
+
+
+def _module_calls(module_name):
+    """{function name: names it calls or is decorated with}, for the module's top-level functions."""
+    tree = ast.parse(inspect.getsource(sys.modules[module_name]))
+    return {node.name: _called_names(node) for node in tree.body if isinstance(node, ast.FunctionDef)}
+
+
+def _reaches(name, targets, calls, seen=None):
+    """Whether module function `name` calls one of `targets`, directly or through the module's
+    own functions."""
+    seen = seen if seen is not None else set()
+    if name in seen or name not in calls:
+        return False
+    seen.add(name)
+    return bool(calls[name] & targets) or any(_reaches(n, targets, calls, seen) for n in calls[name])
+
+
+def mail_routes(app):
+    """{endpoint: throttled?} of every route whose view may queue a mail or an SMS."""
+    found = {}
+    for endpoint, view in app.view_functions.items():
+        original = inspect.unwrap(view)
+        module = getattr(original, "__module__", "")
+        if not module.startswith("blueprints."):
+            continue
+        calls = _module_calls(module)
+        if _reaches(original.__name__, MAIL_CALLS, calls):
+            found[endpoint] = _reaches(original.__name__, THROTTLE_CALLS, calls)
+    return found
+
+
+def test_every_route_that_sends_mail_is_throttled(app):
+    routes = mail_routes(app)
+    # The analysis finds the routes known to send mail (so it cannot pass by finding nothing).
+    assert {"auth.register", "auth.forgot_password", "auth.reset_password", "auth.change_email",
+            "msa.signup", "msa.signup_code", "msa.messages_send", "partenaires.technician_new",
+            "agent.msa_answer", "agent.partner_take"} <= set(routes)
+    unthrottled = sorted(endpoint for endpoint, throttled in routes.items() if not throttled)
+    assert not unthrottled, f"routes qui envoient un courriel sans limite : {unthrottled}"
+
+
+def test_a_mail_queued_without_throttle_is_refused(tmp_path, template_db):
+    """The outbox's run-time guard: whatever the static analysis misses, a request that queues a
+    mail without having taken a throttle or quota fails in tests (and is logged in production)."""
+    from flask import g
+
+    from core.access import public
+    from core.outbox import UnthrottledMail, queue_email
+    from core.throttle import mail_quota_wait
+    from extensions import db
+    from tests.conftest import _sqlite_app
+    app = _sqlite_app(tmp_path, template_db)
+
+    @public
+    def unthrottled():
+        queue_email("x@example.fr", "Sujet", "Corps")
+        return "envoyé"
+
+    @public
+    def throttled():
+        assert mail_quota_wait("x@example.fr") == 0 and g.guichet_throttled
+        queue_email("x@example.fr", "Sujet", "Corps")
+        db.session.commit()
+        return "envoyé"
+    app.add_url_rule("/essai-sans-limite", view_func=unthrottled)
+    app.add_url_rule("/essai-avec-limite", view_func=throttled)
+    raised = []
+    app.logger.exception = lambda *a, **k: raised.append(sys.exc_info()[0])  # the 500 handler logs it
+    assert app.test_client().get("/essai-sans-limite").status_code == 500
+    assert raised == [UnthrottledMail]
+    assert app.test_client().get("/essai-avec-limite").get_data(as_text=True) == "envoyé"
+    with app.app_context():
+        from models import OutboxMessage
+        assert OutboxMessage.query.count() == 1  # the refused one was rolled back

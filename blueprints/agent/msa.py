@@ -16,6 +16,8 @@ from core import audit
 from core import catalogues
 from core.database import begin_immediate
 from core.outbox import queue_email
+from core.throttle import notifies
+from core.urls import public_url
 from core.templating import render
 from core.uploads import MB, AttachmentSet, register_policy
 from extensions import db
@@ -225,7 +227,7 @@ def _messaging_link():
     """Where the member reads the answer (None when the MSA portal is not served here)."""
     for endpoint in ("msa.messages", "msa.messages_index", "msa.messaging", "msa.index"):
         if endpoint in current_app.view_functions:
-            return url_for(endpoint, _external=True)
+            return public_url(endpoint)
     return None
 
 
@@ -236,6 +238,7 @@ def _email_member(conversation):
 
 
 @bp.route("/msa/conversations/<int:conversation_id>/reponse", methods=["POST"])
+@notifies
 def msa_answer(conversation_id):
     org = msa_organisation()
     conversation = load_conversation(conversation_id, org)

@@ -18,6 +18,8 @@ from blueprints.agent import bp
 from core import audit
 from core.database import begin_immediate
 from core.outbox import queue_email
+from core.throttle import notifies
+from core.urls import public_url
 from core.templating import render
 from core.uploads import MB, AttachmentSet, attachments_of, register_policy
 from extensions import db
@@ -251,11 +253,12 @@ def _history_link():
     """Where the technician reads the answer (None when Espace Partenaires is not served here)."""
     for endpoint in ("partenaires.history", "partenaires.index"):
         if endpoint in current_app.view_functions:
-            return url_for(endpoint, _external=True)
+            return public_url(endpoint)
     return None
 
 
 @bp.route("/partenaires/demandes/<int:request_id>/prise-en-charge", methods=["POST"])
+@notifies
 def partner_take(request_id):
     org = partner_organisation()
     form = RequestTakeForm()
@@ -275,6 +278,7 @@ def partner_take(request_id):
 
 
 @bp.route("/partenaires/demandes/<int:request_id>/resolution", methods=["POST"])
+@notifies
 def partner_resolve(request_id):
     org = partner_organisation()
     req = load_request(request_id, org)

@@ -6,31 +6,24 @@ from core import audit, sessions
 from core.access import login_required, public
 from core.outbox import queue_email
 from core.templating import enabled_portals, render
-from core.throttle import account_key, get_throttle, ip_key, nir_account_key, wait_message
+from core.throttle import (account_key, check_secret, get_throttle, ip_key, mail_quota_wait, mail_wait_message,
+                           nir_account_key, wait_message, wait_minutes)
+from core.urls import public_url, safe_next
 from extensions import db
 from forms.auth import (ActivationForm, ChangeEmailForm, ChangePasswordForm, ConfirmEmailChangeForm,
-                        ForgotPasswordForm, LoginForm, LogoutForm, RegistrationForm, ResetPasswordForm)
+                        ForgotPasswordForm, LoginForm, LogoutForm, OwnActivationForm, RegistrationForm,
+                        ResetPasswordForm)
 from models import AuthToken, CitizenProfile, Role, TokenPurpose, User
 from models.user import normalize_email
 
 bp = Blueprint("auth", __name__)
 
 BAD_CREDENTIALS = "Adresse e-mail ou mot de passe incorrect."
-# A real hash to check against when the account does not exist, so both answers take as long.
-_DUMMY_USER = User(email="dummy@invalid", password="Dummy-password-1")
 
 ROLE_HOMES = {
     Role.PARTNER_TECHNICIAN.value: "partenaires", Role.PARTNER_MANAGER.value: "partenaires",
     Role.AGENT.value: "agent",
 }
-
-
-def safe_next(target):
-    """Only same-site relative paths: never an open redirect."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
-
 
 def home_for(user):
     portal = ROLE_HOMES.get(user.role)
@@ -58,26 +51,14 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        throttle = get_throttle()
-        keys = [account_key(form.email.data), ip_key(request.remote_addr)]
-        wait = throttle.wait_seconds(keys)
-        if wait:
-            form.form_errors.append(wait_message(wait))
-            status = 429
-        else:
-            user = User.query.filter_by(email=normalize_email(form.email.data)).first()
-            if user is not None and user.active and user.check_password(form.password.data):
-                throttle.reset(keys[0])
-                sessions.start_session(user)
-                audit.record(user, "login")
-                db.session.commit()
-                flash("Vous êtes connecté.", "success")
-                return redirect(safe_next(request.args.get("next")) or home_for(user))
-            if user is None:
-                _DUMMY_USER.check_password(form.password.data)
-            throttle.record_failure(keys)
-            form.form_errors.append(BAD_CREDENTIALS)
-            status = 422
+        user, status = sessions.attempt_login(User.query.filter_by(email=normalize_email(form.email.data)).first(),
+                                     account_key(form.email.data), form.password.data, form, BAD_CREDENTIALS)
+        if user is not None:
+            sessions.start_session(user)
+            audit.record(user, "login")
+            db.session.commit()
+            flash("Vous êtes connecté.", "success")
+            return redirect(safe_next(request.args.get("next")) or home_for(user))
     elif form.is_submitted():
         status = 422
     return render("auth/login.html", form=form, status=status)
@@ -110,32 +91,19 @@ def register():
     lookup = request.method == "POST" and ("rechercher" in request.form or "changer-pays" in request.form)
     if request.method == "POST" and not lookup and form.validate_on_submit():
         email = normalize_email(form.email.data)
+        wait = mail_quota_wait(email)
+        if wait:
+            form.form_errors.append(mail_wait_message(wait))
+            return render("auth/register.html", form=form, next_url=next_url, status=429)
         user = User.query.filter_by(email=email).first()
-        if user is not None and user.active:
-            send_template_email(user, email, "register_existing", "Votre compte existe déjà")
+        if user is not None:
+            # A public form never changes an existing account: its owner is told by mail.
+            _send_account_exists(user, next_url)
         else:
-            if user is None:
-                user = User(email=email, role=Role.CITIZEN.value, active=False)
-                db.session.add(user)
-            user.civility = form.civility.data
-            user.first_name = form.first_name.data.strip()
-            user.last_name = form.last_name.data.strip()
-            user.set_password(form.password.data)
-            profile = user.citizen_profile or CitizenProfile(user=user)
-            profile.birth_date = form.birth_date.data
-            profile.birth_country = form.birth_country.data
-            if form.born_abroad():
-                profile.birth_insee = profile.birth_postcode = None
-                profile.birth_city = form.birth_city_abroad.data.strip()
-            else:
-                commune = form.birth_commune.data
-                profile.birth_insee, profile.birth_postcode = commune.insee, commune.postcode
-                profile.birth_city = commune.name
-            db.session.add(profile)
-            db.session.flush()
+            user = _create_citizen(form, email)
             _, raw = AuthToken.issue(user, TokenPurpose.ACCOUNT_ACTIVATION, token_hours(), payload=next_url or None)
             send_template_email(user, email, "register_activate", "Activez votre compte",
-                                link=url_for("auth.activate_link", token=raw, _external=True), hours=token_hours())
+                                link=public_url("auth.activate_link", token=raw), hours=token_hours())
             audit.record(None, "account_registered", user)
         db.session.commit()
         return render("auth/message.html", title="Consultez votre boîte mail",
@@ -149,18 +117,67 @@ def register():
                   block="place" if lookup else None)
 
 
+def _create_citizen(form, email):
+    user = User(email=email, role=Role.CITIZEN.value, active=False, civility=form.civility.data,
+                first_name=form.first_name.data.strip(), last_name=form.last_name.data.strip(),
+                password=form.password.data)
+    profile = CitizenProfile(user=user, birth_date=form.birth_date.data, birth_country=form.birth_country.data)
+    if form.born_abroad():
+        profile.birth_city = form.birth_city_abroad.data.strip()
+    else:
+        commune = form.birth_commune.data
+        profile.birth_insee, profile.birth_postcode, profile.birth_city = commune.insee, commune.postcode, commune.name
+    db.session.add_all([user, profile])
+    db.session.flush()
+    return user
+
+
+def _send_account_exists(user, next_url):
+    """The mail a sign-up with a known address sends to that address. A citizen who signed up and
+    has not activated yet gets a new activation link (it asks for the password chosen then)."""
+    link = None
+    if user.awaiting_own_activation:
+        _, raw = AuthToken.issue(user, TokenPurpose.ACCOUNT_ACTIVATION, token_hours(), payload=next_url or None)
+        link = public_url("auth.activate_link", token=raw)
+    send_template_email(user, user.email, "register_existing", "Votre compte existe déjà", link=link,
+                        hours=token_hours(), login_link=public_url("auth.login"),
+                        forgot_link=public_url("auth.forgot_password"))
+    audit.record(None, "account_registration_existing", user)
+
+
 # --- Tokens sent by email: the raw token leaves the URL at once --------------------------------
 
+def _checked_token(raw, purpose):
+    """(usable token or None, seconds to wait). Each link or page that presents a token is a try
+    under the throttle of the IP address: an unusable token counts as a failure."""
+    attempt = get_throttle().attempt(["token:" + ip_key(request.remote_addr)])
+    if attempt.wait:
+        return None, attempt.wait
+    token = AuthToken.find_usable(raw, purpose)
+    if token is None:
+        attempt.failed()
+    else:
+        attempt.succeeded()
+    return token, 0
+
+
 def _stash_token(purpose, raw, endpoint):
+    token, wait = _checked_token(raw, purpose)
+    if token is None:
+        return _invalid_link(wait)
     session[f"token_{purpose}"] = raw
     return redirect(url_for(endpoint))
 
 
 def _stashed_token(purpose):
-    return AuthToken.find_usable(session.get(f"token_{purpose}"), purpose)
+    return _checked_token(session.get(f"token_{purpose}"), purpose)
 
 
-def _invalid_link():
+def _invalid_link(wait=0):
+    if wait:
+        return render("auth/message.html", status=429, title="Trop de liens non valides",
+                      lines=["Trop de liens expirés ou non valides ont été ouverts depuis votre connexion internet.",
+                             f"Réessayez dans {wait_minutes(wait)}."])
     return render("auth/message.html", status=410, title="Ce lien n’est plus valide",
                   lines=["Ce lien a expiré ou a déjà été utilisé.",
                          "Les liens envoyés par courriel sont valables 12 heures et ne servent qu’une fois."],
@@ -177,17 +194,32 @@ def activate_link(token):
 @bp.route("/activation", methods=["GET", "POST"])
 @public
 def activate():
-    token = _stashed_token(TokenPurpose.ACCOUNT_ACTIVATION.value)
+    """Only a first activation: an account invited by a manager chooses its password here; a
+    citizen who signed up types the password chosen then. A deactivated account is never
+    reactivated by a link: its manager does it."""
+    token, wait = _stashed_token(TokenPurpose.ACCOUNT_ACTIVATION.value)
     if token is None:
-        return _invalid_link()
+        return _invalid_link(wait)
     user = token.user
-    needs_password = not user.password_hash
-    form = ActivationForm() if needs_password else ConfirmEmailChangeForm()
+    if user.awaiting_invitation:
+        form = ActivationForm()
+    elif user.awaiting_own_activation:
+        form = OwnActivationForm()
+    else:
+        return _invalid_link()
+    status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
-        if needs_password:
+        if user.awaiting_invitation:
             user.set_password(form.password.data)
-        token.use()
-        user.active = True
+        else:
+            right, wait = check_secret(user, lambda: user.check_password(form.password.data))
+            if not right:
+                form.password.errors.append(wait_message(wait) if wait else "Le mot de passe est incorrect.")
+                return render("auth/activate.html", form=form, user=user, invited=False,
+                              status=429 if wait else 422)
+        if not token.use():
+            return _invalid_link()
+        user.activate()
         for other in AuthToken.query.filter_by(user_id=user.id, purpose=token.purpose, used_at=None):
             other.used_at = token.used_at
         audit.record(user, "account_activated", user)
@@ -196,8 +228,7 @@ def activate():
         sessions.start_session(user)
         flash("Votre compte est désormais actif.", "success")
         return redirect(safe_next(token.payload) or home_for(user))
-    return render("auth/activate.html", form=form, user=user, needs_password=needs_password,
-                  status=422 if form.is_submitted() else 200)
+    return render("auth/activate.html", form=form, user=user, invited=user.awaiting_invitation, status=status)
 
 
 # --- Forgotten password -----------------------------------------------------------------------
@@ -208,11 +239,16 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         email = normalize_email(form.email.data)
+        wait = mail_quota_wait(email)  # counted whether or not the account exists
+        if wait:
+            form.form_errors.append(mail_wait_message(wait))
+            return render("auth/forgot_password.html", form=form, status=429)
         user = User.query.filter_by(email=email).first()
-        if user is not None and user.active:
+        # An account that signed up and never activated may reset too: the link proves the address.
+        if user is not None and (user.active or user.awaiting_own_activation):
             _, raw = AuthToken.issue(user, TokenPurpose.PASSWORD_RESET, token_hours())
             send_template_email(user, email, "password_reset", "Réinitialisation de votre mot de passe",
-                                link=url_for("auth.reset_link", token=raw, _external=True), hours=token_hours())
+                                link=public_url("auth.reset_link", token=raw), hours=token_hours())
             audit.record(None, "password_reset_requested", user)
             db.session.commit()
         # Same answer whether or not the account exists.
@@ -233,14 +269,17 @@ def reset_link(token):
 @bp.route("/mot-de-passe/reinitialiser", methods=["GET", "POST"])
 @public
 def reset_password():
-    token = _stashed_token(TokenPurpose.PASSWORD_RESET.value)
+    token, wait = _stashed_token(TokenPurpose.PASSWORD_RESET.value)
     if token is None:
-        return _invalid_link()
+        return _invalid_link(wait)
     form = ResetPasswordForm()
     if form.validate_on_submit():
         user = token.user
-        token.use()
+        if not token.use():
+            return _invalid_link()
         user.set_password(form.password.data)
+        if user.awaiting_own_activation:
+            user.activate()
         sessions.end_all_sessions(user)
         audit.record(user, "password_reset", user)
         send_template_email(user, user.email, "password_changed", "Votre mot de passe a été modifié")
@@ -271,10 +310,14 @@ def account():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if not current_user.check_password(form.current_password.data):
+        user = current_user._get_current_object()
+        right, wait = check_secret(user, lambda: user.check_password(form.current_password.data))
+        if wait:
+            form.current_password.errors.append(wait_message(wait))
+            return render("auth/change_password.html", form=form, status=429)
+        if not right:
             form.current_password.errors.append("Le mot de passe actuel est incorrect.")
         else:
-            user = current_user._get_current_object()
             user.set_password(form.password.data)
             sessions.end_all_sessions(user)
             audit.record(user, "password_changed", user)
@@ -292,14 +335,17 @@ def change_email():
     form = ChangeEmailForm()
     if form.validate_on_submit():
         new_email = normalize_email(form.email.data)
+        wait = 0 if new_email == current_user.email else mail_quota_wait(new_email)
         if new_email == current_user.email:
             form.email.errors.append("Saisissez une adresse différente de l’adresse actuelle.")
+        elif wait:
+            form.email.errors.append(mail_wait_message(wait))
+            return render("auth/change_email.html", form=form, status=429)
         else:
             user = current_user._get_current_object()
             _, raw = AuthToken.issue(user, TokenPurpose.EMAIL_CHANGE, token_hours(), payload=new_email)
             send_template_email(user, new_email, "email_change", "Confirmez votre nouvelle adresse mail",
-                                link=url_for("auth.confirm_email_link", token=raw, _external=True),
-                                hours=token_hours())
+                                link=public_url("auth.confirm_email_link", token=raw), hours=token_hours())
             audit.record(user, "email_change_requested", user)
             db.session.commit()
             flash(f"Un courriel a été envoyé à {new_email} avec un lien pour confirmer le changement. "
@@ -317,15 +363,16 @@ def confirm_email_link(token):
 @bp.route("/adresse-mail/confirmer", methods=["GET", "POST"])
 @public
 def confirm_email():
-    token = _stashed_token(TokenPurpose.EMAIL_CHANGE.value)
+    token, wait = _stashed_token(TokenPurpose.EMAIL_CHANGE.value)
     if token is None:
-        return _invalid_link()
+        return _invalid_link(wait)
     form = ConfirmEmailChangeForm()
     taken = User.query.filter(User.email == token.payload, User.id != token.user_id).first() is not None
     if form.validate_on_submit() and not taken:
         user = token.user
         old_email = user.email
-        token.use()
+        if not token.use():
+            return _invalid_link()
         user.change_email(token.payload)
         audit.record(user, "email_changed", user)
         send_template_email(user, old_email, "email_changed", "Votre adresse mail a été modifiée",

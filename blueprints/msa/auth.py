@@ -3,13 +3,14 @@ code » for a new one), the sign-up emails limited per IP address and per sign-u
 from flask import abort, flash, redirect, request, session, url_for
 from flask_login import current_user
 
-from blueprints.auth import safe_next
 from blueprints.msa import bp, quotas
 from core import audit, sessions
 from core.access import public
+from core.database import begin_immediate
 from core.outbox import queue_email
 from core.templating import render
-from core.throttle import get_throttle, ip_key, nir_account_key, wait_message
+from core.throttle import nir_account_key
+from core.urls import safe_next
 from extensions import db
 from forms.msa_auth import MsaLoginForm, MsaSignupCodeForm, MsaSignupForm, MsaSignupResendForm
 from models import Organisation, Role, User
@@ -23,8 +24,6 @@ CODE_RESENT = "Un nouveau code vous a été envoyé à l’adresse indiquée. Le
 NO_MORE_RESENDS = (f"Vous avez déjà demandé {SIGNUP_CODE_RESENDS} nouveaux codes pour cette inscription : "
                    f"vous ne pouvez plus en demander. Saisissez le dernier code reçu, ou recommencez "
                    f"l’inscription.")
-# A real hash to check when the NIR is unknown, so both answers take as long.
-_DUMMY_USER = User(email="dummy@invalid", password="Dummy-password-1")
 
 
 def member_home():
@@ -32,23 +31,11 @@ def member_home():
 
 
 def attempt_login(form):
-    """Check the credentials of a valid MsaLoginForm with throttling. Returns (user, status)."""
-    throttle = get_throttle()
-    keys = [nir_account_key(form.nir.data), ip_key(request.remote_addr)]
-    wait = throttle.wait_seconds(keys)
-    if wait:
-        form.form_errors.append(wait_message(wait))
-        return None, 429
+    """Check the credentials of a valid MsaLoginForm with throttling. Returns (user, status).
+    A known NIR is throttled as its account (the same budget as the login by email)."""
     member = MsaMember.query.filter_by(nir=form.nir.data).first()
     user = member.user if member is not None else None
-    if user is not None and user.active and user.check_password(form.password.data):
-        throttle.reset(keys[0])
-        return user, 200
-    if user is None:
-        _DUMMY_USER.check_password(form.password.data)
-    throttle.record_failure(keys)
-    form.form_errors.append(BAD_CREDENTIALS)
-    return None, 422
+    return sessions.attempt_login(user, nir_account_key(form.nir.data), form.password.data, form, BAD_CREDENTIALS)
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
@@ -134,18 +121,17 @@ def signup():
     form = MsaSignupForm()
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
-        wait = quotas.ip_wait_seconds()
-        if wait:  # checked before anything is looked up: the same answer for everyone
-            form.form_errors.append(quotas.ip_wait_message(wait))
-            return render("msa/signup.html", form=form, status=429)
         email = normalize_email(form.email.data)
+        wait = quotas.take(email)
+        if wait:  # checked before anything is looked up: the same answer for everyone
+            form.form_errors.append(quotas.wait_message(wait))
+            return render("msa/signup.html", form=form, status=429)
         details = dict(nir=form.nir.data, email=email, last_name=form.last_name.data.strip(),
                        first_name=form.first_name.data.strip(), birth_date=form.birth_date.data)
         signup_row, code = MsaSignup.start(**details)
         send_signup_email(signup_row, code)
         audit.record(None, "msa_signup_started")
         db.session.commit()
-        quotas.record_email()
         session[SIGNUP_SESSION_KEY] = signup_row.token
         flash(f"Un code vient de vous être envoyé à {email}.", "success")
         return redirect(url_for("msa.signup_code"))
@@ -161,6 +147,8 @@ def _signup_ended(reason):
 @public
 def signup_code():
     token = session.get(SIGNUP_SESSION_KEY)
+    if request.method == "POST":
+        begin_immediate()  # SQLite: the try is counted by an UPDATE after this read
     signup_row = MsaSignup.query.filter_by(token=token).first() if token else None
     if signup_row is None:
         return _signup_ended("missing")
@@ -217,10 +205,10 @@ def _resend_code(signup_row):
     if not resend_form.validate_on_submit():
         abort(400)  # only a forged or expired form: the button has nothing else to get wrong
     code_form = MsaSignupCodeForm(formdata=None)
-    wait = quotas.ip_wait_seconds()
+    wait = quotas.take(signup_row.email) if signup_row.resends_left else 0
     if not signup_row.resends_left or wait:
         # Nothing changes and nothing is sent: the page says why, the current code still works.
-        resend_form.form_errors.append(quotas.ip_wait_message(wait) if wait else NO_MORE_RESENDS)
+        resend_form.form_errors.append(quotas.wait_message(wait) if wait else NO_MORE_RESENDS)
         return _code_page(signup_row, code_form, resend_form, status=429)
     try:
         code = signup_row.renew()
@@ -229,6 +217,5 @@ def _resend_code(signup_row):
     send_signup_email(signup_row, code, resend=True)
     audit.record(None, "msa_signup_code_resent")
     db.session.commit()
-    quotas.record_email()
     flash(CODE_RESENT, "success")
     return redirect(url_for("msa.signup_code"), code=303)

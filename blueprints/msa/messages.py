@@ -2,21 +2,20 @@
 reason, online-service suggestion, writing, summary, sending), conversation page and replies.
 
 The draft travels with the forms (cascade codes in the query string / hidden inputs, the text in
-a hidden input of the summary, files in their signed upload set) so that nothing depends on the
-session; the session only keeps a copy for the writing step's GET (refresh, back, « Modifier »),
-without the text when that would make the cookie too big."""
-import json
+a hidden input of the summary, files in their signed upload set); a server-side draft (core.drafts)
+keeps a copy for the writing step's GET (refresh, back, « Modifier », a new login), never the cookie."""
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from blueprints.msa import bp
 from blueprints.msa.context import member_required
-from core import audit
+from core import audit, drafts
 from core.cascade import Cascade
 from core.outbox import queue_email, queue_sms
 from core.templating import render
+from core.throttle import notifies
 from core.uploads import MB, AttachmentSet, attachments_of, register_policy
 from extensions import db
 from forms.msa_messages import (ConversationVisibilityForm, MessageReplyForm, MessageSendForm,
@@ -25,8 +24,7 @@ from models.msa import Conversation, ConversationStatus
 
 CATALOGUE = "msa-messagerie"
 POLICY = "msa_message"
-DRAFT_KEY = "msa_message_draft"
-DRAFT_TEXT_MAX = 1500  # serialized size kept in the session cookie (browsers drop cookies over 4 KB)
+DRAFT_KIND = "msa.message"
 
 register_policy(POLICY, max_count=3, max_size=5 * MB, extensions=("pdf", "jpg", "jpeg", "png"))
 
@@ -61,10 +59,8 @@ def own_conversation(conversation_id):
 
 
 def save_draft(state, body, files):
-    draft = {"codes": state.codes, "files": files.token}
-    if len(json.dumps(body or "")) <= DRAFT_TEXT_MAX:
-        draft["body"] = body or ""
-    session[DRAFT_KEY] = draft
+    drafts.save(current_user, DRAFT_KIND, {"codes": state.codes, "body": body or ""},
+                attachment_token=files.token)
 
 
 # --- Home ----------------------------------------------------------------------------------
@@ -126,26 +122,29 @@ def messages_online_service(member, code):
 def messages_new(member):
     posted = request.method == "POST"
     state = catalogue().resolve(request.form if posted else request.args)
-    draft = session.get(DRAFT_KEY) or {}
+    draft = drafts.load(current_user, DRAFT_KIND)
+    draft_body = draft.data.get("body", "") if draft else ""
+    draft_files = draft.attachment_token if draft else None
     service = online_service(state)
 
     if not posted:
         writing = state.complete and (service is None or request.args.get("ecrire") == "1")
         form = files = None
         if writing:
-            form = MessageWriteForm(body=draft.get("body", ""))
-            files = AttachmentSet.from_request(POLICY, token=draft.get("files"))
+            form = MessageWriteForm(body=draft_body)
+            files = AttachmentSet.from_request(POLICY, token=draft_files)
         return render("msa/messages/new.html", block="steps", state=state, service=service, writing=writing,
                       form=form, files=files, has_errors=bool(state.error))
 
     if "annuler" in request.form:
-        session.pop(DRAFT_KEY, None)
+        drafts.discard(current_user, DRAFT_KIND)
+        db.session.commit()
         return redirect(url_for(".messages"))
     if not state.complete:
         return redirect(url_for(".messages_new", **state.codes))
 
     form = MessageWriteForm()
-    files = AttachmentSet.from_request(POLICY, token=draft.get("files"))
+    files = AttachmentSet.from_request(POLICY, token=draft_files)
     save_draft(state, form.body.data, files)
     context = {"state": state, "service": service, "writing": True, "form": form, "files": files}
     if files.is_update or "precedent" in request.form:
@@ -161,6 +160,7 @@ def messages_new(member):
 
 @bp.route("/messages/recapitulatif", methods=["POST"])
 @member_required
+@notifies
 def messages_send(member):
     state = catalogue().resolve(request.form)
     form = MessageWriteForm()
@@ -190,8 +190,8 @@ def messages_send(member):
     if member.mobile:
         queue_sms(member.mobile, render_template("emails/msa_message_ack_sms.txt", **email_context).strip(),
                   user=current_user)
+    drafts.discard(current_user, DRAFT_KIND)
     db.session.commit()
-    session.pop(DRAFT_KEY, None)
     return redirect(url_for(".messages_sent", conversation_id=conversation.id))
 
 

@@ -17,6 +17,8 @@ from core import audit
 from core.access import roles_required
 from core.database import begin_immediate
 from core.outbox import queue_email
+from core.throttle import mail_quota_wait, mail_wait_message
+from core.urls import public_url
 from core.templating import render
 from extensions import db
 from forms.partenaires_technicians import TechnicianCreateForm, TechnicianStatusForm
@@ -129,7 +131,7 @@ def _send_activation(user):
     _, raw = AuthToken.issue(user, TokenPurpose.ACCOUNT_ACTIVATION, hours)
     body = render_template("emails/partenaires_technicien_activation.txt", user=user, manager=current_user,
                            structure=current_user.structure, hours=hours,
-                           link=url_for("auth.activate_link", token=raw, _external=True))
+                           link=public_url("auth.activate_link", token=raw))
     queue_email(user.email, "Espace Partenaires : activez votre compte de Technicien Partenaire", body, user=user)
 
 
@@ -153,7 +155,10 @@ def technicians():
 def technician_new():
     form = TechnicianCreateForm()
     problem = None
-    if form.validate_on_submit():
+    wait = form.validate_on_submit() and mail_quota_wait(normalize_email(form.email.data))
+    if wait:
+        form.form_errors.append(mail_wait_message(wait))
+    elif form.validate_on_submit():
         structure_id = current_user.structure_id
         _lock_structure(structure_id)
         email = normalize_email(form.email.data)
@@ -187,7 +192,7 @@ def technician_new():
         # Said before anything is typed, not only after « Valider ».
         problem = limit_problem(current_user.structure_id)
     return render("partenaires/technicians_new.html", form=form, problem=problem,
-                  status=422 if form.errors else 200)
+                  status=429 if wait else 422 if form.errors else 200)
 
 
 @bp.route("/techniciens/<int:user_id>/desactivation", methods=["POST"])
@@ -222,6 +227,9 @@ def technician_reactivate(user_id):
     if technician_state(user)[0] != "inactif":
         return _list_page(problem=f"Le compte de {user.first_name} {user.last_name} n’est pas désactivé : "
                                   "rien n’a été modifié.", status=409)
+    wait = mail_quota_wait(user.email)
+    if wait:
+        return _list_page(problem=mail_wait_message(wait), status=429)
     _lock_structure(user.structure_id)
     problem = limit_problem(user.structure_id)
     if problem:
@@ -251,6 +259,9 @@ def technician_resend(user_id):
     if technician_state(user)[0] not in ("attente", "expire"):
         return _list_page(problem=f"Le compte de {user.first_name} {user.last_name} n’est pas en attente "
                                   "d’activation : aucun lien n’a été envoyé.", status=409)
+    wait = mail_quota_wait(user.email)
+    if wait:
+        return _list_page(problem=mail_wait_message(wait), status=429)
     _send_activation(user)
     audit.record(current_user, "partner_technician_link_sent", user)
     db.session.commit()

@@ -47,7 +47,11 @@ def test_register_then_activate_by_emailed_link(app, client, outbox):
     response = client.get(path_of(link_in(mail["body"])))
     assert response.status_code == 302 and response.headers["Location"] == "/compte/activation"
     soup = page(client, "/compte/activation")
-    response = client.post("/compte/activation")
+    # The link alone does not activate: the password chosen at sign-up proves who clicked.
+    assert soup.select_one("label[for=password]").get_text(strip=True).startswith("Mot de passe")
+    soup = submit(client, "/compte/activation", {"password": "Autre-mot-2!"}, status=422)
+    assert "Le mot de passe est incorrect." in errors_of(soup)
+    response = client.post("/compte/activation", data={"password": VALID["password"]})
     assert response.status_code == 302
     soup = page(client, response.headers["Location"])
     assert "Votre compte est désormais actif." in soup.select_one("#messages").get_text()
@@ -62,7 +66,7 @@ def test_register_then_activate_by_emailed_link(app, client, outbox):
 def test_redirects_back_where_the_user_started(app, client, outbox):
     submit(client, "/compte/inscription", dict(VALID, next="/armees/"))
     client.get(path_of(link_in(outbox("email")[-1]["body"])))
-    response = client.post("/compte/activation")
+    response = client.post("/compte/activation", data={"password": VALID["password"]})
     assert response.headers["Location"] == "/armees/"
 
 
@@ -72,7 +76,8 @@ def test_existing_email_gets_the_same_answer_and_a_warning_mail(client, make_use
     assert soup.h1.get_text() == "Consultez votre boîte mail"
     mail = outbox("email")[-1]
     assert mail["subject"] == "Votre compte existe déjà"
-    assert "http" not in mail["body"]  # no activation link for an existing account
+    assert "/compte/activation" not in mail["body"]  # no activation link for an active account
+    assert "http://guichet.test/compte/mot-de-passe-oublie" in mail["body"]
 
 
 def test_errors_keep_what_was_typed(client):

@@ -87,7 +87,8 @@ def live_server(tmp_path_factory):
         # Every test comes from 127.0.0.1: the per-IP throttle must not get in the way.
         "THROTTLE_FREE_FAILURES": 1000,
         "THROTTLE_MAX_FAILURES_PER_DAY": 10000,
-        "MSA_SIGNUP_EMAILS_PER_IP_PER_HOUR": 1000,
+        "MAIL_QUOTA_PER_IP_PER_HOUR": 1000,
+        "MAIL_QUOTA_PER_ADDRESS_PER_HOUR": 1000,
     })
     if previous_instance is None:
         os.environ.pop("GUICHET_INSTANCE_PATH", None)
@@ -109,6 +110,9 @@ def live_server(tmp_path_factory):
         return response
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    # Links in mails point to this server (set before the first request).
+    app.config["PUBLIC_URL"] = f"http://127.0.0.1:{server.server_port}"
+    app.config["TRUSTED_HOSTS"] = ["127.0.0.1"]
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     live = LiveServer(app, f"http://127.0.0.1:{server.server_port}")

@@ -77,3 +77,20 @@ def test_login_page_sends_a_logged_in_user_on_to_next(browser_page):
     browser_page.check()
     expect(page).to_have_url(browser_page.server.url + "/compte/mot-de-passe")
     expect(browser_page.h1()).to_have_text("Modifier le mot de passe")
+
+
+@pytest.mark.parametrize("next_value", ["/%09/evil.example", "/%5C%5Cevil.example", "%2F%2Fevil.example"])
+def test_login_with_a_poisoned_next_stays_on_the_site(browser_page, next_value):
+    """`next=/%09/evil.example` once came back as `Location: /\\t/evil.example`, which a browser
+    reads as `//evil.example`: Chromium must never leave the site."""
+    page = browser_page.page
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    browser_page.goto(f"/compte/connexion?next={next_value}")
+    page.get_by_label("Adresse e-mail").fill(CITIZEN)
+    page.get_by_label(PASSWORD_LABEL).fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    browser_page.check()
+    expect(page.locator("#messages")).to_contain_text("Vous êtes connecté.")
+    assert page.url.startswith(browser_page.server.url + "/"), page.url
+    assert all(url.startswith(browser_page.server.url) for url in requested), requested

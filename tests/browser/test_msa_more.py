@@ -144,8 +144,8 @@ def test_resends_count_down_and_the_ip_limit_is_explained(browser_page, live_ser
     finally:
         config[IP_LIMIT_SETTING] = 1000
     summary = expect_error_summary(browser_page)
-    message = re.compile(r"^Trop de codes d’inscription ont été demandés depuis votre connexion internet\. "
-                         r"Réessayez dans \d+ minutes?\.$")
+    message = re.compile(r"^Trop de codes d’inscription ont été demandés pour cette adresse ou depuis votre "
+                         r"connexion internet\. Réessayez dans (\d+ minutes?|1 heure)\.$")
     expect(summary.get_by_role("listitem")).to_have_text(message)
     expect(page.locator("#renvoi-erreur")).to_contain_text("Trop de codes d’inscription")
     expect(page.locator("#renvoi-reste")).to_have_text("Vous pouvez encore demander un nouveau code 1 fois.")

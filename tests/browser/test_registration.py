@@ -96,6 +96,8 @@ def submit_and_activate(browser_page, email, first_name="Léa"):
     expect(page.locator("main")).to_contain_text(email)
     # The raw token left the address bar at once.
     expect(page).to_have_url(browser_page.server.url + "/compte/activation")
+    # The password chosen at sign-up proves that whoever clicked is who signed up.
+    page.get_by_label("Mot de passe").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Activer mon compte").click()
     browser_page.check(shot="compte-active")
     expect(page.locator("#messages")).to_contain_text("Votre compte est désormais actif.")

@@ -46,6 +46,7 @@ def server(tmp_path_factory, template_db):
         return response
 
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    app.config["TRUSTED_HOSTS"] = ["127.0.0.1"]  # the live server's host, not the test client's
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield {"url": f"http://127.0.0.1:{httpd.server_port}", "errors": errors, "app": app}

@@ -26,8 +26,9 @@ CODE_SUBJECT = "Votre code d’inscription à Mon espace privé"
 
 
 def ip_limit_message(minutes):
-    return (f"Trop de codes d’inscription ont été demandés depuis votre connexion internet. "
-            f"Réessayez dans {minutes} minute{'s' if minutes > 1 else ''}.")
+    when = "1 heure" if minutes == 60 else f"{minutes} minute{'s' if minutes > 1 else ''}"
+    return (f"Trop de codes d’inscription ont été demandés pour cette adresse ou depuis votre connexion "
+            f"internet. Réessayez dans {when}.")
 
 
 def codes_sent(outbox, to=SIGNUP["email"]):

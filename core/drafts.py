@@ -1,0 +1,66 @@
+"""Save, resume and discard server-side drafts (models.draft.Draft), one per user and kind.
+
+Every save commits at once: a draft is saved on every step change, and must survive whatever
+happens next (an expired session, a closed tab). Drafts untouched for DRAFT_RETENTION_DAYS are
+ignored, and removed by `flask drafts purge`."""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from extensions import db
+from models.base import utcnow
+from models.draft import Draft
+
+
+def _retention_days() -> int:
+    return int(current_app.config["DRAFT_RETENTION_DAYS"])
+
+
+def load(user, kind: str) -> Draft | None:
+    """The user's unexpired draft of this kind, or None."""
+    draft = Draft.query.filter_by(owner_id=user.id, kind=kind).first()
+    if draft is None or draft.is_expired(_retention_days()):
+        return None
+    return draft
+
+
+def data_of(user, kind: str) -> dict[str, Any]:
+    draft = load(user, kind)
+    return dict(draft.data) if draft is not None else {}
+
+
+def save(user, kind: str, data: dict[str, Any], step: str | None = None,
+         attachment_token: str | None = None) -> Draft:
+    """Create or replace the user's draft of this kind, and commit."""
+    for _ in range(2):
+        draft = Draft.query.filter_by(owner_id=user.id, kind=kind).first()
+        if draft is None:
+            draft = Draft(owner_id=user.id, kind=kind)
+            db.session.add(draft)
+        draft.data = dict(data)
+        draft.step = step
+        draft.attachment_token = attachment_token
+        draft.updated_at = utcnow()
+        try:
+            db.session.commit()
+            return draft
+        except IntegrityError:  # the same draft created at the same moment (double submit): update it
+            db.session.rollback()
+    raise RuntimeError("draft could not be saved")
+
+
+def discard(user, kind: str) -> None:
+    """Forget the draft (sent, or abandoned with « Annuler »). The caller commits."""
+    Draft.query.filter_by(owner_id=user.id, kind=kind).delete(synchronize_session=False)
+
+
+def purge_expired(now=None) -> int:
+    """Delete drafts untouched for longer than the retention; returns how many."""
+    limit = (now or utcnow()) - timedelta(days=_retention_days())
+    count = Draft.query.filter(Draft.updated_at < limit).delete(synchronize_session=False)
+    db.session.commit()
+    return count

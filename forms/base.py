@@ -1,0 +1,30 @@
+"""The base of every form: text fields drop invisible characters before anything reads them.
+
+Bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) can make a text
+read differently from what it holds (an agent would read « 2202 € » where « 2022 » was written);
+zero-width and other format characters hide text; control characters other than tabs and line
+breaks are never typed (and PostgreSQL refuses NUL). They are removed from every text field
+(string, text area, and their subclasses: names, comments, messages, answers, searches),
+passwords excepted: a password is compared as typed."""
+import re
+
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+
+INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # control characters but tab, LF, CR
+    "\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f"  # bidi marks, zero-width, invisible operators
+    "\ufeff\ufff9-\ufffb]")  # zero-width no-break space, interlinear annotations
+
+
+def strip_invisible(value):
+    return INVISIBLE.sub("", value) if isinstance(value, str) else value
+
+
+class Form(FlaskForm):
+    class Meta(FlaskForm.Meta):
+        def bind_field(self, form, unbound_field, options):
+            field_class = unbound_field.field_class
+            if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
+                options = dict(options, filters=[strip_invisible, *unbound_field.kwargs.get("filters", ())])
+            return super().bind_field(form, unbound_field, options)
