@@ -1,10 +1,8 @@
 """Default settings. Overridden by instance/config.py, then by environment variables."""
 from datetime import timedelta
 
-ALL_PORTALS = ("partenaires", "msa", "armees", "apgis", "agent")
-
 class Defaults:
-    PORTALS = ",".join(ALL_PORTALS)
+    PORTALS = None  # comma-separated portal codes to turn on; None: every portal of core.portals
     SQLALCHEMY_DATABASE_URI = None  # set in create_app: SQLite file under instance/
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     REDIS_URL = None

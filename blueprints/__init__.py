@@ -1,4 +1,4 @@
-from core.templating import enabled_portals
+from core import portals
 
 
 def register_blueprints(app):
@@ -13,7 +13,5 @@ def register_blueprints(app):
         from blueprints.devmail import bp as devmail_bp
         app.register_blueprint(devmail_bp, url_prefix="/dev")
 
-    import importlib
-    for portal in enabled_portals(app):
-        module = importlib.import_module(f"blueprints.{portal}")
-        app.register_blueprint(module.bp, url_prefix=f"/{portal}")
+    for portal in portals.enabled(app):
+        app.register_blueprint(portal.load_blueprint(), url_prefix=f"/{portal.code}")

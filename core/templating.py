@@ -6,22 +6,6 @@ from flask import current_app, render_template, request, url_for
 from jinja2_fragments.flask import render_block
 from werkzeug.exceptions import HTTPException, SecurityError
 
-PORTAL_NAMES = {
-    "partenaires": "Espace Partenaires",
-    "msa": "MSA – Mon espace privé",
-    "armees": "e-social des armées – Portail Des Aides",
-    "apgis": "Apgis – Espace Assuré",
-    "agent": "Espace agents",
-}
-PORTAL_DESCRIPTIONS = {
-    "partenaires": "Pour les techniciens des structures partenaires de l’Assurance Maladie : offres de service, "
-                   "historique des demandes.",
-    "msa": "Pour les adhérents de la MSA : messagerie sécurisée, envoi de documents.",
-    "armees": "Pour les ressortissants du ministère des Armées : demandes de prestations et de prêts "
-              "d’action sociale.",
-    "apgis": "Pour les assurés de l’Apgis : remboursements, demandes et documents.",
-    "agent": "Pour les agents des organismes : traitement des demandes et des messages.",
-}
 SITE_NAME = "Guichet"
 
 
@@ -32,11 +16,6 @@ def render(template, block=None, status=200, **context):
     if block and request.htmx and not request.htmx.boosted:
         return render_block(template, block, **context), status
     return render_template(template, **context), status
-
-
-def enabled_portals(app=None):
-    app = app or current_app
-    return [p.strip() for p in app.config["PORTALS"].split(",") if p.strip()]
 
 
 _static_hashes = {}
@@ -77,14 +56,16 @@ def init_app(app):
     app.jinja_env.globals.update(static_url=static_url, SITE_NAME=SITE_NAME, country_name=country_name)
     app.jinja_env.filters["filesize"] = filesize
 
+    from core import portals
+    listed = [p for p in portals.enabled(app) if p.listed]
+
     @app.context_processor
     def portal_context():
-        portal = (request.blueprint or "").split(".")[0]
+        portal = portals.get((request.blueprint or "").split(".")[0])
         return {
-            "current_portal": portal if portal in PORTAL_NAMES else None,
-            "portal_name": PORTAL_NAMES.get(portal, SITE_NAME),
-            "enabled_portals": [(p, PORTAL_NAMES[p], PORTAL_DESCRIPTIONS[p]) for p in enabled_portals(app)
-                                if p in PORTAL_NAMES],
+            "current_portal": portal.code if portal else None,
+            "portal_name": portal.name if portal else SITE_NAME,
+            "enabled_portals": listed,
         }
 
     @app.errorhandler(HTTPException)

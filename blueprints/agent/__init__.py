@@ -2,6 +2,7 @@
 from flask import Blueprint
 from flask_login import current_user
 
+from core import portals
 from core.access import protect_blueprint
 from core.templating import render
 
@@ -11,7 +12,8 @@ protect_blueprint(bp, "agent", "admin")
 
 @bp.route("/")
 def index():
-    return render("agent/index.html", organisation=current_user.organisation)
+    return render("agent/index.html", organisation=current_user.organisation,
+                  sections=portals.agent_sections(current_user))
 
 
 from blueprints.agent import partenaires  # noqa: E402,F401  (Espace Partenaires agent screens)

@@ -5,7 +5,8 @@ from flask_login import current_user
 from core import audit, sessions
 from core.access import login_required, public
 from core.outbox import queue_email
-from core.templating import enabled_portals, render
+from core import portals
+from core.templating import render
 from core.throttle import (account_key, check_secret, get_throttle, ip_key, mail_quota_wait, mail_wait_message,
                            nir_account_key, wait_message, wait_minutes)
 from core.urls import public_url, safe_next
@@ -20,15 +21,10 @@ bp = Blueprint("auth", __name__)
 
 BAD_CREDENTIALS = "Adresse e-mail ou mot de passe incorrect."
 
-ROLE_HOMES = {
-    Role.PARTNER_TECHNICIAN.value: "partenaires", Role.PARTNER_MANAGER.value: "partenaires",
-    Role.AGENT.value: "agent",
-}
-
 def home_for(user):
-    portal = ROLE_HOMES.get(user.role)
-    if portal and portal in enabled_portals():
-        return url_for(f"{portal}.index")
+    portal = portals.home_of_role(user.role)
+    if portal is not None:
+        return url_for(portal.home)
     return url_for("auth.account")
 
 
