@@ -71,14 +71,16 @@ def create_app(test_config=None):
     login_manager.init_app(app)
 
     import models  # noqa: F401  (registers every table)
-    from core import outbox, security, sessions, templating, throttle
+    from core import inputs, outbox, security, sessions, templating, throttle
     sessions.init_app(app)
     security.init_app(app)
     templating.init_app(app)
+    inputs.init_app(app)
     outbox.init_app(app)
     throttle.init_app(app)
 
     from blueprints import register_blueprints
+    app.url_map.converters["int"] = inputs.IntegerConverter  # ids beyond 2**31 - 1: 404, before any rule uses it
     register_blueprints(app)
 
     from core import cli

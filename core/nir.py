@@ -57,6 +57,9 @@ def _month_ok(month):
 def validate(value):
     """Return the normalised 13-character NIR, or raise NirError with the first problem found."""
     nir = normalize(value)
+    if not nir.isascii():
+        # « ² » or « ٣ » pass str.isdigit() but are no digits of a NIR (and int() refuses some).
+        raise NirError(MSG_CHARACTERS)
     if len(nir) == 15 and stdnum_nir.is_valid(nir):
         raise NirError(MSG_WITH_KEY)
     if len(nir) != NIR_LENGTH:

@@ -48,6 +48,7 @@ from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func
 
+from core.inputs import to_id
 from extensions import db
 from models import Attachment
 from models.base import utcnow
@@ -561,7 +562,7 @@ class AttachmentSet:
                 .filter(Attachment.owner_id == self.owner.id, Attachment.subject_id.is_(None)).scalar())
 
     def _remove(self, raw_ids):
-        wanted = {int(v) for v in raw_ids if v.isascii() and v.isdigit()}
+        wanted = {to_id(v) for v in raw_ids} - {None}
         removed = []
         for attachment in [a for a in self.items if a.id in wanted]:
             self.items.remove(attachment)

@@ -54,6 +54,9 @@ class DateFRField(StringField):
         self.raw_text = (valuelist[0] if valuelist else "").strip()
         self.data = None
         if not self.raw_text:
+            # Only spaces is nothing typed: InputRequired (which reads raw_data) must refuse it too,
+            # or a required date would reach the database as NULL.
+            self.raw_data = [""] if valuelist else valuelist
             return
         try:
             self.data = datetime.strptime(self.raw_text, "%d/%m/%Y").date()

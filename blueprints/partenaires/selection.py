@@ -7,6 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from blueprints.partenaires import bp
 from blueprints.partenaires.context import (convention_of, current_context, enter_organisation,
                                             leave_organisation, organisation_required, structure_conventions)
+from core.inputs import to_id
 from core.templating import render
 from extensions import db
 from forms.partenaires import OrganisationContinueForm, OrganisationSelectForm
@@ -33,8 +34,7 @@ def select_organisation():
             form.organisation.data = str(preselected)
     message = chosen = None
     if form.validate_on_submit():
-        convention = convention_of(current_user, int(form.organisation.data)
-                                   if form.organisation.data.isdigit() else None)
+        convention = convention_of(current_user, to_id(form.organisation.data))
         state = convention.state() if convention else None
         if state is None or not state.offered:
             form.organisation.errors.append("Sélectionnez un organisme de la liste.")
@@ -56,8 +56,7 @@ def select_organisation():
 @bp.route("/organisme/continuer", methods=["POST"])
 def continue_organisation():
     form = OrganisationContinueForm()
-    organisation_id = int(form.organisation.data) if (form.organisation.data or "").isdigit() else None
-    convention = convention_of(current_user, organisation_id)
+    convention = convention_of(current_user, to_id(form.organisation.data))
     if not form.validate_on_submit() or convention is None or not convention.state().can_enter:
         return redirect(url_for("partenaires.select_organisation"))
     enter_organisation(current_user, convention.organisation_id)
