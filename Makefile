@@ -23,8 +23,10 @@ run: install
 	$(BIN)/flask demo
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-# Both cores (pytest-xdist): each worker has its own SQLite files, PostgreSQL schema and live server.
+# Lint first (ruff, configured in pyproject.toml), then the tests on both cores (pytest-xdist):
+# each worker has its own SQLite files, PostgreSQL schema and live server.
 test: install
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2
 
 bench: install

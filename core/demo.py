@@ -123,7 +123,7 @@ def seed_partenaires(orgs, structure):
             ods = cat["ods"][i % 5]
             created = now - timedelta(days=count - i, hours=rng.randint(0, 8), minutes=rng.randint(0, 59))
             civility, last, first = PEOPLE[i % len(PEOPLE)]
-            fields = {"comments": "Demande de démonstration n° %d : merci de bien vouloir étudier la situation." % (i + 1)}
+            fields = {"comments": f"Demande de démonstration n° {i + 1} : merci de bien vouloir étudier la situation."}
             if ods["code"] == 1:
                 fields.update(motive=ods["motives"][i % len(ods["motives"])], rdv_modalities=["Téléphonique / Visio"])
             else:

@@ -36,9 +36,10 @@ def _check_throttled():
         log.error("unthrottled mail sent by %s", request.endpoint)
 
 
-def queue_email(recipient, subject, body, user=None):
+def queue_email(recipient, subject, body, user=None, html=None):
+    """Use core.notify.notify, which renders the mail from its templates; this only queues it."""
     _check_throttled()
-    msg = OutboxMessage(channel="email", recipient=recipient, subject=subject, body=body,
+    msg = OutboxMessage(channel="email", recipient=recipient, subject=subject, body=body, html=html,
                         user_id=getattr(user, "id", None))
     db.session.add(msg)
     return msg
@@ -71,7 +72,8 @@ def _send(message):
         if current_app.config.get("DEV_MAILBOX"):
             return  # development: the dev mailbox page is the mail client
         raise RuntimeError("MAIL_SERVER n’est pas configuré")
-    mail.send(Message(subject=message.subject, recipients=[message.recipient], body=message.body))
+    mail.send(Message(subject=message.subject, recipients=[message.recipient], body=message.body,
+                      html=message.html))
 
 
 def deliver(ids=None):

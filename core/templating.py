@@ -31,7 +31,8 @@ def static_url(filename):
 
 
 ERROR_TITLES = {
-    400: ("Requête incorrecte", "La demande envoyée n’a pas pu être comprise. Revenez à la page précédente et réessayez."),
+    400: ("Requête incorrecte",
+          "La demande envoyée n’a pas pu être comprise. Revenez à la page précédente et réessayez."),
     403: ("Accès refusé", "Vous n’avez pas les droits nécessaires pour accéder à cette page."),
     404: ("Page introuvable", "La page que vous cherchez n’existe pas ou n’est plus disponible. "
           "Si vous avez saisi l’adresse, vérifiez-la."),
@@ -54,7 +55,8 @@ def init_app(app):
     app.jinja_env.lstrip_blocks = True
     from core.places import country_name
     app.jinja_env.globals.update(static_url=static_url, SITE_NAME=SITE_NAME, country_name=country_name)
-    app.jinja_env.filters["filesize"] = filesize
+    from core.formatting import FILTERS
+    app.jinja_env.filters.update(FILTERS)
 
     from core import portals
     listed = [p for p in portals.enabled(app) if p.listed]
@@ -87,12 +89,3 @@ def init_app(app):
 def render_error(code):
     title, message = ERROR_TITLES.get(code, ERROR_TITLES[500] if code >= 500 else ERROR_TITLES[400])
     return render("errors/error.html", block="content", status=code, code=code, title=title, message=message)
-
-
-def filesize(num):
-    """Size in French notation: '1,2 Mo', '830 ko'."""
-    if num < 1024:
-        return f"{num} octets"
-    if num < 1024 * 1024:
-        return f"{round(num / 1024):d} ko"
-    return f"{num / (1024 * 1024):.1f} Mo".replace(".", ",")

@@ -202,7 +202,7 @@ def size_label(num):
     """'5 Mo' for whole megabytes, else the `filesize` notation ('1,5 Mo', '800 ko')."""
     if num >= MB and num % MB == 0:
         return f"{num // MB} Mo"
-    from core.templating import filesize
+    from core.formatting import filesize
     return filesize(num)
 
 

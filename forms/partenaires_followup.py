@@ -36,10 +36,10 @@ class HistoryFilterForm(Form):
     recherche = SearchField("Rechercher une demande",
                             description="Numéro de demande ou nom de la personne concernée")
     statut = SelectField("Statut", choices=[SelectChoice("", "Tous les statuts")]
-                         + [SelectChoice(v, l) for v, l in STATUS_FILTERS.items()])
+                         + [SelectChoice(value, label) for value, label in STATUS_FILTERS.items()])
     offre = SelectField("Offre de service")
-    tri = SelectField("Trier par", choices=[SelectChoice(v, l) for v, l in SORTS.items()])
-    ordre = SelectField("Ordre", choices=[SelectChoice(v, l) for v, l in ORDERS.items()])
+    tri = SelectField("Trier par", choices=[SelectChoice(value, label) for value, label in SORTS.items()])
+    ordre = SelectField("Ordre", choices=[SelectChoice(value, label) for value, label in ORDERS.items()])
     par_page = SelectField("Demandes par page", choices=[SelectChoice(n, n) for n in PAGE_SIZES])
 
     def __init__(self, args, **kwargs):

@@ -6,15 +6,14 @@ import enum
 import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 
 from core.catalogues import load as load_catalogue
+from core.formatting import PARIS, fr_date, fr_datetime  # noqa: F401  (fr_datetime: for the views)
 from extensions import db
 from models.base import UTCDateTime, utcnow
 
-PARIS = ZoneInfo("Europe/Paris")
 ENDING_SOON_DAYS = 30
 GRACE_DAYS = 30
 RECEIVED_FILES_DAYS = 15
@@ -135,10 +134,6 @@ class ConventionState:
         return self.situation in (Situation.ENDING, Situation.ENDED_OPEN, Situation.ENDED_GRACE)
 
 
-def fr_date(d):
-    return d.strftime("%d/%m/%Y")
-
-
 class Convention(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     structure_id = db.Column(db.Integer, db.ForeignKey("structure.id", ondelete="CASCADE"), nullable=False)
@@ -157,8 +152,9 @@ class Convention(db.Model):
         today = today or paris_today()
         name = self.organisation.name
         if self.start_date > today:
+            start = fr_date(self.start_date)
             return ConventionState(Situation.FUTURE,
-                                   f"Le conventionnement avec l'organisme {name} débutera le {fr_date(self.start_date)}.")
+                                   f"Le conventionnement avec l'organisme {name} débutera le {start}.")
         if self.end_date is None or self.end_date >= today:
             if self.end_date is not None and (self.end_date - today).days < ENDING_SOON_DAYS:
                 return ConventionState(Situation.ENDING,
@@ -358,7 +354,3 @@ def _set_sort_keys(mapper, connection, target):
     target.person_sort_key = person_sort_key(target.person_last_name, target.person_first_name)
 
 
-def fr_datetime(value):
-    """15/02/2022 14h11min, in Europe/Paris."""
-    local = value.astimezone(PARIS)
-    return local.strftime("%d/%m/%Y %Hh%Mmin")

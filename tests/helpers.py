@@ -78,3 +78,11 @@ def link_in(body):
     match = re.search(r"https?://\S+", body)
     assert match, "aucun lien dans le message"
     return match.group(0)
+
+
+def mail_text(body):
+    """What a mail's template wrote, without core.notify's reference line and service footer."""
+    text = body.split("\n\n--\nGuichet – ", 1)[0]
+    if text.startswith("Référence : "):
+        text = text.split("\n\n", 1)[1]
+    return text

@@ -107,7 +107,7 @@ def test_agent_area_is_reserved_to_agents(app, make_user, login):
 
 # --- Every route that sends a mail is throttled ------------------------------------------------
 
-MAIL_CALLS = {"queue_email", "queue_sms"}
+MAIL_CALLS = {"notify", "queue_email", "queue_sms"}
 # What takes a throttle or a mail quota (core.throttle, core.sessions, blueprints.msa.quotas).
 THROTTLE_CALLS = {"mail_quota_wait", "take", "take_quota", "attempt", "check_secret", "check_credentials",
                   "attempt_login", "notifies"}

@@ -6,7 +6,7 @@ else is a 404. Only agents of an MSA organisation reach these screens (403 for a
 import math
 from dataclasses import dataclass
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import func
 from sqlalchemy.orm import joinedload
@@ -15,7 +15,7 @@ from blueprints.agent import bp
 from core import audit
 from core import catalogues
 from core.database import begin_immediate
-from core.outbox import queue_email
+from core.notify import notify
 from core.throttle import notifies
 from core.urls import public_url
 from core.templating import render
@@ -233,8 +233,8 @@ def _messaging_link():
 
 def _email_member(conversation):
     member = conversation.member
-    body = render_template("emails/msa_reponse.txt", member=member, link=_messaging_link())
-    queue_email(member.email, ANSWER_EMAIL_SUBJECT, body, user=member)
+    notify(member.email, "msa_reponse", ANSWER_EMAIL_SUBJECT, user=member, reference=f"message N°{conversation.id}",
+           date=conversation.created_at, link=_messaging_link(), member=member)
 
 
 @bp.route("/msa/conversations/<int:conversation_id>/reponse", methods=["POST"])

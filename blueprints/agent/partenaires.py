@@ -8,7 +8,7 @@ and by administrators."""
 import math
 from dataclasses import dataclass
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import case, func
 from sqlalchemy.orm import joinedload
@@ -17,7 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from blueprints.agent import bp
 from core import audit
 from core.database import begin_immediate
-from core.outbox import queue_email
+from core.notify import notify
 from core.throttle import notifies
 from core.urls import public_url
 from core.templating import render
@@ -245,8 +245,9 @@ def _refusal_message(req):
 
 def _email_requester(req, template, subject, **context):
     requester = req.requester
-    body = render_template(f"emails/{template}.txt", demande=req, requester=requester, **context)
-    queue_email(requester.email, subject, body, user=requester)
+    context.setdefault("link", _history_link())
+    notify(requester.email, template, subject, user=requester, reference=f"demande N°{req.number}",
+           date=req.created_at, demande=req, requester=requester, **context)
 
 
 def _history_link():

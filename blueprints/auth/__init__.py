@@ -1,10 +1,10 @@
 """Accounts: login by email, logout, sign-up, forgotten password, email and password changes."""
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user
 
 from core import audit, sessions
 from core.access import login_required, public
-from core.outbox import queue_email
+from core.notify import notify
 from core import portals
 from core.templating import render
 from core.throttle import (account_key, check_secret, get_throttle, ip_key, mail_quota_wait, mail_wait_message,
@@ -30,11 +30,6 @@ def home_for(user):
 
 def token_hours():
     return current_app.config["TOKEN_VALIDITY_HOURS"]
-
-
-def send_template_email(user, to, template, subject, **context):
-    body = render_template(f"emails/{template}.txt", user=user, **context)
-    return queue_email(to, subject, body, user=user)
 
 
 # --- Login / logout -------------------------------------------------------------------------
@@ -98,8 +93,8 @@ def register():
         else:
             user = _create_citizen(form, email)
             _, raw = AuthToken.issue(user, TokenPurpose.ACCOUNT_ACTIVATION, token_hours(), payload=next_url or None)
-            send_template_email(user, email, "register_activate", "Activez votre compte",
-                                link=public_url("auth.activate_link", token=raw), hours=token_hours())
+            notify(email, "register_activate", "Activez votre compte", user=user,
+                   link=public_url("auth.activate_link", token=raw), hours=token_hours())
             audit.record(None, "account_registered", user)
         db.session.commit()
         return render("auth/message.html", title="Consultez votre boîte mail",
@@ -135,9 +130,8 @@ def _send_account_exists(user, next_url):
     if user.awaiting_own_activation:
         _, raw = AuthToken.issue(user, TokenPurpose.ACCOUNT_ACTIVATION, token_hours(), payload=next_url or None)
         link = public_url("auth.activate_link", token=raw)
-    send_template_email(user, user.email, "register_existing", "Votre compte existe déjà", link=link,
-                        hours=token_hours(), login_link=public_url("auth.login"),
-                        forgot_link=public_url("auth.forgot_password"))
+    notify(user.email, "register_existing", "Votre compte existe déjà", user=user, link=link,
+           hours=token_hours(), login_link=public_url("auth.login"), forgot_link=public_url("auth.forgot_password"))
     audit.record(None, "account_registration_existing", user)
 
 
@@ -243,8 +237,8 @@ def forgot_password():
         # An account that signed up and never activated may reset too: the link proves the address.
         if user is not None and (user.active or user.awaiting_own_activation):
             _, raw = AuthToken.issue(user, TokenPurpose.PASSWORD_RESET, token_hours())
-            send_template_email(user, email, "password_reset", "Réinitialisation de votre mot de passe",
-                                link=public_url("auth.reset_link", token=raw), hours=token_hours())
+            notify(email, "password_reset", "Réinitialisation de votre mot de passe", user=user,
+                   link=public_url("auth.reset_link", token=raw), hours=token_hours())
             audit.record(None, "password_reset_requested", user)
             db.session.commit()
         # Same answer whether or not the account exists.
@@ -278,7 +272,7 @@ def reset_password():
             user.activate()
         sessions.end_all_sessions(user)
         audit.record(user, "password_reset", user)
-        send_template_email(user, user.email, "password_changed", "Votre mot de passe a été modifié")
+        notify(user.email, "password_changed", "Votre mot de passe a été modifié", user=user)
         db.session.commit()
         get_throttle().reset(account_key(user.email))
         login_endpoint = "auth.login"
@@ -317,7 +311,7 @@ def change_password():
             user.set_password(form.password.data)
             sessions.end_all_sessions(user)
             audit.record(user, "password_changed", user)
-            send_template_email(user, user.email, "password_changed", "Votre mot de passe a été modifié")
+            notify(user.email, "password_changed", "Votre mot de passe a été modifié", user=user)
             db.session.commit()
             sessions.start_session(user)
             flash("Votre mot de passe a été modifié. Vos autres sessions ont été fermées.", "success")
@@ -340,8 +334,8 @@ def change_email():
         else:
             user = current_user._get_current_object()
             _, raw = AuthToken.issue(user, TokenPurpose.EMAIL_CHANGE, token_hours(), payload=new_email)
-            send_template_email(user, new_email, "email_change", "Confirmez votre nouvelle adresse mail",
-                                link=public_url("auth.confirm_email_link", token=raw), hours=token_hours())
+            notify(new_email, "email_change", "Confirmez votre nouvelle adresse mail", user=user,
+                   link=public_url("auth.confirm_email_link", token=raw), hours=token_hours())
             audit.record(user, "email_change_requested", user)
             db.session.commit()
             flash(f"Un courriel a été envoyé à {new_email} avec un lien pour confirmer le changement. "
@@ -371,8 +365,8 @@ def confirm_email():
             return _invalid_link()
         user.change_email(token.payload)
         audit.record(user, "email_changed", user)
-        send_template_email(user, old_email, "email_changed", "Votre adresse mail a été modifiée",
-                            new_email=user.email)
+        notify(old_email, "email_changed", "Votre adresse mail a été modifiée", user=user,
+               new_email=user.email)
         db.session.commit()
         session.pop(f"token_{token.purpose}", None)
         flash("Votre adresse mail a été mise à jour.", "success")

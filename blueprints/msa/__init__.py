@@ -5,5 +5,5 @@ bp = Blueprint("msa", __name__)
 
 # The views register themselves on `bp`: imported last, once `bp` exists.
 from blueprints.msa import auth, home  # noqa: E402,F401
-# « Ma messagerie »: its engineer adds `from blueprints.msa import messages  # noqa` here.
+# « Ma messagerie »: its engineer adds the import of blueprints.msa.messages here.
 from blueprints.msa import messages  # noqa: E402,F401

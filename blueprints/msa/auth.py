@@ -7,7 +7,7 @@ from blueprints.msa import bp, quotas
 from core import audit, sessions
 from core.access import public
 from core.database import begin_immediate
-from core.outbox import queue_email
+from core.notify import notify
 from core.templating import render
 from core.throttle import nir_account_key
 from core.urls import safe_next
@@ -65,39 +65,17 @@ def default_fund():
     return Organisation.query.filter_by(portal="msa").order_by(Organisation.id).first()
 
 
-# Plain-text emails of the sign-up (kept here: they only serve this flow).
-EMAILS = {
-    "code": ("Votre code d’inscription à Mon espace privé",
-             "Bonjour,\n\nVoici le code pour finaliser votre inscription à Mon espace privé de la MSA : {code}\n\n"
-             "Il est valable {minutes} minutes et ne sert qu’une fois. Saisissez-le sur la page d’inscription, "
-             "puis choisissez votre mot de passe.\n\n"
-             "Si vous n’êtes pas à l’origine de cette demande, ignorez ce message."),
-    "nir_taken": ("Votre inscription à Mon espace privé",
-                  "Bonjour,\n\nUne demande d’inscription à Mon espace privé de la MSA a été faite avec cette "
-                  "adresse, mais un compte existe déjà pour le numéro de sécurité sociale indiqué : "
-                  "aucun nouveau compte ne peut être créé.\n\n"
-                  "Si ce compte est le vôtre, connectez-vous, ou utilisez « Mot de passe oublié » sur la page "
-                  "de connexion. Sinon, contactez l’assistance internet au 03 20 900 500, du lundi au vendredi "
-                  "de 8h30 à 12h15 et de 13h30 à 16h30.\n\n"
-                  "Si vous n’êtes pas à l’origine de cette demande, ignorez ce message."),
-    "attempt": ("Tentative d’inscription avec votre numéro de sécurité sociale",
-                "Bonjour,\n\nQuelqu’un a demandé à s’inscrire à Mon espace privé de la MSA avec votre numéro de "
-                "sécurité sociale et une autre adresse mail. Aucun compte n’a été créé et votre compte "
-                "n’a pas été modifié.\n\n"
-                "Si vous n’êtes pas à l’origine de cette demande, contactez l’assistance internet au "
-                "03 20 900 500."),
-    "email_taken": ("Votre compte existe déjà",
-                    "Bonjour,\n\nUne demande d’inscription à Mon espace privé de la MSA a été faite avec cette "
-                    "adresse mail, mais un compte existe déjà pour elle. Une même adresse mail ne peut être "
-                    "liée qu’à un seul compte.\n\n"
-                    "Si vous avez oublié votre mot de passe, utilisez « Mot de passe oublié » sur la page de "
-                    "connexion. Si vous n’êtes pas à l’origine de cette demande, ignorez ce message."),
+# The sign-up's mails: emails/msa_signup_<kind>.txt, with their subjects.
+SUBJECTS = {
+    "code": "Votre code d’inscription à Mon espace privé",
+    "nir_taken": "Votre inscription à Mon espace privé",
+    "attempt": "Tentative d’inscription avec votre numéro de sécurité sociale",
+    "email_taken": "Votre compte existe déjà",
 }
 
 
 def _send(to, kind, **context):
-    subject, body = EMAILS[kind]
-    queue_email(to, subject, body.format(**context))
+    notify(to, f"msa_signup_{kind}", SUBJECTS[kind], **context)
 
 
 def send_signup_email(signup_row, code, resend=False):

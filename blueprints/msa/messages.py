@@ -13,7 +13,8 @@ from blueprints.msa import bp
 from blueprints.msa.context import member_required
 from core import audit, drafts
 from core.cascade import Cascade
-from core.outbox import queue_email, queue_sms
+from core.notify import notify
+from core.outbox import queue_sms
 from core.templating import render
 from core.throttle import notifies
 from core.uploads import MB, AttachmentSet, attachments_of, register_policy
@@ -185,8 +186,8 @@ def messages_send(member):
     audit.record(current_user, "msa.conversation.created", conversation, attachments=len(attached))
     email_context = {"user": current_user, "conversation": conversation, "labels": labels,
                      "attachments": attached}
-    queue_email(current_user.email, "MSA – Accusé de réception de votre message",
-                render_template("emails/msa_message_ack.txt", **email_context), user=current_user)
+    notify(current_user.email, "msa_message_ack", "MSA – Accusé de réception de votre message",
+           reference=f"message N°{conversation.id}", date=conversation.created_at, **email_context)
     if member.mobile:
         queue_sms(member.mobile, render_template("emails/msa_message_ack_sms.txt", **email_context).strip(),
                   user=current_user)
@@ -231,7 +232,8 @@ def messages_conversation(member, conversation_id):
                 return redirect(url_for(".messages_conversation", conversation_id=conversation.id))
         status = 200 if files.is_update else 422
         return render("msa/messages/conversation.html", status=status, conversation=conversation, form=form,
-                      files=files, attachments=_attachments(conversation), has_errors=bool(files.errors) or status == 422)
+                      files=files, attachments=_attachments(conversation),
+                      has_errors=bool(files.errors) or status == 422)
 
     if conversation.unread_by_member:
         conversation.unread_by_member = False

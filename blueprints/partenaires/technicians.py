@@ -7,7 +7,7 @@ maximum set by the organisations the structure currently has a convention with."
 from dataclasses import dataclass
 from functools import wraps
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, url_for
 from flask_login import current_user
 from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +16,7 @@ from blueprints.partenaires import bp
 from core import audit
 from core.access import roles_required
 from core.database import begin_immediate
-from core.outbox import queue_email
+from core.notify import notify
 from core.throttle import mail_quota_wait, mail_wait_message
 from core.urls import public_url
 from core.templating import render
@@ -129,10 +129,9 @@ def _send_activation(user):
     for old in _unused_activation_tokens(user):
         old.used_at = utcnow()  # only the newest link works
     _, raw = AuthToken.issue(user, TokenPurpose.ACCOUNT_ACTIVATION, hours)
-    body = render_template("emails/partenaires_technicien_activation.txt", user=user, manager=current_user,
-                           structure=current_user.structure, hours=hours,
-                           link=public_url("auth.activate_link", token=raw))
-    queue_email(user.email, "Espace Partenaires : activez votre compte de Technicien Partenaire", body, user=user)
+    notify(user.email, "partenaires_technicien_activation",
+           "Espace Partenaires : activez votre compte de Technicien Partenaire", user=user, manager=current_user,
+           structure=current_user.structure, hours=hours, link=public_url("auth.activate_link", token=raw))
 
 
 def _list_page(form=None, problem=None, status=200):

@@ -1,7 +1,7 @@
 """initial schema
 
 Revision ID: f09e01477b7b
-Revises: 
+Revises:
 Create Date: 2026-11-22 17:38:09.009825
 
 """

@@ -363,7 +363,8 @@ def test_session_ends_after_twelve_hours_even_when_active(app, citizen_client):
 def test_personal_pages_and_session_setting_answers_are_no_store(app, make_user, citizen_client):
     assert citizen_client.get("/compte/").headers["Cache-Control"] == "no-store"
     make_user(email="b@example.fr")
-    response = app.test_client().post("/compte/connexion", data={"email": "b@example.fr", "password": factories.PASSWORD})
+    response = app.test_client().post("/compte/connexion",
+                                      data={"email": "b@example.fr", "password": factories.PASSWORD})
     assert "Set-Cookie" in response.headers and response.headers["Cache-Control"] == "no-store"
     seen = set()
     for url, headers in (("/", {}), ("/accessibilite", {}), ("/composants/communes?q=33000", {"HX-Request": "true"})):

@@ -1,7 +1,6 @@
 """Sign-up (seed 000): form, commune of birth, abroad mode, activation link, one email = one account."""
 from urllib.parse import urlparse
 
-from extensions import db
 from models import User
 from tests.helpers import errors_of, link_in, page, submit
 
@@ -19,10 +18,10 @@ def path_of(url):
 def test_form_has_every_field_of_the_seed(client):
     soup = page(client, "/compte/inscription")
     assert soup.select_one("fieldset legend").get_text(" ", strip=True).startswith("Civilité")
-    labels = [l.get_text(" ", strip=True) for l in soup.select("label")]
+    labels = [label.get_text(" ", strip=True) for label in soup.select("label")]
     for expected in ("Prénom", "Nom", "Courriel personnel", "Date de naissance", "Pays de naissance",
                      "Code postal ou ville de naissance", "Mot de passe", "Confirmation du mot de passe"):
-        assert any(l.startswith(expected) for l in labels), expected
+        assert any(label.startswith(expected) for label in labels), expected
     assert soup.select_one("#birth_country option[selected]")["value"] == "FR"
     assert "caractère spécial" in soup.select_one("#password-aide").get_text()
     assert soup.select_one("button[type=submit]:-soup-contains('Valider')")

@@ -7,7 +7,7 @@ off (it hangs there).
 
 One Chromium and one live server for the whole package; a new browser context (cookies, storage)
 per test.
-Screenshots go to test-artifacts/ (git-ignored)."""
+Screenshots go to test-artifacts/ (git-ignored; test-artifacts/gw0/… when run on several cores)."""
 import json
 import os
 import re
@@ -25,7 +25,8 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
+# One folder per pytest-xdist worker (gw0, gw1…): a worker never empties the folder another writes to.
+ARTIFACTS = ROOT / "test-artifacts" / os.environ.get("PYTEST_XDIST_WORKER", "")
 PASSWORD = "Guichet-Demo-2026"  # core.demo.DEMO_PASSWORD
 BLOCKING_IMPACTS = ("serious", "critical")
 TIMEOUT_MS = 10_000
@@ -139,9 +140,8 @@ def chromium():
             f"{CHROMIUM} est absent (paquet Debian chromium) : tests navigateur ignorés. "
             "Aucun navigateur n’est téléchargé.")
     expect.set_options(timeout=TIMEOUT_MS)
-    if ARTIFACTS.exists():
-        shutil.rmtree(ARTIFACTS)
-    ARTIFACTS.mkdir(exist_ok=True)
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
@@ -154,7 +154,7 @@ def axe_report():
     found = {}
     yield found
     if found:
-        ARTIFACTS.mkdir(exist_ok=True)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         (ARTIFACTS / "axe-non-bloquant.json").write_text(json.dumps(found, ensure_ascii=False, indent=2))
 
 

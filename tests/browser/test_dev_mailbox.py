@@ -39,8 +39,10 @@ def test_mailbox_lists_messages_and_opens_one(browser_page):
     expect(page.locator(".summary-list")).to_contain_text(email)
     body = page.locator(".mail-body")
     expect(body).to_contain_text("Vous avez demandé la réinitialisation de votre mot de passe.")
-    link = body.get_by_role("link")
-    expect(link).to_have_count(1)
+    # The reset link, then the service footer's link to the site.
+    expect(body.get_by_role("link")).to_have_count(2)
+    expect(body.get_by_role("link").last).to_have_attribute("href", browser_page.server.url + "/")
+    link = body.get_by_role("link").first
     expect(link).to_have_attribute("href", re.compile(
         "^" + re.escape(browser_page.server.url + "/compte/mot-de-passe/reinitialiser/") + r"[\w-]{20,}$"))
 

@@ -346,7 +346,8 @@ def test_online_service_dialog_gets_the_focus(browser_page, live_server):
         page.keyboard.press("Tab")
         reached.append(page.evaluate("(() => { const a = document.activeElement;"
                                      " return !a || a === document.body ? 'navigateur'"
-                                     " : a.closest('#msg-service') ? a.textContent.trim() : 'page : ' + a.outerHTML })()"))
+                                     " : a.closest('#msg-service') ? a.textContent.trim()"
+                                     " : 'page : ' + a.outerHTML })()"))
     assert not [r for r in reached if r.startswith("page : ")], reached
     assert {"J'utilise le service en ligne", "Fermer et rédiger mon message",
             "Fermer et modifier le thème, le sujet ou le motif"} <= set(reached)

@@ -512,7 +512,6 @@ def test_cancelling_a_new_request(browser_page):
 
 def test_agent_takes_in_charge_and_resolves_then_technician_downloads_the_answer(browser_page, tmp_path):
     page = browser_page.page
-    js = browser_page.js
     last_name = f"REPONSE-{tag().upper()}"
     number = file_request_directly(browser_page.server, VICTOR, **person_fields(last_name, "Hélène"))
 
@@ -583,7 +582,9 @@ def test_agent_takes_in_charge_and_resolves_then_technician_downloads_the_answer
     browser_page.check()
     expect(body).to_contain_text(f"Une réponse a été apportée à votre demande N°{number}.")
     expect(body).to_contain_text("Historique des demandes")
-    expect(body.get_by_role("link")).to_have_attribute("href", browser_page.server.url + "/partenaires/demandes")
+    # The answer's link first, then the service footer's link to the site.
+    expect(body.get_by_role("link")).to_have_count(2)
+    expect(body.get_by_role("link").first).to_have_attribute("href", browser_page.server.url + "/partenaires/demandes")
 
     # --- 7. The technician reads the answer and downloads the file.
     log_out(browser_page)

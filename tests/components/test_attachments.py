@@ -213,7 +213,8 @@ def test_add_without_javascript_keeps_what_was_typed(essai_app, owner):
     assert errors_of(soup) == [] and not soup.title.get_text().startswith("Erreur")
     assert soup.select_one("#subject")["value"] == "Mon déménagement"
     assert listed(soup) == ["relevé d’identité.pdf", "photo.jpg"]
-    assert [s.get_text(strip=True) for s in soup.select(".attachment-list small")] == ["3 ko", f"{len(jpeg_bytes())} octets"]
+    sizes = [s.get_text(strip=True) for s in soup.select(".attachment-list small")]
+    assert sizes == ["3 ko", f"{len(jpeg_bytes())} octets"]
     assert soup.select_one(f"#{FIELD}-reste").get_text(strip=True) == "Vous pouvez encore ajouter 6 fichiers."
     assert "2 fichiers ont été ajoutés." in soup.select_one(f"#{FIELD}-statut").get_text()
     # Back where the user was, not at the top of the page.

@@ -70,7 +70,8 @@ def test_rolled_back_change_sends_nothing(smtp_app, smtp_server):
 
 def test_server_down_keeps_the_message_and_the_cli_retries(app, smtp_server):
     controller, handler = smtp_server
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), DEV_MAILBOX=False, MAIL_SUPPRESS_SEND=False)  # nobody listens
+    # Nobody listens on that port.
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), DEV_MAILBOX=False, MAIL_SUPPRESS_SEND=False)
     from extensions import mail
     mail.init_app(app)
     with app.app_context():
@@ -90,7 +91,8 @@ def test_server_down_keeps_the_message_and_the_cli_retries(app, smtp_server):
 
 
 def test_gives_up_after_max_attempts(app):
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), DEV_MAILBOX=False, MAIL_SUPPRESS_SEND=False, OUTBOX_MAX_ATTEMPTS=2)
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), DEV_MAILBOX=False, MAIL_SUPPRESS_SEND=False,
+                      OUTBOX_MAX_ATTEMPTS=2)
     from extensions import mail
     mail.init_app(app)
     with app.app_context():

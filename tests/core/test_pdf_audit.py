@@ -8,7 +8,8 @@ from core.pdf import render_document
 from extensions import db
 from models import AuditEvent, User
 
-FRENCH = "Éléonore Œuvrard, né à Saint-Étienne, reçoit 1 234,56 € ; « très bien » — l’été à Noël : ça, où, â ê î ô û ë ï ü ÿ æ Ç"
+FRENCH = ("Éléonore Œuvrard, né à Saint-Étienne, reçoit 1 234,56 € ; « très bien » — l’été à Noël : "
+          "ça, où, â ê î ô û ë ï ü ÿ æ Ç")
 
 
 def test_pdf_renders_every_french_character():

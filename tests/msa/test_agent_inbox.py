@@ -288,7 +288,8 @@ def test_close_then_answer_and_close_again_are_refused(app, agent, world, outbox
     assert response.status_code == 409
     assert "clôturée" in response.get_data(as_text=True)
     part = fragment(agent, url + "/cloture", method="post", status=409)
-    assert part.select_one("#msa-refus").get_text(strip=True) == "Cette conversation est clôturée : rien n’a été modifié."
+    assert part.select_one("#msa-refus").get_text(strip=True) == \
+        "Cette conversation est clôturée : rien n’a été modifié."
     after = conversation(app, cid)
     assert after["status"] == "Clôturé" and len(after["messages"]) == 1
     assert outbox() == []

@@ -124,7 +124,8 @@ def test_online_service_suggestion_has_three_choices(member_client):
     soup = fragment(member_client, url)
     assert soup.select_one("dialog#msg-service h2[autofocus]")
     # Escape (JavaScript) follows « Fermer et modifier… »: the link marked data-cancel.
-    assert soup.select_one("#msg-service a[data-cancel]").get_text() == "Fermer et modifier le thème, le sujet ou le motif"
+    assert soup.select_one("#msg-service a[data-cancel]").get_text() == \
+        "Fermer et modifier le thème, le sujet ou le motif"
 
 
 def test_unknown_online_service_is_404(member_client):

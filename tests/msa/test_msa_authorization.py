@@ -38,8 +38,9 @@ def world(app):
         os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
         storage_path("b" * 32).write_bytes(pdf_bytes())
         attachment = Attachment(owner_id=jeanne.id, organisation_id=org.id, policy="msa_message",
-                                subject_type="ConversationMessage", subject_id=message.id, original_name="ordonnance.pdf",
-                                storage_name="b" * 32, content_type="application/pdf", size=len(pdf_bytes()))
+                                subject_type="ConversationMessage", subject_id=message.id,
+                                original_name="ordonnance.pdf", storage_name="b" * 32, content_type="application/pdf",
+                                size=len(pdf_bytes()))
         db.session.add(attachment)
         db.session.commit()
         return {"conversation": conversation.id, "attachment": attachment.id}
@@ -52,7 +53,8 @@ def conversation_rules(app):
         if not (rule.rule.startswith("/msa/") or rule.rule.startswith("/agent/msa/")):
             continue
         int_args = [a for a in rule.arguments if rule._converters[a].__class__.__name__ == "IntegerConverter"]
-        if len(rule.arguments) != 1 or not int_args or "conversation" not in int_args[0] and "messages" not in rule.rule:
+        about_messages = "conversation" in (int_args or [""])[0] or "messages" in rule.rule
+        if len(rule.arguments) != 1 or not int_args or not about_messages:
             continue
         rules.append(rule)
     return rules

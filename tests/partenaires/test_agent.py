@@ -11,7 +11,7 @@ from models import AuditEvent, Attachment, Convention, PartnerRequest, PartnerSe
 from models.base import utcnow
 from tests import factories
 from tests.components.test_attachments_content import pdf_bytes
-from tests.helpers import errors_of, fragment, page, submit
+from tests.helpers import errors_of, fragment, mail_text, page, submit
 
 QUEUE = "/agent/partenaires/"
 
@@ -234,7 +234,8 @@ def test_take_in_charge_emails_the_technician_word_for_word(app, agent, world, o
     assert soup.select_one("#prise-en-charge") is None and soup.select_one("#resolution")
     (mail,) = outbox("email")
     assert mail["to"] == "victor@example.fr"
-    assert mail["body"] == (f"Bonjour Victor CHAUSSON,\n"
+    assert mail["body"].startswith(f"Référence : demande N°{number} – ")
+    assert mail_text(mail["body"]) == (f"Bonjour Victor CHAUSSON,\n"
                             f"Je vous informe que votre demande N°{number} a été prise en charge.\n"
                             "Vous recevrez une réponse dans les meilleurs délais.\n"
                             "Bien cordialement.\n"
@@ -298,7 +299,7 @@ def test_resolve_requires_an_answer_then_sends_files_and_email(app, agent, world
     assert stranger.get(link["href"]).status_code == 404
     (mail,) = outbox("email")
     assert mail["to"] == "victor@example.fr"
-    lines = mail["body"].split("\n")
+    lines = mail_text(mail["body"]).split("\n")
     assert lines[0] == "Bonjour Victor CHAUSSON,"
     assert lines[1] == f"Une réponse a été apportée à votre demande N°{number}."
     assert "« Historique des demandes » d'Espace Partenaires" in lines[2] and "CPAM GIRONDE" in lines[2]

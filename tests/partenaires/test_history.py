@@ -9,7 +9,7 @@ from extensions import db
 from models import Convention, PartnerRequest
 from models.partenaires import fold_text, person_sort_key
 from tests import factories
-from tests.helpers import check_page, fragment, page
+from tests.helpers import fragment, page
 
 HISTORY = "/partenaires/demandes"
 T0 = datetime(2022, 2, 15, 13, 11, tzinfo=timezone.utc)  # 15/02/2022 14h11min in Paris

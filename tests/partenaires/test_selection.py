@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 
 from extensions import db
-from models import Convention, User
+from models import Convention
 from models.partenaires import Situation, paris_today
 from tests import factories
 from tests.helpers import page, submit
