@@ -9,18 +9,18 @@ PARIS = ZoneInfo("Europe/Paris")
 
 
 def fr_date(value: date | datetime | None) -> str:
-    """« 15/02/2022 » (a datetime is read in Paris time first)."""
+    """« 15/02/2022 » (a datetime is read in Paris time first); « — » when there is none."""
     if value is None:
-        return ""
+        return "—"
     if isinstance(value, datetime):
         value = value.astimezone(PARIS)
     return value.strftime("%d/%m/%Y")
 
 
 def fr_datetime(value: datetime | None) -> str:
-    """« 15/02/2022 14h11min », in Paris time."""
+    """« 15/02/2022 14h11min », in Paris time; « — » when there is none."""
     if value is None:
-        return ""
+        return "—"
     return value.astimezone(PARIS).strftime("%d/%m/%Y %Hh%Mmin")
 
 

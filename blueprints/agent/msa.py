@@ -24,7 +24,6 @@ from extensions import db
 from forms.agent_msa import ConversationAnswerForm, ConversationCloseForm
 from models import Attachment, Conversation, ConversationMessage
 from models.msa import ConversationStatus
-from models.partenaires import fr_datetime
 
 PORTAL = "msa"
 ANSWER_POLICY = "msa_reponse_agent"
@@ -37,11 +36,6 @@ MESSAGE_SUBJECTS = ("ConversationMessage", "conversation_message")
 CONVERSATION_SUBJECTS = ("Conversation", "conversation")
 
 register_policy(ANSWER_POLICY, max_count=3, max_size=5 * MB, extensions=("pdf", "jpg", "jpeg", "png"))
-
-
-def _render(template, block=None, status=200, **context):
-    return render(template, block=block, status=status,
-                  fr_datetime=lambda v: fr_datetime(v) if v else "—", **context)
 
 
 def msa_organisation():
@@ -155,7 +149,7 @@ def msa_inbox():
     rows = (query.options(joinedload(Conversation.member))
             .order_by(Conversation.created_at, Conversation.id)  # oldest first: first come, first answered
             .offset((filters.page - 1) * PAGE_SIZE).limit(PAGE_SIZE).all())
-    return _render("agent/msa/inbox.html", block="results", organisation=org, themes=themes,
+    return render("agent/msa/inbox.html", block="results", organisation=org, themes=themes,
                    theme_labels=dict(themes), filters=filters, rows=rows, total=total, pages=pages,
                    last_messages=_last_messages([c.id for c in rows]),
                    statuses={k: v for k, v in STATUS_FILTERS.items() if v})
@@ -207,19 +201,19 @@ def _fragment_requested():
 def msa_conversation(conversation_id):
     org = msa_organisation()
     conversation = load_conversation(conversation_id, org)
-    return _render(CONVERSATION_TEMPLATE, **_context(conversation))
+    return render(CONVERSATION_TEMPLATE, **_context(conversation))
 
 
 def _done(conversation, message):
     if _fragment_requested():
-        return _render(CONVERSATION_TEMPLATE, block="thread", confirmation=message, **_context(conversation))
+        return render(CONVERSATION_TEMPLATE, block="thread", confirmation=message, **_context(conversation))
     flash(message, "success")
     return redirect(url_for(".msa_conversation", conversation_id=conversation.id), code=303)
 
 
 def _refused(conversation):
     """A forged or repeated action on a closed conversation: nothing changed, and the page says why."""
-    return _render(CONVERSATION_TEMPLATE, block="thread", status=409,
+    return render(CONVERSATION_TEMPLATE, block="thread", status=409,
                    refusal="Cette conversation est clôturée : rien n’a été modifié.", **_context(conversation))
 
 
@@ -249,7 +243,7 @@ def msa_answer(conversation_id):
     files = AttachmentSet.from_request(ANSWER_POLICY)
     if files.is_update:
         # « Ajouter » / « Retirer » without JavaScript: redisplay with what was typed.
-        return _render(CONVERSATION_TEMPLATE, block="thread", has_errors=files.has_errors,
+        return render(CONVERSATION_TEMPLATE, block="thread", has_errors=files.has_errors,
                        **_context(conversation, form, files))
     files_ok = files.validate()
     if form.validate_on_submit() and files_ok:
@@ -266,7 +260,7 @@ def msa_answer(conversation_id):
         _email_member(conversation)
         db.session.commit()
         return _done(conversation, "Votre réponse a été envoyée. L’adhérent en a été informé par courriel.")
-    return _render(CONVERSATION_TEMPLATE, block="thread", status=422, has_errors=True,
+    return render(CONVERSATION_TEMPLATE, block="thread", status=422, has_errors=True,
                    **_context(conversation, form, files))
 
 

@@ -26,7 +26,7 @@ from extensions import db
 from forms.agent_partenaires import (ConventionCreateForm, ConventionDeleteForm, ConventionEditForm,
                                      OrganisationSettingsForm, RequestResolveForm, RequestTakeForm)
 from models import Attachment, Convention, Organisation, PartnerRequest, PartnerSettings, Status, Structure
-from models.partenaires import IllegalTransition, Situation, catalogue, fr_date, fr_datetime
+from models.partenaires import IllegalTransition, Situation, catalogue
 
 PORTAL = "partenaires"
 ANSWER_POLICY = "partenaires_reponse"
@@ -39,13 +39,6 @@ REQUEST_TEMPLATE = "agent/partenaires/request.html"
 register_policy(ANSWER_POLICY, max_count=catalogue()["attachments"]["max_count"],
                 max_size=catalogue()["attachments"]["max_size_mb"] * MB,
                 extensions=catalogue()["attachments"]["extensions"])
-
-
-def _render(template, block=None, status=200, **context):
-    """`render` with the French date formats the templates use."""
-    return render(template, block=block, status=status,
-                  fr_datetime=lambda v: fr_datetime(v) if v else "—",
-                  fr_date=lambda v: fr_date(v) if v else "—", **context)
 
 
 def partner_organisation():
@@ -152,7 +145,7 @@ def partner_queue():
     rows = (query.options(joinedload(PartnerRequest.structure))
             .order_by(STATUS_RANK, PartnerRequest.created_at, PartnerRequest.id)
             .offset((filters.page - 1) * filters.per_page).limit(filters.per_page).all())
-    return _render("agent/partenaires/queue.html", block="results", organisation=org, structures=structures,
+    return render("agent/partenaires/queue.html", block="results", organisation=org, structures=structures,
                   filters=filters, rows=rows, total=total, pages=pages, statuses=STATUS_FILTERS,
                   ods_list=catalogue()["ods"], page_sizes=PAGE_SIZES)
 
@@ -219,20 +212,20 @@ def _fragment_requested():
 def partner_request(request_id):
     org = partner_organisation()
     req = load_request(request_id, org)
-    return _render(REQUEST_TEMPLATE, **_detail_context(req))
+    return render(REQUEST_TEMPLATE, **_detail_context(req))
 
 
 def _done(req, message):
     """After a successful action: the block in place (htmx) or the page again (PRG)."""
     if _fragment_requested():
-        return _render(REQUEST_TEMPLATE, block="actions", confirmation=message, **_detail_context(req))
+        return render(REQUEST_TEMPLATE, block="actions", confirmation=message, **_detail_context(req))
     flash(message, "success")
     return redirect(url_for(".partner_request", request_id=req.id), code=303)
 
 
 def _refused(req, message):
     """A forged or repeated action: nothing changed, and the page says why."""
-    return _render(REQUEST_TEMPLATE, block="actions", status=409, refusal=message, **_detail_context(req))
+    return render(REQUEST_TEMPLATE, block="actions", status=409, refusal=message, **_detail_context(req))
 
 
 def _refusal_message(req):
@@ -290,7 +283,7 @@ def partner_resolve(request_id):
     files = AttachmentSet.from_request(ANSWER_POLICY)
     if files.is_update:
         # « Ajouter » / « Retirer » without JavaScript: redisplay with what was typed.
-        return _render(REQUEST_TEMPLATE, block="actions", has_errors=files.has_errors,
+        return render(REQUEST_TEMPLATE, block="actions", has_errors=files.has_errors,
                       **_detail_context(req, form, files))
     files_ok = files.validate()
     if form.validate_on_submit() and files_ok:
@@ -308,7 +301,7 @@ def partner_resolve(request_id):
         db.session.commit()
         return _done(req, f"La demande N°{req.number} est résolue. Le demandeur a été invité par courriel à "
                           "consulter la réponse.")
-    return _render(REQUEST_TEMPLATE, block="actions", status=422, has_errors=True,
+    return render(REQUEST_TEMPLATE, block="actions", status=422, has_errors=True,
                   **_detail_context(req, form, files))
 
 
@@ -329,7 +322,7 @@ def partner_organisations():
         org = partner_organisation()
         return redirect(url_for(".partner_settings", organisation_id=org.id))
     organisations = Organisation.query.filter_by(portal=PORTAL).order_by(Organisation.name).all()
-    return _render("agent/partenaires/organisations.html", organisations=organisations)
+    return render("agent/partenaires/organisations.html", organisations=organisations)
 
 
 SITUATION_LABELS = {
@@ -371,12 +364,12 @@ def partner_settings(organisation_id):
         db.session.commit()
         flash("Les paramètres de l’organisme ont été enregistrés.", "success")
         return redirect(url_for(".partner_settings", organisation_id=org.id), code=303)
-    return _render("agent/partenaires/settings.html", organisation=org, form=form, conventions=_conventions(org),
+    return render("agent/partenaires/settings.html", organisation=org, form=form, conventions=_conventions(org),
                   status=422 if form.errors else 200)
 
 
 def _convention_page(org, form, convention=None, status=200, delete_form=None):
-    return _render("agent/partenaires/convention.html", organisation=org, form=form, convention=convention,
+    return render("agent/partenaires/convention.html", organisation=org, form=form, convention=convention,
                   delete_form=delete_form, status=status)
 
 

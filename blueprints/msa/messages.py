@@ -4,8 +4,6 @@ reason, online-service suggestion, writing, summary, sending), conversation page
 The draft travels with the forms (cascade codes in the query string / hidden inputs, the text in
 a hidden input of the summary, files in their signed upload set); a server-side draft (core.drafts)
 keeps a copy for the writing step's GET (refresh, back, « Modifier », a new login), never the cookie."""
-from zoneinfo import ZoneInfo
-
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -28,15 +26,6 @@ POLICY = "msa_message"
 DRAFT_KIND = "msa.message"
 
 register_policy(POLICY, max_count=3, max_size=5 * MB, extensions=("pdf", "jpg", "jpeg", "png"))
-
-PARIS = ZoneInfo("Europe/Paris")
-
-
-@bp.context_processor
-def _local_time():
-    # Stored in UTC; members read French time, as agents do (fr_datetime on their side).
-    return {"local_datetime": lambda value: value.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M")}
-
 
 def catalogue():
     return Cascade.load(CATALOGUE)

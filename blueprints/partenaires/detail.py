@@ -24,7 +24,7 @@ from extensions import db
 from forms.partenaires_followup import DEFAULTS, HistoryFilterForm, RequestCancelForm, RequestCompleteForm
 from models import Attachment
 from models.base import utcnow
-from models.partenaires import PartnerRequest, Status, catalogue, fr_datetime, ods_catalogue
+from models.partenaires import PartnerRequest, Status, catalogue, ods_catalogue
 
 TEMPLATE = "partenaires/detail.html"
 # Files the technician sent: AttachmentSet.attach_to(request) names them after the model (as the
@@ -134,7 +134,7 @@ def _context(ctx, req, **extra):
     state = history_state(request.args)
     context = dict(
         ctx=ctx, req=req, entry=ods_catalogue(req.ods), sent=sent, received=answer_files(req),
-        received_open=answer_files_open(req), fr_datetime=fr_datetime, saisine=saisine_answers(req),
+        received_open=answer_files_open(req), saisine=saisine_answers(req),
         state=state, back_url=url_for("partenaires.history", **state),
         can_act=req.can_complete(current_user), action=None, sent_count=len(sent), file_room=room,
         files_hint=files_hint(len(sent), room), comments_max=catalogue()["comments_max"])

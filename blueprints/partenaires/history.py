@@ -17,7 +17,7 @@ from blueprints.partenaires import bp
 from blueprints.partenaires.context import organisation_required
 from core.templating import render
 from forms.partenaires_followup import ORDERS, SORTS, STATUS_FILTERS, HistoryFilterForm
-from models.partenaires import PartnerRequest, Status, catalogue, fold_text, fr_datetime
+from models.partenaires import PartnerRequest, Status, catalogue, fold_text
 
 TEMPLATE = "partenaires/history.html"
 RESULTS_ID = "historique-resultats"
@@ -155,7 +155,7 @@ def history(ctx):
     state = form.args()
     context = dict(ctx=ctx, form=form, rows=rows, page=page, state=state, total_label=total_label(total),
                    sort_label=SORTS[form.tri.data], order_label=ORDERS[form.ordre.data],
-                   fr_datetime=fr_datetime, results_id=RESULTS_ID, form_id=FORM_ID,
+                   results_id=RESULTS_ID, form_id=FORM_ID,
                    # Focus the results when a pagination link (gone after the swap) was used,
                    # not while the user is working in the form.
                    focus_results=request.headers.get("HX-Trigger") != FORM_ID)

@@ -314,8 +314,8 @@ def test_conversation_page_escapes_and_marks_read(app, member_client, members):
     assert soup.select_one("#msg-fil") and not soup.select("h1")
 
 
-@pytest.mark.parametrize("utc, paris", [((2026, 1, 15, 12, 5), "15/01/2026 à 13:05"),
-                                         ((2026, 7, 15, 22, 30), "16/07/2026 à 00:30")])
+@pytest.mark.parametrize("utc, paris", [((2026, 1, 15, 12, 5), "15/01/2026 13h05min"),
+                                         ((2026, 7, 15, 22, 30), "16/07/2026 00h30min")])
 def test_dates_are_shown_in_french_time(app, member_client, members, utc, paris):
     cid = make_conversation(app, members)
     with app.app_context():

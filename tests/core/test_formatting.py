@@ -1,0 +1,31 @@
+"""French formats, registered once as Jinja filters: Paris time everywhere, « — » for nothing."""
+from datetime import date, datetime, timezone
+
+import pytest
+from flask import render_template_string
+
+from core.formatting import filesize, fr_date, fr_datetime
+
+
+@pytest.mark.parametrize("utc, paris", [((2022, 2, 15, 13, 11), "15/02/2022 14h11min"),    # winter: UTC+1
+                                         ((2026, 7, 15, 22, 30), "16/07/2026 00h30min")])  # summer: UTC+2
+def test_datetimes_are_shown_in_paris_time(utc, paris):
+    assert fr_datetime(datetime(*utc, tzinfo=timezone.utc)) == paris
+
+
+def test_dates():
+    assert fr_date(date(2022, 2, 5)) == "05/02/2022"
+    assert fr_date(datetime(2026, 7, 15, 22, 30, tzinfo=timezone.utc)) == "16/07/2026"
+    assert fr_date(None) == fr_datetime(None) == "—"
+
+
+def test_sizes():
+    assert [filesize(n) for n in (830, 3 * 1024, int(1.2 * 1024 * 1024))] == ["830 octets", "3 ko", "1,2 Mo"]
+
+
+def test_registered_once_as_filters(app):
+    with app.test_request_context():
+        rendered = render_template_string("{{ d|fr_date }} {{ t|fr_datetime }} {{ n|filesize }}",
+                                          d=date(2022, 2, 5), t=datetime(2022, 2, 15, 13, 11, tzinfo=timezone.utc),
+                                          n=2048)
+    assert rendered == "05/02/2022 15/02/2022 14h11min 2 ko"
