@@ -3,6 +3,7 @@ import bisect
 import csv
 import gettext
 import heapq
+import re
 import threading
 import unicodedata
 from collections import namedtuple
@@ -145,10 +146,17 @@ def _sort_key(label):
 
 
 @lru_cache(maxsize=1)
+def _countries_in_french():
+    """[(country, French name, French common name or None)] of pycountry: the one country list."""
+    translation = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["fr"])
+    return [(c, translation.gettext(c.name),
+             translation.gettext(c.common_name) if getattr(c, "common_name", None) else None)
+            for c in pycountry.countries]
+
+
 def countries_fr():
     """[(alpha-2, French name)] sorted in French, France first."""
-    translation = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["fr"])
-    names = [(c.alpha_2, translation.gettext(c.name)) for c in pycountry.countries]
+    names = [(c.alpha_2, name) for c, name, _ in _countries_in_french()]
     names.sort(key=lambda item: _sort_key(item[1]))
     france = [item for item in names if item[0] == "FR"]
     return france + [item for item in names if item[0] != "FR"]
@@ -156,3 +164,55 @@ def countries_fr():
 
 def country_name(code):
     return dict(countries_fr()).get(code, code)
+
+
+# --- Birth places typed in full (a département code, or a country's name) ------------------------
+
+# Overseas territories have a French département code: someone born there is born in France.
+OVERSEAS_CODES = {"GP": "971", "MQ": "972", "GF": "973", "RE": "974", "PM": "975", "YT": "976", "BL": "977",
+                  "MF": "978", "TF": "984", "WF": "986", "PF": "987", "NC": "988"}
+
+
+def place_key(label):
+    """Comparison key for places: no accents, case, spaces, hyphens or apostrophes."""
+    decomposed = unicodedata.normalize("NFKD", label)
+    return "".join(c for c in decomposed if c.isalnum() and not unicodedata.combining(c)).lower()
+
+
+@lru_cache(maxsize=1)
+def departements():
+    """{code: name} of data/departements-fr.csv (01…95, 2A, 2B, 971…989)."""
+    with (DATA_DIR / "departements-fr.csv").open(encoding="utf-8", newline="") as f:
+        return {row["code"].upper(): row["nom"] for row in csv.DictReader(f)}
+
+
+@lru_cache(maxsize=1)
+def departement_codes_by_name():
+    return {place_key(name): code for code, name in departements().items()}
+
+
+@lru_cache(maxsize=4)
+def typed_countries(max_length):
+    """{key: (alpha-2, label to store)} of the French country names one can type in a field of
+    `max_length` letters, spaces, apostrophes and hyphens.
+
+    Official names such as « Iran, République islamique d' » cannot be typed with those
+    characters, so the common name (« Iran ») and, when unambiguous, the part before the comma are
+    accepted too; « Salomon, Îles » also as « Îles Salomon »."""
+    def typeable(label):
+        return len(label) <= max_length and re.fullmatch(r"[^\W_]+(?:[ '\-][^\W_]+)*", label) is not None
+
+    candidates = []
+    for country, name, common_name in _countries_in_french():
+        labels = [name] + ([common_name] if common_name else [])
+        head, comma, tail = name.partition(", ")
+        if comma:
+            labels.append(head)
+            if tail.startswith("Île"):
+                labels.append(f"{tail} {head}")
+        candidates += [(label, country.alpha_2) for label in labels if typeable(label)]
+    found = {}
+    for label, alpha_2 in candidates:
+        found.setdefault(place_key(label), set()).add((alpha_2, label))
+    # A shortened name shared by two countries (« Corée ») is not accepted: it says too little.
+    return {key: next(iter(v)) for key, v in found.items() if len({a for a, _ in v}) == 1}

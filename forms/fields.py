@@ -1,5 +1,6 @@
 """Fields and validators shared by every portal's forms. Messages follow "Saisissez …" / "Sélectionnez …"."""
 import re
+import unicodedata
 from datetime import date, datetime
 
 from wtforms import StringField, TextAreaField
@@ -109,3 +110,38 @@ class CountedTextAreaField(TextAreaField):
         # Empty is left to DataRequired/Optional, so that an optional field may stay empty.
         if self.min_chars is not None and 0 < n < self.min_chars:
             raise ValidationError(self.too_short.format(max=self.max_chars, min=self.min_chars, count=n))
+
+
+# --- Normalisation of what is typed (names, phones) -----------------------------------------------
+
+def clean_text(value):
+    """NFC, typographic apostrophes made plain, spaces collapsed: what the seeds' rules apply to."""
+    if value is None:
+        return None
+    value = unicodedata.normalize("NFC", value).replace("\u2019", "'").replace("\u02bc", "'")
+    return " ".join(value.split())
+
+
+def upper_name(value):
+    value = clean_text(value)
+    return value.upper() if value else value
+
+
+def capitalise_first_name(value):
+    """« jean-marie » → « Jean-Marie », « marie claire » → « Marie Claire », « d'artagnan » → « D'Artagnan »."""
+    value = clean_text(value)
+    if not value:
+        return value
+    return re.sub(r"[^ '\-]+", lambda m: m.group(0)[:1].upper() + m.group(0)[1:].lower(), value)
+
+
+def format_phone(value):
+    """'06.00.00.00.00' from 0600000000, 06 00 00 00 00, 06-00-00-00-00, +33 6 00 00 00 00; else None."""
+    compact = re.sub(r"[ .\-]", "", value or "")
+    if compact.startswith("+33"):
+        compact = "0" + compact[3:]
+    elif compact.startswith("0033"):
+        compact = "0" + compact[4:]
+    if not re.fullmatch(r"0[1-9][0-9]{8}", compact):
+        return None
+    return ".".join(compact[i:i + 2] for i in range(0, 10, 2))

@@ -3,149 +3,24 @@
 Labels, limits and lists come from the seed and data/catalogues/partenaires.json. The lists an
 organisation narrows (motives, documents) are given to the form by the view, from its settings.
 Labels carry the seed's asterisk; the form macros add « (obligatoire) » for screen readers."""
-import csv
-import gettext
 import re
 import secrets
-import unicodedata
-from functools import lru_cache
-from pathlib import Path
 
-import pycountry
-from forms.base import Form
-from forms.validators import NameCharacters
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from forms.fields import CountedTextAreaField, DateFRField
+from forms.base import Form
+from forms.fields import CountedTextAreaField, DateFRField, capitalise_first_name, clean_text, format_phone, upper_name
+from forms.validators import NameCharacters, resolve_birth_place
 from models.partenaires import catalogue, ods_catalogue
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 LAST_NAME_MAX = 30
 FIRST_NAME_MAX = 20
 BIRTH_PLACE_MAX = 30
 CIVILITIES = [SelectChoice("Mme", "Madame"), SelectChoice("M.", "Monsieur")]
 MOTIVE_PLACEHOLDER = "Sélectionner un motif"
-# Overseas territories have a French département code: someone born there is born in France.
-OVERSEAS_CODES = {"GP": "971", "MQ": "972", "GF": "973", "RE": "974", "PM": "975", "YT": "976", "BL": "977",
-                  "MF": "978", "TF": "984", "WF": "986", "PF": "987", "NC": "988"}
-
-
-# --- Normalisation of what is typed --------------------------------------------------------
-
-def _clean(value):
-    """NFC, typographic apostrophes made plain, spaces collapsed: what the seed's rules apply to."""
-    if value is None:
-        return None
-    value = unicodedata.normalize("NFC", value).replace("\u2019", "'").replace("\u02bc", "'")
-    return " ".join(value.split())
-
-
-def upper_name(value):
-    value = _clean(value)
-    return value.upper() if value else value
-
-
-def capitalise_first_name(value):
-    """« jean-marie » → « Jean-Marie », « marie claire » → « Marie Claire », « d'artagnan » → « D'Artagnan »."""
-    value = _clean(value)
-    if not value:
-        return value
-    return re.sub(r"[^ '\-]+", lambda m: m.group(0)[:1].upper() + m.group(0)[1:].lower(), value)
-
-
-def format_phone(value):
-    """'06.00.00.00.00' from 0600000000, 06 00 00 00 00, 06-00-00-00-00, +33 6 00 00 00 00; else None."""
-    compact = re.sub(r"[ .\-]", "", value or "")
-    if compact.startswith("+33"):
-        compact = "0" + compact[3:]
-    elif compact.startswith("0033"):
-        compact = "0" + compact[4:]
-    if not re.fullmatch(r"0[1-9][0-9]{8}", compact):
-        return None
-    return ".".join(compact[i:i + 2] for i in range(0, 10, 2))
-
-
-def _key(label):
-    """Comparison key for places: no accents, case, spaces, hyphens or apostrophes."""
-    decomposed = unicodedata.normalize("NFKD", label)
-    return "".join(c for c in decomposed if c.isalnum() and not unicodedata.combining(c)).lower()
-
-
-@lru_cache(maxsize=1)
-def departements():
-    """{code: name} of data/departements-fr.csv (01…95, 2A, 2B, 971…989)."""
-    with (DATA_DIR / "departements-fr.csv").open(encoding="utf-8", newline="") as f:
-        return {row["code"].upper(): row["nom"] for row in csv.DictReader(f)}
-
-
-@lru_cache(maxsize=1)
-def _departement_names():
-    return {_key(name): code for code, name in departements().items()}
-
-
-def _typeable(label):
-    return len(label) <= BIRTH_PLACE_MAX and re.fullmatch(r"[^\W_]+(?:[ '\-][^\W_]+)*", label) is not None
-
-
-@lru_cache(maxsize=1)
-def _countries():
-    """{key: (alpha-2, label to store)} of the French country names a technician can type.
-
-    Official names such as « Iran, République islamique d' » cannot be typed with the allowed
-    characters, so the common name (« Iran ») and, when unambiguous, the part before the comma are
-    accepted too; « Salomon, Îles » also as « Îles Salomon »."""
-    translation = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["fr"])
-    candidates = []
-    for country in pycountry.countries:
-        name = translation.gettext(country.name)
-        labels = [name]
-        if getattr(country, "common_name", None):
-            labels.append(translation.gettext(country.common_name))
-        head, comma, tail = name.partition(", ")
-        if comma:
-            labels.append(head)
-            if tail.startswith("Île"):
-                labels.append(f"{tail} {head}")
-        candidates += [(label, country.alpha_2) for label in labels if _typeable(label)]
-    found = {}
-    for label, alpha_2 in candidates:
-        found.setdefault(_key(label), set()).add((alpha_2, label))
-    # A shortened name shared by two countries (« Corée ») is not accepted: it says too little.
-    return {key: next(iter(v)) for key, v in found.items() if len({a for a, _ in v}) == 1}
-
-
-def resolve_birth_place(value):
-    """(value to store, None) for a département code or a country name, else (None, French error)."""
-    if not value:
-        return None, "Saisissez le lieu de naissance : numéro du département ou nom du pays."
-    if not re.fullmatch(r"[^\W_]+(?:[ '\-]+[^\W_]+)*", value):
-        return None, ("Le lieu de naissance ne peut contenir que des lettres, des chiffres, des apostrophes, "
-                      "des tirets et des espaces.")
-    code = value.upper()
-    if code.isdigit() and len(code) == 1:
-        code = "0" + code
-    if code in departements():
-        return code, None
-    key = _key(value)
-    if key in _departement_names():
-        code = _departement_names()[key]
-        return None, f"Saisissez le numéro du département plutôt que son nom : {code} pour {departements()[code]}."
-    country = _countries().get(key)
-    if country:
-        alpha_2, label = country
-        if alpha_2 == "FR":
-            return None, ("Pour une personne née en France, saisissez le numéro du département de naissance, "
-                          "par exemple 33.")
-        if alpha_2 in OVERSEAS_CODES:
-            code = OVERSEAS_CODES[alpha_2]
-            return None, (f"Pour une personne née en France, saisissez le numéro du département de naissance : "
-                          f"{code} pour {departements()[code]}.")
-        return label, None
-    return None, ("Saisissez un numéro de département (par exemple 33, 2A ou 971) ou le nom d’un pays en français "
-                  "(par exemple Maroc).")
 
 
 # --- Fields and validators -----------------------------------------------------------------
@@ -269,7 +144,7 @@ _birth_date = DateFRField("Date de naissance *", [InputRequired("Saisissez la da
                           not_future=True, description="Format attendu : jj/mm/aaaa, par exemple 05/10/1970",
                           render_kw={"autocomplete": "off"})
 _birth_place = StringField(
-    "Lieu de naissance *", filters=[_clean],
+    "Lieu de naissance *", filters=[clean_text],
     validators=[DataRequired("Saisissez le lieu de naissance : numéro du département ou nom du pays."),
                 Length(max=BIRTH_PLACE_MAX,
                        message=f"Le lieu de naissance doit faire {BIRTH_PLACE_MAX} caractères maximum.")],
@@ -327,7 +202,7 @@ class PersonConcernedFields:
     phone = _phone
 
     def validate_birth_place(self, field):
-        stored, error = resolve_birth_place(field.data)
+        stored, error = resolve_birth_place(field.data, BIRTH_PLACE_MAX)
         if error:
             raise ValidationError(error)
         field.data = stored
