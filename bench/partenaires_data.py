@@ -21,11 +21,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from models.partenaires import fold_text, format_number, person_sort_key  # the app’s own numbering and sort keys
 
-from models.partenaires import fold_text, format_number, person_sort_key  # noqa: E402  (the app’s own numbering and sort keys)
+ROOT = Path(__file__).resolve().parent.parent
 
 PARIS = ZoneInfo("Europe/Paris")
 STRUCTURE_NAME = "Centre communal d’action sociale de Bordeaux"

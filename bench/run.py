@@ -421,7 +421,6 @@ def commune_queries(count, seed=2026):
 def bench_search_in_process(instance, count):
     os.environ["GUICHET_INSTANCE_PATH"] = str(instance)
     os.environ.setdefault("GUICHET_PUBLIC_URL", "http://127.0.0.1")
-    sys.path.insert(0, str(ROOT))
     from app import create_app
     from core.places import search_communes
     from models import Commune
@@ -917,8 +916,6 @@ def history_rows(cookie, scale, budget):
 def inprocess_history(*instances):
     """The history view timed in process on each instance's database, calls interleaved, with the
     SQL plans (see partenaires.history_in_process). One list of results per instance."""
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
     from app import create_app
     apps = []
     os.environ.setdefault("GUICHET_PUBLIC_URL", "http://127.0.0.1")

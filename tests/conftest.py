@@ -5,13 +5,11 @@ communes), so tests are isolated and fast. Tests marked `postgres` get the same 
 when TEST_DATABASE_URL is set."""
 import os
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from app import create_app  # noqa: E402
 from extensions import db  # noqa: E402
