@@ -5,6 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from bleach.callbacks import nofollow
+from bleach.linkifier import Linker, build_url_re
+from markupsafe import Markup, escape
+
 PARIS = ZoneInfo("Europe/Paris")
 
 
@@ -33,4 +37,20 @@ def filesize(num: int) -> str:
     return f"{num / (1024 * 1024):.1f} Mo".replace(".", ",")
 
 
-FILTERS = {"fr_date": fr_date, "fr_datetime": fr_datetime, "filesize": filesize}
+# Web addresses (http and https only) under any top-level domain (.gouv.fr, .test, internal names).
+_LINKER = Linker(url_re=build_url_re(tlds=["[a-z]{2,63}"], protocols=["http", "https"]), parse_email=False,
+                 callbacks=[nofollow])
+
+
+def linkify_html(html: str) -> Markup:
+    """`html` (already safe) with its web addresses made links."""
+    return Markup(_LINKER.linkify(str(html)))
+
+
+def linkify(text: str | None) -> Markup:
+    """User text shown as text (every character escaped, line breaks kept by the `user-text`
+    style) with its web addresses as links that open nothing by themselves."""
+    return linkify_html(escape(text or ""))
+
+
+FILTERS = {"fr_date": fr_date, "fr_datetime": fr_datetime, "filesize": filesize, "linkify": linkify}

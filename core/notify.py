@@ -9,24 +9,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bleach.linkifier import Linker, build_url_re
 from flask import render_template
 from markupsafe import Markup, escape
+
+from core.formatting import linkify_html
 
 from core.outbox import queue_email
 from core.urls import public_url
 from models.outbox import OutboxMessage
 
 
-# Any top-level domain (the site may be served under .gouv.fr, .test, or an internal name).
-_LINKER = Linker(url_re=build_url_re(tlds=["[a-z]{2,63}"]), parse_email=False, callbacks=[])
-
-
 def paragraphs(text: str) -> Markup:
     """Text → HTML paragraphs (line breaks kept), every character escaped, addresses as links."""
     blocks = [block for block in text.replace("\r\n", "\n").split("\n\n") if block.strip()]
     html = "".join(f"<p>{escape(block.strip()).replace(chr(10), Markup('<br>'))}</p>" for block in blocks)
-    return Markup(_LINKER.linkify(html))
+    return linkify_html(html)
 
 
 def notify(recipient: str, template: str, subject: str, user=None, reference: str | None = None,

@@ -97,3 +97,13 @@ def test_message_draft_survives_a_new_login(app, member_client, members, login):
     assert login(again, "membre@example.fr").status_code == 302
     soup = page(again, NEW + "?theme=famille-logement&subject=allocations-familiales&reason=dossier")
     assert textarea_text(soup) == "Texte à retrouver après reconnexion."
+
+
+def test_web_addresses_in_a_message_are_safe_links(app, member_client):
+    from tests.helpers import page
+    send(member_client, CODES_PLAIN, "Voir https://www.msa.fr/lfp/aide et <a href='javascript:x'>ceci</a>, merci.")
+    with app.app_context():
+        conversation_id = Conversation.query.one().id
+    body = page(member_client, f"/msa/messages/{conversation_id}").select_one("#msg-fil .user-text")
+    assert [(a["href"], a["rel"]) for a in body.find_all("a")] == [("https://www.msa.fr/lfp/aide", ["nofollow"])]
+    assert body.get_text() == "Voir https://www.msa.fr/lfp/aide et <a href='javascript:x'>ceci</a>, merci."

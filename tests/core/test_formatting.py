@@ -29,3 +29,17 @@ def test_registered_once_as_filters(app):
                                           d=date(2022, 2, 5), t=datetime(2022, 2, 15, 13, 11, tzinfo=timezone.utc),
                                           n=2048)
     assert rendered == "05/02/2022 15/02/2022 14h11min 2 ko"
+
+
+def test_user_text_is_escaped_and_its_web_addresses_are_links():
+    from bs4 import BeautifulSoup
+    from core.formatting import linkify
+    html = linkify("Voir https://www.service-public.fr/particuliers?a=1&b=2 <script>x</script> javascript:alert(1)\n"
+                   "et http://guichet.test/msa/")
+    soup = BeautifulSoup(str(html), "html.parser")
+    assert not soup.find("script")
+    assert [(a["href"], a["rel"]) for a in soup.find_all("a")] == [
+        ("https://www.service-public.fr/particuliers?a=1&b=2", ["nofollow"]),
+        ("http://guichet.test/msa/", ["nofollow"])]
+    assert soup.get_text() == ("Voir https://www.service-public.fr/particuliers?a=1&b=2 <script>x</script> "
+                               "javascript:alert(1)\net http://guichet.test/msa/")
