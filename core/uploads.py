@@ -51,6 +51,7 @@ from sqlalchemy import func
 from core.inputs import to_id
 from extensions import db
 from models import Attachment
+from models.attachment import SUBJECTS
 from models.base import utcnow
 
 MB = 1024 * 1024
@@ -635,6 +636,8 @@ class AttachmentSet:
                 organisation_id = getattr(subject, "organisation_id", None)
         if not subject_type or subject_id is None:
             raise ValueError("attach_to needs a subject (or subject_type and subject_id)")
+        if subject_type not in SUBJECTS:
+            raise ValueError(f"{subject_type!r} is not declared with models.attachment.attachment_subject")
         for attachment in self.items:
             attachment.subject_type = subject_type
             attachment.subject_id = subject_id

@@ -1,5 +1,38 @@
+"""Attachments, and the registry of what they can belong to.
+
+Each kind of subject (a partner request, the answer to it, an MSA message…) is declared once, by
+the model it belongs to, with `attachment_subject(name, *older_names, readers=…)`: the name stored
+in `Attachment.subject_type`, the names older rows may still carry, and who may read its files
+besides their owner and the agents of their organisation."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
 from extensions import db
 from models.base import UTCDateTime, utcnow
+
+
+@dataclass(frozen=True)
+class AttachmentSubject:
+    name: str
+    older_names: tuple[str, ...] = ()
+    readers: Callable[[int, object], bool] | None = None  # (subject id, user) -> may read
+
+    @property
+    def stored_names(self) -> tuple[str, ...]:
+        return (self.name, *self.older_names)
+
+
+SUBJECTS: dict[str, AttachmentSubject] = {}
+
+
+def attachment_subject(name: str, *older_names: str,
+                       readers: Callable[[int, object], bool] | None = None) -> AttachmentSubject:
+    subject = AttachmentSubject(name, older_names, readers)
+    for stored in subject.stored_names:
+        SUBJECTS[stored] = subject
+    return subject
 
 
 class Attachment(db.Model):
@@ -31,9 +64,6 @@ class Attachment(db.Model):
         if (user.role == "agent" and self.organisation_id is not None
                 and user.organisation_id == self.organisation_id):
             return True
-        # MSA: the member reads the files of the answers in their own conversations.
-        if self.subject_type == "ConversationMessage" and self.subject_id is not None:
-            from models.msa import ConversationMessage
-            message = db.session.get(ConversationMessage, self.subject_id)
-            return message is not None and message.conversation.member_id == user.id
-        return False
+        subject = SUBJECTS.get(self.subject_type or "")
+        return bool(subject and subject.readers and self.subject_id is not None
+                    and subject.readers(self.subject_id, user))

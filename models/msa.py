@@ -7,6 +7,7 @@ import secrets
 from datetime import timedelta
 
 from extensions import db
+from models.attachment import attachment_subject
 from models.base import UTCDateTime, utcnow
 
 SIGNUP_CODE_MINUTES = 30
@@ -209,3 +210,13 @@ class ConversationMessage(db.Model):
 
     conversation = db.relationship("Conversation", back_populates="messages")
     author = db.relationship("User")
+
+
+def _member_of_message(message_id, user):
+    """The member reads the files of every message of their own conversations (the answers' too)."""
+    message = db.session.get(ConversationMessage, message_id)
+    return message is not None and message.conversation.member_id == user.id
+
+
+MESSAGE_FILES = attachment_subject("ConversationMessage", "conversation_message", readers=_member_of_message)
+CONVERSATION_FILES = attachment_subject("Conversation", "conversation")

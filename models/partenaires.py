@@ -12,6 +12,7 @@ from sqlalchemy import func
 from core.catalogues import load as load_catalogue
 from core.formatting import PARIS, fr_date, fr_datetime  # noqa: F401  (fr_datetime: for the views)
 from extensions import db
+from models.attachment import attachment_subject
 from models.base import UTCDateTime, utcnow
 
 ENDING_SOON_DAYS = 30
@@ -354,3 +355,7 @@ def _set_sort_keys(mapper, connection, target):
     target.person_sort_key = person_sort_key(target.person_last_name, target.person_first_name)
 
 
+# Files a technician sends with a request (attach_to(request) names them after the model; the
+# portal's first notes named them "partner_request"), and the files of the organisation's answer.
+REQUEST_FILES = attachment_subject("PartnerRequest", "partner_request")
+ANSWER_FILES = attachment_subject("partner_request_answer")

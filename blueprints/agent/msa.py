@@ -23,17 +23,13 @@ from core.uploads import MB, AttachmentSet, register_policy
 from extensions import db
 from forms.agent_msa import ConversationAnswerForm, ConversationCloseForm
 from models import Attachment, Conversation, ConversationMessage
-from models.msa import ConversationStatus
+from models.msa import CONVERSATION_FILES, MESSAGE_FILES, ConversationStatus
 
 PORTAL = "msa"
 ANSWER_POLICY = "msa_reponse_agent"
 CONVERSATION_TEMPLATE = "agent/msa/conversation.html"
 # B.7: the member is told an answer is waiting, never what it says (it may be medical or financial).
 ANSWER_EMAIL_SUBJECT = "MSA – Une réponse vous attend dans « Ma messagerie »"
-# How files sent with a message are linked: AttachmentSet.attach_to(message) names them after the
-# model; the member side may also link the first message's files to the conversation itself.
-MESSAGE_SUBJECTS = ("ConversationMessage", "conversation_message")
-CONVERSATION_SUBJECTS = ("Conversation", "conversation")
 
 register_policy(ANSWER_POLICY, max_count=3, max_size=5 * MB, extensions=("pdf", "jpg", "jpeg", "png"))
 
@@ -173,10 +169,11 @@ def _files_by_message(conversation):
     if not ids:
         return files
     query = Attachment.query.filter(
-        ((Attachment.subject_type.in_(MESSAGE_SUBJECTS)) & (Attachment.subject_id.in_(ids)))
-        | ((Attachment.subject_type.in_(CONVERSATION_SUBJECTS)) & (Attachment.subject_id == conversation.id)))
+        ((Attachment.subject_type.in_(MESSAGE_FILES.stored_names)) & (Attachment.subject_id.in_(ids)))
+        | ((Attachment.subject_type.in_(CONVERSATION_FILES.stored_names))
+           & (Attachment.subject_id == conversation.id)))
     for attachment in query.order_by(Attachment.id):
-        key = attachment.subject_id if attachment.subject_type in MESSAGE_SUBJECTS else ids[0]
+        key = attachment.subject_id if attachment.subject_type in MESSAGE_FILES.stored_names else ids[0]
         files.setdefault(key, []).append(attachment)
     return files
 

@@ -26,14 +26,10 @@ from extensions import db
 from forms.agent_partenaires import (ConventionCreateForm, ConventionDeleteForm, ConventionEditForm,
                                      OrganisationSettingsForm, RequestResolveForm, RequestTakeForm)
 from models import Attachment, Convention, Organisation, PartnerRequest, PartnerSettings, Status, Structure
-from models.partenaires import IllegalTransition, Situation, catalogue
+from models.partenaires import ANSWER_FILES, REQUEST_FILES, IllegalTransition, Situation, catalogue
 
 PORTAL = "partenaires"
 ANSWER_POLICY = "partenaires_reponse"
-ANSWER_SUBJECT = "partner_request_answer"
-# How the technician's side links its files to a request: AttachmentSet.attach_to(request) names
-# them after the model; "partner_request" is read too, as the portal's detail page does.
-REQUEST_SUBJECTS = ("PartnerRequest", "partner_request")
 REQUEST_TEMPLATE = "agent/partenaires/request.html"
 
 register_policy(ANSWER_POLICY, max_count=catalogue()["attachments"]["max_count"],
@@ -191,9 +187,9 @@ def _detail_context(req, resolve_form=None, files=None, **extra):
         "req": req,
         "ods": next(o for o in catalogue()["ods"] if o["code"] == req.ods),
         "saisine": saisine_rows(req.saisine),
-        "sent_files": (Attachment.query.filter(Attachment.subject_type.in_(REQUEST_SUBJECTS),
+        "sent_files": (Attachment.query.filter(Attachment.subject_type.in_(REQUEST_FILES.stored_names),
                                                Attachment.subject_id == req.id).order_by(Attachment.id).all()),
-        "answer_files": attachments_of(subject_type=ANSWER_SUBJECT, subject_id=req.id),
+        "answer_files": attachments_of(subject_type=ANSWER_FILES.name, subject_id=req.id),
         "take_form": RequestTakeForm() if req.can_take_in_charge(current_user) else None,
         "resolve_form": None, "files": None,
     }
@@ -293,7 +289,7 @@ def partner_resolve(request_id):
         except IllegalTransition:
             db.session.rollback()
             return _refused(req, _refusal_message(req))
-        sent = files.attach_to(subject_type=ANSWER_SUBJECT, subject_id=req.id, organisation_id=req.organisation_id)
+        sent = files.attach_to(subject_type=ANSWER_FILES.name, subject_id=req.id, organisation_id=req.organisation_id)
         audit.record(current_user, "partner_request_resolved", req, number=req.number, files=len(sent))
         _email_requester(req, "partenaires_resolution",
                          f"Espace Partenaires : une réponse a été apportée à votre demande N°{req.number}",

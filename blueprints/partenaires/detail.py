@@ -24,14 +24,9 @@ from extensions import db
 from forms.partenaires_followup import DEFAULTS, HistoryFilterForm, RequestCancelForm, RequestCompleteForm
 from models import Attachment
 from models.base import utcnow
-from models.partenaires import PartnerRequest, Status, catalogue, ods_catalogue
+from models.partenaires import ANSWER_FILES, REQUEST_FILES, PartnerRequest, Status, catalogue, ods_catalogue
 
 TEMPLATE = "partenaires/detail.html"
-# Files the technician sent: AttachmentSet.attach_to(request) names them after the model (as the
-# filing form and the agent side do); "partner_request" is also read, as the portal's notes name it.
-SENT_SUBJECT = "PartnerRequest"
-SENT_SUBJECTS = (SENT_SUBJECT, "partner_request")
-ANSWER_SUBJECT = "partner_request_answer"  # files of the organisation's answer (agent side)
 COMPLETED_MESSAGE = "La demande a bien été prise en compte."
 CANCELLED_MESSAGE = ("La demande a été automatiquement supprimée de la liste des demandes affichées dans "
                      "l'historique des demandes.")
@@ -54,12 +49,13 @@ def load_request(ctx, number, lock=False):
 
 
 def sent_files(req):
-    return (Attachment.query.filter(Attachment.subject_type.in_(SENT_SUBJECTS), Attachment.subject_id == req.id)
+    return (Attachment.query
+            .filter(Attachment.subject_type.in_(REQUEST_FILES.stored_names), Attachment.subject_id == req.id)
             .order_by(Attachment.id).all())
 
 
 def answer_files(req):
-    return (Attachment.query.filter_by(subject_type=ANSWER_SUBJECT, subject_id=req.id)
+    return (Attachment.query.filter_by(subject_type=ANSWER_FILES.name, subject_id=req.id)
             .order_by(Attachment.id).all())
 
 
@@ -290,7 +286,7 @@ def answer_file(number, attachment_id, ctx):
     req = load_request(ctx, number)
     if not answer_files_open(req):
         abort(404)
-    attachment = Attachment.query.filter_by(id=attachment_id, subject_type=ANSWER_SUBJECT, subject_id=req.id,
+    attachment = Attachment.query.filter_by(id=attachment_id, subject_type=ANSWER_FILES.name, subject_id=req.id,
                                             organisation_id=req.organisation_id).first()
     if attachment is None:
         abort(404)

@@ -17,11 +17,14 @@ from core.templating import render
 from core.uploads import MB, AttachmentSet, attachments_of, purge_abandoned, register_policy
 from extensions import db
 from models import Attachment, Role
+from models.attachment import attachment_subject
 from models.base import utcnow
 from tests import factories
 from tests.components.test_attachments_content import exe_bytes, jpeg_bytes, pdf_bytes, png_bytes
 from tests.conftest import _sqlite_app
 from tests.helpers import check_page, errors_of, fragment, page
+
+attachment_subject("essai")  # what the test portal's files belong to
 
 register_policy("essai_message", max_count=3, max_size=5 * MB, extensions=("pdf", "jpg", "jpeg", "png"))
 register_policy("essai_bureautique", max_count=8, max_size=5 * MB,
