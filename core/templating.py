@@ -9,11 +9,18 @@ from werkzeug.exceptions import HTTPException, SecurityError
 SITE_NAME = "Guichet"
 
 
+def wants_fragment():
+    """Whether HTMX asked for a part of the page: not a boosted navigation, nor the restoring of
+    a page from history (which needs the whole page). It only chooses the shape of the answer."""
+    htmx = request.htmx
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
 def render(template, block=None, status=200, **context):
     """Render the whole page, or only `block` when HTMX asked for a fragment.
 
     `request.htmx` only chooses the shape of the answer; it is never used for access control."""
-    if block and request.htmx and not request.htmx.boosted:
+    if block and wants_fragment():
         return render_block(template, block, **context), status
     return render_template(template, **context), status
 

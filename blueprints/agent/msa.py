@@ -12,14 +12,14 @@ from sqlalchemy import func
 from sqlalchemy.orm import joinedload
 
 from blueprints.agent import bp
-from core import audit
-from core import catalogues
+from core import audit, catalogues
 from core.database import begin_immediate
+from core.inputs import to_id
 from core.notify import notify
+from core.templating import render, wants_fragment
 from core.throttle import notifies
-from core.urls import public_url
-from core.templating import render
 from core.uploads import MB, AttachmentSet, register_policy
+from core.urls import public_url
 from extensions import db
 from forms.agent_msa import ConversationAnswerForm, ConversationCloseForm
 from models import Attachment, Conversation, ConversationMessage
@@ -86,11 +86,6 @@ DEFAULT_STATUS = "nouveau"  # what is waiting for a first answer
 PAGE_SIZE = 10  # an htmx page of the list stays within the 5 KB fragment budget
 
 
-def _int_arg(args, name):
-    value = (args.get(name) or "").strip()
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 9 else None
-
-
 @dataclass
 class InboxFilters:
     status: str = DEFAULT_STATUS
@@ -103,7 +98,7 @@ class InboxFilters:
         theme = args.get("theme", "")
         return cls(status=status if status in STATUS_FILTERS else DEFAULT_STATUS,
                    theme=theme if theme in theme_codes else "",
-                   page=max(_int_arg(args, "page") or 1, 1))
+                   page=max(to_id(args.get("page")) or 1, 1))
 
     def apply(self, query):
         if STATUS_FILTERS[self.status]:
@@ -190,10 +185,6 @@ def _context(conversation, answer_form=None, files=None, **extra):
     return context
 
 
-def _fragment_requested():
-    return bool(request.htmx) and not request.htmx.boosted
-
-
 @bp.route("/msa/conversations/<int:conversation_id>")
 def msa_conversation(conversation_id):
     org = msa_organisation()
@@ -202,7 +193,7 @@ def msa_conversation(conversation_id):
 
 
 def _done(conversation, message):
-    if _fragment_requested():
+    if wants_fragment():
         return render(CONVERSATION_TEMPLATE, block="thread", confirmation=message, **_context(conversation))
     flash(message, "success")
     return redirect(url_for(".msa_conversation", conversation_id=conversation.id), code=303)

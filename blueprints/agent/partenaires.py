@@ -17,14 +17,21 @@ from wtforms.fields.choices import SelectChoice
 from blueprints.agent import bp
 from core import audit
 from core.database import begin_immediate
+from core.inputs import to_id
 from core.notify import notify
+from core.templating import render, wants_fragment
 from core.throttle import notifies
-from core.urls import public_url
-from core.templating import render
 from core.uploads import MB, AttachmentSet, attachments_of, register_policy
+from core.urls import public_url
 from extensions import db
-from forms.agent_partenaires import (ConventionCreateForm, ConventionDeleteForm, ConventionEditForm,
-                                     OrganisationSettingsForm, RequestResolveForm, RequestTakeForm)
+from forms.agent_partenaires import (
+    ConventionCreateForm,
+    ConventionDeleteForm,
+    ConventionEditForm,
+    OrganisationSettingsForm,
+    RequestResolveForm,
+    RequestTakeForm,
+)
 from models import Attachment, Convention, Organisation, PartnerRequest, PartnerSettings, Status, Structure
 from models.partenaires import ANSWER_FILES, REQUEST_FILES, IllegalTransition, Situation, catalogue
 
@@ -56,11 +63,6 @@ SEARCH_MAX = 60
 STATUS_RANK = case({Status.NEW.value: 0, Status.TAKEN.value: 1}, value=PartnerRequest.status, else_=2)
 
 
-def _int_arg(args, name):
-    value = (args.get(name) or "").strip()
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 9 else None
-
-
 def _like_escape(text):
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -78,14 +80,14 @@ class QueueFilters:
     @classmethod
     def from_args(cls, args, structure_ids):
         status = args.get("statut", "")
-        ods = _int_arg(args, "ods")
-        structure_id = _int_arg(args, "structure")
-        per_page = _int_arg(args, "par_page")
+        ods = to_id(args.get("ods"))
+        structure_id = to_id(args.get("structure"))
+        per_page = to_id(args.get("par_page"))
         return cls(status=status if status in STATUS_FILTERS else "",
                    ods=ods if ods in {o["code"] for o in catalogue()["ods"]} else None,
                    structure_id=structure_id if structure_id in structure_ids else None,
                    search=" ".join((args.get("recherche") or "").split())[:SEARCH_MAX],
-                   page=max(_int_arg(args, "page") or 1, 1),
+                   page=max(to_id(args.get("page")) or 1, 1),
                    per_page=per_page if per_page in PAGE_SIZES else DEFAULT_PAGE_SIZE)
 
     def apply(self, query):
@@ -200,10 +202,6 @@ def _detail_context(req, resolve_form=None, files=None, **extra):
     return context
 
 
-def _fragment_requested():
-    return bool(request.htmx) and not request.htmx.boosted
-
-
 @bp.route("/partenaires/demandes/<int:request_id>")
 def partner_request(request_id):
     org = partner_organisation()
@@ -213,7 +211,7 @@ def partner_request(request_id):
 
 def _done(req, message):
     """After a successful action: the block in place (htmx) or the page again (PRG)."""
-    if _fragment_requested():
+    if wants_fragment():
         return render(REQUEST_TEMPLATE, block="actions", confirmation=message, **_detail_context(req))
     flash(message, "success")
     return redirect(url_for(".partner_request", request_id=req.id), code=303)

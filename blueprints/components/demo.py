@@ -6,7 +6,7 @@ from flask import current_app, request, url_for
 from blueprints.components import bp
 from core.access import login_required
 from core.cascade import Cascade
-from core.templating import render
+from core.templating import render, wants_fragment
 from core.uploads import MB, AttachmentSet, register_policy
 from forms.components import ComponentsDemoForm
 
@@ -23,7 +23,7 @@ def demo():
     # GET: the cascade's choices are in the query string; POST: in the hidden inputs it rendered.
     state = Cascade.load(DEMO_CATALOGUE).resolve(request.form if posted else request.args)
     form = ComponentsDemoForm()
-    fragment = request.htmx and not request.htmx.boosted
+    fragment = wants_fragment()
     files = AttachmentSet.from_request("composants_demo")
     context = {"form": form, "state": state, "posted": posted, "files": files}
 

@@ -18,7 +18,7 @@ from blueprints.partenaires.history import page_number, structure_requests
 from blueprints.partenaires.requests import ATTACHMENT_POLICY
 from core import audit
 from core.database import begin_immediate
-from core.templating import render
+from core.templating import render, wants_fragment
 from core.uploads import AttachmentSet, send_attachment
 from extensions import db
 from forms.partenaires_followup import DEFAULTS, HistoryFilterForm, RequestCancelForm, RequestCompleteForm
@@ -78,10 +78,6 @@ def history_state(args):
     if page > 1:
         state["page"] = page
     return state
-
-
-def _fragment():
-    return bool(request.htmx) and not request.htmx.boosted and not request.htmx.history_restore_request
 
 
 # --- Display -------------------------------------------------------------------------------
@@ -147,7 +143,7 @@ def _page(ctx, req, status=200, **extra):
 def _action(ctx, req, action, status=200, **extra):
     """An inline form: the block alone for htmx, else the detail page with the form open."""
     context = _context(ctx, req, action=action, **extra)
-    if _fragment():
+    if wants_fragment():
         return render(TEMPLATE, block="actions", status=status, **context)
     return render(TEMPLATE, status=status, **context)
 
@@ -175,14 +171,14 @@ def _files_fit(files, room):
 def _error_status(status):
     """422/409 for pages; 200 for htmx, whose answer carries the errors (as the attachments
     component does: htmx reports any 4xx as a failure in the console)."""
-    return 200 if _fragment() else status
+    return 200 if wants_fragment() else status
 
 
 def _refused(ctx, req):
     """A request no longer Nouveau (or a forged post): nothing changes, 409 with the current state."""
     db.session.rollback()
     notice = (f"Cette demande ne peut plus être complétée ni annulée : son statut est « {req.status} ».")
-    if _fragment():
+    if wants_fragment():
         return _whole_detail(ctx, req, status=_error_status(409), error_notice=notice)
     return _page(ctx, req, status=409, error_notice=notice)
 
@@ -193,7 +189,7 @@ def _refused(ctx, req):
 @organisation_required
 def detail(number, ctx):
     req = load_request(ctx, number)
-    if _fragment():
+    if wants_fragment():
         # « Annuler » of an inline form: the action buttons again, focus back on the one used.
         return render(TEMPLATE, block="actions", **_context(ctx, req, closed=request.args.get("ferme")))
     return _page(ctx, req)
@@ -246,7 +242,7 @@ def complete_request(number, ctx):
                  organisation_id=req.organisation_id, comment_chars=len((form.comment.data or "").strip()),
                  attachments=len(attached))
     db.session.commit()
-    if _fragment():
+    if wants_fragment():
         return _whole_detail(ctx, req, notice=COMPLETED_MESSAGE)
     flash(COMPLETED_MESSAGE, "success")
     return redirect(url_for("partenaires.detail", number=req.number, **history_state(request.args)))
@@ -270,7 +266,7 @@ def cancel_request(number, ctx):
         db.session.commit()
         flash(CANCELLED_MESSAGE, "success")
         url = url_for("partenaires.history", **history_state(request.args))
-        if _fragment():
+        if wants_fragment():
             # The request is gone: the history, as a whole page (the flash message is shown there).
             response = current_app.response_class(status=204)
             response.headers["HX-Redirect"] = url

@@ -11,7 +11,7 @@ from blueprints.partenaires import bp
 from blueprints.partenaires.context import organisation_required
 from core import audit
 from core.database import begin_immediate
-from core.templating import render
+from core.templating import render, wants_fragment
 from core.uploads import MB, AttachmentSet, delete_stored, register_policy
 from extensions import db
 from forms.partenaires_ods import REQUEST_FORMS, SAISINE
@@ -44,7 +44,7 @@ def new_request(ods, ctx):
     context = {"form": form, "entry": entry, "ctx": ctx, "saisine": SAISINE,
                "attachments_hint": ATTACHMENTS["hint"], "files": None}
 
-    if refresh and request.htmx and not request.htmx.boosted:
+    if refresh and wants_fragment():
         return _questions_fragment(form, refresh, context)
 
     if entry["attachments"]:
