@@ -1,0 +1,70 @@
+"""Server-side drafts (core.drafts): one per user and kind, saved at once, resumed, discarded,
+ignored once older than DRAFT_RETENTION_DAYS and purged; they outlive the login session."""
+from datetime import timedelta
+
+from core import drafts
+from extensions import db
+from models import Draft, User, UserSession
+from models.base import utcnow
+from tests import factories
+
+
+def _user(app, email="redac@example.fr"):
+    with app.app_context():
+        user = factories.user(email=email)
+        db.session.commit()
+        return user.id
+
+
+def test_save_then_resume_then_replace(app):
+    uid = _user(app)
+    with app.app_context():
+        user = db.session.get(User, uid)
+        drafts.save(user, "essai", {"texte": "premier"}, step="ecrire", attachment_token="lot-1")
+        drafts.save(user, "essai", {"texte": "second"}, step="relire")
+        draft = drafts.load(user, "essai")
+        assert (draft.data, draft.step, draft.attachment_token) == ({"texte": "second"}, "relire", None)
+        assert Draft.query.count() == 1  # one per user and kind
+        assert drafts.data_of(user, "autre") == {}
+
+
+def test_drafts_are_the_owners_only(app):
+    uid, other = _user(app), _user(app, "autre@example.fr")
+    with app.app_context():
+        drafts.save(db.session.get(User, uid), "essai", {"texte": "à moi"})
+        assert drafts.load(db.session.get(User, other), "essai") is None
+
+
+def test_discard(app):
+    uid = _user(app)
+    with app.app_context():
+        user = db.session.get(User, uid)
+        drafts.save(user, "essai", {"texte": "x"})
+        drafts.discard(user, "essai")
+        db.session.commit()
+        assert drafts.load(user, "essai") is None
+
+
+def test_expired_drafts_are_ignored_then_purged(app):
+    uid = _user(app)
+    days = app.config["DRAFT_RETENTION_DAYS"]
+    with app.app_context():
+        user = db.session.get(User, uid)
+        old = drafts.save(user, "vieux", {"texte": "ancien"})
+        drafts.save(user, "recent", {"texte": "récent"})
+        old.updated_at = utcnow() - timedelta(days=days, minutes=1)
+        db.session.commit()
+        assert drafts.load(user, "vieux") is None and drafts.load(user, "recent") is not None
+        assert drafts.purge_expired() == 1
+        assert [d.kind for d in Draft.query.all()] == ["recent"]
+
+
+def test_a_draft_outlives_the_login_session(app, login):
+    uid = _user(app)
+    client = app.test_client()
+    assert login(client, "redac@example.fr").status_code == 302
+    with app.app_context():
+        drafts.save(db.session.get(User, uid), "essai", {"texte": "gardé"})
+        UserSession.query.delete()  # the session expired, or the user logged out
+        db.session.commit()
+        assert drafts.data_of(db.session.get(User, uid), "essai") == {"texte": "gardé"}
