@@ -2,11 +2,12 @@
 are stored in UTC and always shown in Paris time, as seed 002 writes them (« 15/02/2022 14h11min »)."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bleach.callbacks import nofollow
-from bleach.linkifier import Linker, build_url_re
+from bleach.linkifier import Linker
 from markupsafe import Markup, escape
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -37,9 +38,10 @@ def filesize(num: int) -> str:
     return f"{num / (1024 * 1024):.1f} Mo".replace(".", ",")
 
 
-# Web addresses (http and https only) under any top-level domain (.gouv.fr, .test, internal names).
-_LINKER = Linker(url_re=build_url_re(tlds=["[a-z]{2,63}"], protocols=["http", "https"]), parse_email=False,
-                 callbacks=[nofollow])
+# Web addresses written in full (http:// or https://, then any host: a domain under any top-level
+# domain, or an IP address), ending before the punctuation that follows them in a sentence.
+_URL = re.compile(r"https?://[^\s<>\"'`]*[^\s<>\"'`.,;:!?)\]]", re.IGNORECASE)
+_LINKER = Linker(url_re=_URL, parse_email=False, callbacks=[nofollow])
 
 
 def linkify_html(html: str) -> Markup:

@@ -43,3 +43,15 @@ def test_user_text_is_escaped_and_its_web_addresses_are_links():
         ("http://guichet.test/msa/", ["nofollow"])]
     assert soup.get_text() == ("Voir https://www.service-public.fr/particuliers?a=1&b=2 <script>x</script> "
                                "javascript:alert(1)\net http://guichet.test/msa/")
+
+
+@pytest.mark.parametrize("text, links", [
+    ("http://127.0.0.1:5000/compte/mot-de-passe/reinitialiser/abc-DEF_1", ["http://127.0.0.1:5000/compte/mot-de-passe/reinitialiser/abc-DEF_1"]),
+    ("Voir https://www.msa.fr/lfp/aide, merci.", ["https://www.msa.fr/lfp/aide"]),
+    ("(voir http://guichet.test/x).", ["http://guichet.test/x"]),
+    ("montant 1.5 et 1 234,56 € ; www.exemple.fr ; javascript:alert(1)", []),
+])
+def test_only_addresses_written_in_full_become_links(text, links):
+    from bs4 import BeautifulSoup
+    from core.formatting import linkify
+    assert [a["href"] for a in BeautifulSoup(str(linkify(text)), "html.parser").find_all("a")] == links
