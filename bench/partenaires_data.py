@@ -129,12 +129,12 @@ class RowMaker:
         age = (self.now - created).days
         roll = self.rng.random()
         if age > 30:
-            return "Résolu" if roll < 0.92 else "Annulée" if roll < 0.96 else "Pris en charge"
+            return "resolu" if roll < 0.92 else "annulee" if roll < 0.96 else "pris-en-charge"
         if age > 7:
-            return "Résolu" if roll < 0.45 else "Pris en charge" if roll < 0.80 else "Nouveau" if roll < 0.95 \
-                else "Annulée"
-        return "Nouveau" if roll < 0.55 else "Pris en charge" if roll < 0.85 else "Résolu" if roll < 0.95 \
-            else "Annulée"
+            return "resolu" if roll < 0.45 else "pris-en-charge" if roll < 0.80 else "nouveau" if roll < 0.95 \
+                else "annulee"
+        return "nouveau" if roll < 0.55 else "pris-en-charge" if roll < 0.85 else "resolu" if roll < 0.95 \
+            else "annulee"
 
     def row(self, organisation_id, structure_id, requester, created):
         rng = self.rng
@@ -158,11 +158,11 @@ class RowMaker:
         status = self.status_for(created)
         agent = self.agents.get(organisation_id)
         taken_by = resolved_by = resolved_at = answer = cancel_motive = None
-        if status == "Nouveau" or status == "Annulée":
-            status_at = created if status == "Nouveau" else created + timedelta(hours=rng.randint(1, 48))
-            if status == "Annulée":
+        if status == "nouveau" or status == "annulee":
+            status_at = created if status == "nouveau" else created + timedelta(hours=rng.randint(1, 48))
+            if status == "annulee":
                 cancel_motive = rng.choice(self.cancel_motives)
-        elif status == "Pris en charge":
+        elif status == "pris-en-charge":
             status_at, taken_by = created + timedelta(hours=rng.randint(1, 72)), agent
         else:
             status_at = created + timedelta(hours=rng.randint(2, 240))

@@ -1,5 +1,5 @@
 from extensions import db
-from models import AuditEvent
+from models.audit import AuditEvent
 
 
 def record(actor, action, obj=None, **detail):

@@ -2,7 +2,7 @@
 import hashlib
 from pathlib import Path
 
-from flask import current_app, render_template, request, url_for
+from flask import current_app, has_request_context, render_template, request, url_for
 from jinja2_fragments.flask import render_block
 from werkzeug.exceptions import HTTPException, SecurityError
 
@@ -70,7 +70,9 @@ def init_app(app):
 
     @app.context_processor
     def portal_context():
-        portal = portals.get((request.blueprint or "").split(".")[0])
+        # Mails are rendered outside requests too (a workflow hook, a job): no portal then.
+        blueprint = request.blueprint if has_request_context() else None
+        portal = portals.get((blueprint or "").split(".")[0])
         return {
             "current_portal": portal.code if portal else None,
             "portal_name": portal.name if portal else SITE_NAME,

@@ -6,7 +6,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, ValidationError
 
 from forms.fields import CountedTextAreaField
-from models.partenaires import Status, catalogue
+from models.partenaires import REQUEST_WORKFLOW, catalogue
 
 # --- History -----------------------------------------------------------------------------------
 
@@ -20,7 +20,8 @@ SORTS = {  # URL value -> label; the columns are chosen in blueprints/partenaire
 }
 ORDERS = {"az": "A-Z", "za": "Z-A"}
 PAGE_SIZES = ("10", "25", "50")
-STATUS_FILTERS = {"nouveau": Status.NEW.value, "pris-en-charge": Status.TAKEN.value, "resolu": Status.RESOLVED.value}
+# Stored slug -> the seed's label, for the states a history lists (never « Annulée »).
+STATUS_FILTERS = {s.slug: s.label for s in REQUEST_WORKFLOW.states if s.listed}
 SEARCH_MAX = 60
 
 DEFAULTS = {"recherche": "", "statut": "", "offre": "", "tri": "depot", "ordre": "za", "par_page": "10"}

@@ -12,3 +12,4 @@ from models.partenaires import (Convention, PartnerRequest, PartnerSettings, Req
 from models.msa import Conversation, ConversationMessage, MsaMember, MsaSignup  # noqa: F401
 from models.throttle import ThrottleFailure  # noqa: F401
 from models.draft import Draft  # noqa: F401
+from models.case_event import CaseEvent  # noqa: F401

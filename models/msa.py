@@ -6,6 +6,7 @@ import hmac
 import secrets
 from datetime import timedelta
 
+from core.workflow import IllegalTransition, State, Transition, Workflow
 from extensions import db
 from models.attachment import attachment_subject
 from models.base import UTCDateTime, utcnow
@@ -123,9 +124,14 @@ class MsaSignup(db.Model):
 
 
 class ConversationStatus(str, enum.Enum):
-    NEW = "Nouveau"          # waiting for an agent's answer: a new message, or the member replied
-    OPEN = "En cours"        # an agent is on it / answered, the member may reply
-    CLOSED = "Clôturé"       # closed by the agent
+    """Stored slugs of a conversation's states (labels in CONVERSATION_WORKFLOW)."""
+    NEW = "nouveau"          # « Nouveau »: waiting for an agent's answer (a new message, or the member replied)
+    OPEN = "en-cours"        # « En cours »: an agent answered, the member may reply
+    CLOSED = "cloture"       # « Clôturé »: closed by the agent
+
+    @property
+    def label(self):
+        return CONVERSATION_WORKFLOW.label(self.value)
 
 
 class Conversation(db.Model):
@@ -161,42 +167,72 @@ class Conversation(db.Model):
         return user.has_role("agent") and user.organisation_id == self.organisation_id
 
     def can_reply(self, user):
-        return user.is_authenticated and user.id == self.member_id and self.status != ConversationStatus.CLOSED.value
+        return CONVERSATION_WORKFLOW.can(self, "reply", user)
 
     def can_answer(self, user):
-        return (user.is_authenticated and user.has_role("agent") and user.organisation_id == self.organisation_id
-                and self.status != ConversationStatus.CLOSED.value)
+        return CONVERSATION_WORKFLOW.can(self, "answer", user)
+
+    @property
+    def status_label(self):
+        return CONVERSATION_WORKFLOW.label(self.status)
+
+    def start(self, user, body, now=None):
+        """The member's first message opens the conversation (« Nouveau »)."""
+        now = now or utcnow()
+        self.created_at = now
+        CONVERSATION_WORKFLOW.start(self, user, now)
+        return self._message(user, body, now, from_agent=False)
 
     def add_member_message(self, user, body, now=None):
-        if not (self.can_reply(user) or (not self.messages and user.id == self.member_id)):
-            raise PermissionError("reply")
+        """A reply waits for an answer again: back in the agents' default list (« Nouveau »)."""
         now = now or utcnow()
-        message = ConversationMessage(conversation=self, author_id=user.id, from_agent=False, body=body,
-                                      created_at=now)
-        # A reply waits for an answer again: back in the agents' default list (« Nouveau »).
-        self.status = ConversationStatus.NEW.value
-        self.updated_at = now
-        db.session.add(message)
-        return message
+        CONVERSATION_WORKFLOW.fire(self, "reply", user, now=now)
+        return self._message(user, body, now, from_agent=False)
 
     def answer(self, agent, body, now=None):
-        if not self.can_answer(agent):
-            raise PermissionError("answer")
         now = now or utcnow()
-        message = ConversationMessage(conversation=self, author_id=agent.id, from_agent=True, body=body,
+        CONVERSATION_WORKFLOW.fire(self, "answer", agent, now=now)
+        return self._message(agent, body, now, from_agent=True)
+
+    def close(self, agent, now=None):
+        return CONVERSATION_WORKFLOW.fire(self, "close", agent, now=now)
+
+    def _message(self, author, body, now, from_agent):
+        message = ConversationMessage(conversation=self, author_id=author.id, from_agent=from_agent, body=body,
                                       created_at=now)
-        self.status = ConversationStatus.OPEN.value
-        self.assigned_agent_id = agent.id
-        self.unread_by_member = True
-        self.updated_at = now
         db.session.add(message)
         return message
 
-    def close(self, agent, now=None):
-        if not self.can_answer(agent):
-            raise PermissionError("close")
-        self.status = ConversationStatus.CLOSED.value
-        self.updated_at = now or utcnow()
+
+def _member(conversation, user):
+    return user.is_authenticated and user.id == conversation.member_id
+
+
+def _agent(conversation, user):
+    return user.is_authenticated and user.has_role("agent") and user.organisation_id == conversation.organisation_id
+
+
+def _answered(conversation, agent, now, data):
+    conversation.assigned_agent_id = agent.id
+    conversation.unread_by_member = True
+
+
+_WAITING = (ConversationStatus.NEW.value, ConversationStatus.OPEN.value)
+
+CONVERSATION_WORKFLOW = Workflow(
+    "conversation",
+    states=[State(ConversationStatus.NEW.value, "Nouveau"), State(ConversationStatus.OPEN.value, "En cours"),
+            State(ConversationStatus.CLOSED.value, "Clôturé", final=True)],
+    transitions=[
+        Transition("reply", _WAITING, ConversationStatus.NEW.value, allowed=_member, label="Répondre"),
+        Transition("answer", _WAITING, ConversationStatus.OPEN.value, allowed=_agent, effect=_answered,
+                   label="Répondre"),
+        Transition("close", _WAITING, ConversationStatus.CLOSED.value, allowed=_agent, audit="msa_conversation_closed",
+                   label="Clôturer"),
+    ],
+    initial=ConversationStatus.NEW.value, changed_attr="updated_at")
+
+__all__ = ["IllegalTransition"]
 
 
 class ConversationMessage(db.Model):

@@ -1,7 +1,8 @@
 """Espace Partenaires (seed 002): organisations' settings, conventions, requests (ODS) and their numbers.
 
 A request moves Nouveau → Pris en charge → Résolu; while Nouveau its technician's structure may
-complete or cancel it. Every transition is a method that refuses an illegal move."""
+complete or cancel it. The lifecycle is declared once (`REQUEST_WORKFLOW`, core.workflow); the
+request's methods go through it, which refuses an illegal move and keeps the dated history."""
 import enum
 import unicodedata
 from dataclasses import dataclass
@@ -10,7 +11,8 @@ from datetime import timedelta
 from sqlalchemy import func
 
 from core.catalogues import load as load_catalogue
-from core.formatting import PARIS, fr_date, fr_datetime  # noqa: F401  (fr_datetime: for the views)
+from core.formatting import PARIS, fr_date
+from core.workflow import IllegalTransition, State, Transition, Workflow
 from extensions import db
 from models.attachment import attachment_subject
 from models.base import UTCDateTime, utcnow
@@ -47,15 +49,19 @@ def person_sort_key(last_name, first_name):
     return f"{fold_text(last_name)} {fold_text(first_name)}"
 
 
-class IllegalTransition(Exception):
-    """A state change the request's status does not allow (e.g. cancelling a request in charge)."""
+__all__ = ["IllegalTransition"]  # raised by the transitions below (core.workflow's, re-exported)
 
 
 class Status(str, enum.Enum):
-    NEW = "Nouveau"
-    TAKEN = "Pris en charge"
-    RESOLVED = "Résolu"
-    CANCELLED = "Annulée"  # never shown in the history
+    """Stored slugs of a request's states; `label` is the seed's wording."""
+    NEW = "nouveau"
+    TAKEN = "pris-en-charge"
+    RESOLVED = "resolu"
+    CANCELLED = "annulee"  # never shown in the history
+
+    @property
+    def label(self):
+        return REQUEST_WORKFLOW.label(self.value)
 
 
 OPEN_STATUSES = (Status.NEW.value, Status.TAKEN.value)
@@ -256,9 +262,10 @@ class PartnerRequest(db.Model):
     # --- Creation --------------------------------------------------------------------------
 
     @classmethod
-    def submit(cls, organisation, requester, now=None, **fields):
-        """Create the request with its number, in the caller's transaction (which must have
-        begun with core.database.begin_immediate on SQLite)."""
+    def submit(cls, organisation, requester, now=None, attachments=0, **fields):
+        """Create the request with its number and first history entry, in the caller's
+        transaction (which must have begun with core.database.begin_immediate on SQLite). The
+        audit record names it (the row is flushed first)."""
         now = now or utcnow()
         year = now.astimezone(PARIS).year
         sequence = RequestSequence.next_value(organisation.id, year)
@@ -266,7 +273,9 @@ class PartnerRequest(db.Model):
                       structure_id=requester.structure_id, requester=requester,
                       requester_name=f"{requester.last_name.upper()} {requester.first_name}".strip(),
                       created_at=now, status_at=now, status=Status.NEW.value, **fields)
-        db.session.add(request)
+        REQUEST_WORKFLOW.start(request, requester, now, detail={
+            "number": request.number, "ods": request.ods, "organisation_id": organisation.id,
+            "attachments": attachments})
         return request
 
     # --- Who may do what ---------------------------------------------------------------------
@@ -278,58 +287,59 @@ class PartnerRequest(db.Model):
     def can_complete(self, user):
         return self.status == Status.NEW.value and self.is_visible_to_technician(user)
 
-    can_cancel = can_complete
+    def can_cancel(self, user):
+        return REQUEST_WORKFLOW.can(self, "cancel", user)
 
     def is_visible_to_agent(self, user):
         return (user.is_authenticated and user.has_role("agent") and user.organisation_id == self.organisation_id
                 and self.status != Status.CANCELLED.value)
 
     def can_take_in_charge(self, user):
-        return self.status == Status.NEW.value and self.is_visible_to_agent(user)
+        return REQUEST_WORKFLOW.can(self, "take_in_charge", user)
 
     def can_resolve(self, user):
-        return self.status == Status.TAKEN.value and self.is_visible_to_agent(user)
+        return REQUEST_WORKFLOW.can(self, "resolve", user)
 
-    # --- Transitions ---------------------------------------------------------------------------
-
-    def _move(self, to, now):
-        self.status = to.value
-        self.status_at = now or utcnow()
+    # --- Transitions (through REQUEST_WORKFLOW) ------------------------------------------------
 
     def complete(self, user, comment, now=None):
-        """Append to the comments (the total stays within the limit)."""
+        """« Compléter la demande »: the comment becomes a dated entry of the request's history
+        (the initial comment and the complements stay within the limit together)."""
         if not self.can_complete(user):
-            raise IllegalTransition("complete")
+            raise IllegalTransition(REQUEST_WORKFLOW.kind, "complete", self.status, "user")
         comment = (comment or "").strip()
-        if comment:
-            combined = f"{self.comments}\n{comment}" if self.comments else comment
-            if len(combined) > catalogue()["comments_max"]:
-                raise ValueError("comments too long")
-            self.comments = combined
+        if not comment:
+            return None
+        if len(comment) > self.comment_room():
+            raise ValueError("comments too long")
+        return REQUEST_WORKFLOW.append(self, user, comment, kind="complement", now=now)
 
-    def cancel(self, user, motive, now=None):
-        if not self.can_cancel(user):
-            raise IllegalTransition("cancel")
-        if motive not in catalogue()["cancel_motives"]:
-            raise ValueError("unknown cancellation motive")
-        self.cancel_motive = motive
-        self._move(Status.CANCELLED, now)
+    def complements(self):
+        """The dated « Compléter la demande » entries, oldest first."""
+        if self.id is None:
+            return []
+        return REQUEST_WORKFLOW.history(self, kinds=("complement",))
 
-    def take_in_charge(self, agent, now=None):
-        if not self.can_take_in_charge(agent):
-            raise IllegalTransition("take_in_charge")
-        self.taken_by_id = agent.id
-        self._move(Status.TAKEN, now)
+    def comment_room(self):
+        """Characters a new complement may still have: the initial comment and the complements
+        count together, each joined by a line break, as when they were one text."""
+        used = len(self.comments or "") + sum(len(e.text or "") + 1 for e in self.complements())
+        if not self.comments:
+            used = max(used - 1, 0)
+        return catalogue()["comments_max"] - used - (1 if used else 0)
 
-    def resolve(self, agent, answer, now=None):
-        if not self.can_resolve(agent):
-            raise IllegalTransition("resolve")
-        if not (answer or "").strip():
-            raise ValueError("an answer is required")
-        self.answer = answer.strip()
-        self.resolved_by_id = agent.id
-        self._move(Status.RESOLVED, now)
-        self.resolved_at = self.status_at
+    def cancel(self, user, motive, now=None, detail=None):
+        return REQUEST_WORKFLOW.fire(self, "cancel", user, now=now, motive=motive, detail=detail)
+
+    def take_in_charge(self, agent, now=None, detail=None):
+        return REQUEST_WORKFLOW.fire(self, "take_in_charge", agent, now=now, detail=detail)
+
+    def resolve(self, agent, answer, now=None, detail=None):
+        return REQUEST_WORKFLOW.fire(self, "resolve", agent, now=now, answer=answer, detail=detail)
+
+    @property
+    def status_label(self):
+        return REQUEST_WORKFLOW.label(self.status)
 
     # --- Display -------------------------------------------------------------------------------
 
@@ -346,6 +356,54 @@ class PartnerRequest(db.Model):
 
     def received_files_expire_at(self):
         return self.resolved_at + timedelta(days=RECEIVED_FILES_DAYS) if self.resolved_at else None
+
+
+def _known_motive(request, data):
+    if data.get("motive") not in catalogue()["cancel_motives"]:
+        raise ValueError("unknown cancellation motive")
+
+
+def _set_motive(request, user, now, data):
+    request.cancel_motive = data["motive"]
+
+
+def _taken(request, agent, now, data):
+    request.taken_by_id = agent.id
+
+
+def _has_answer(request, data):
+    if not (data.get("answer") or "").strip():
+        raise ValueError("an answer is required")
+
+
+def _resolved(request, agent, now, data):
+    request.answer = data["answer"].strip()
+    request.resolved_by_id = agent.id
+    request.resolved_at = now
+
+
+def _technician(request, user):
+    return request.is_visible_to_technician(user)
+
+
+def _agent(request, user):
+    return request.is_visible_to_agent(user)
+
+
+REQUEST_WORKFLOW = Workflow(
+    "partner_request",
+    states=[State(Status.NEW.value, "Nouveau"), State(Status.TAKEN.value, "Pris en charge"),
+            State(Status.RESOLVED.value, "Résolu", final=True),
+            State(Status.CANCELLED.value, "Annulée", listed=False, final=True)],
+    transitions=[
+        Transition("cancel", (Status.NEW.value,), Status.CANCELLED.value, allowed=_technician, guard=_known_motive,
+                   effect=_set_motive, audit="partenaires.request_cancelled", label="Annuler la demande"),
+        Transition("take_in_charge", (Status.NEW.value,), Status.TAKEN.value, allowed=_agent, effect=_taken,
+                   audit="partner_request_taken", label="Prendre en charge"),
+        Transition("resolve", (Status.TAKEN.value,), Status.RESOLVED.value, allowed=_agent, guard=_has_answer,
+                   effect=_resolved, audit="partner_request_resolved", label="Résoudre"),
+    ],
+    initial=Status.NEW.value, created_audit="partenaires.request_submitted")
 
 
 @db.event.listens_for(PartnerRequest, "before_insert")

@@ -50,7 +50,7 @@ def technician(structure_obj, email=None, first_name="Martine", last_name="LAPIE
     return user(email=email, role=role, first_name=first_name, last_name=last_name, structure=structure_obj, **kwargs)
 
 
-def partner_request(org, requester, ods=4, status="Nouveau", now=None, **fields):
+def partner_request(org, requester, ods=4, status="nouveau", now=None, **fields):
     """A request with a real number (allocated as in production)."""
     from models import PartnerRequest
     defaults = dict(motive="Etude de C2S", person_civility="M.", person_last_name="PRINCE", person_first_name="Marius",

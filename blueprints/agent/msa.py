@@ -6,30 +6,28 @@ else is a 404. Only agents of an MSA organisation reach these screens (403 for a
 import math
 from dataclasses import dataclass
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import func
 from sqlalchemy.orm import joinedload
 
 from blueprints.agent import bp
-from core import audit, catalogues
+from blueprints.msa import service
+from core import catalogues
 from core.database import begin_immediate
 from core.inputs import to_id
-from core.notify import notify
 from core.templating import render, wants_fragment
 from core.throttle import notifies
 from core.uploads import MB, AttachmentSet, register_policy
-from core.urls import public_url
 from extensions import db
 from forms.agent_msa import ConversationAnswerForm, ConversationCloseForm
 from models import Attachment, Conversation, ConversationMessage
-from models.msa import CONVERSATION_FILES, MESSAGE_FILES, ConversationStatus
+from core.workflow import IllegalTransition
+from models.msa import CONVERSATION_FILES, CONVERSATION_WORKFLOW, MESSAGE_FILES, ConversationStatus
 
 PORTAL = "msa"
 ANSWER_POLICY = "msa_reponse_agent"
 CONVERSATION_TEMPLATE = "agent/msa/conversation.html"
-# B.7: the member is told an answer is waiting, never what it says (it may be medical or financial).
-ANSWER_EMAIL_SUBJECT = "MSA – Une réponse vous attend dans « Ma messagerie »"
 
 register_policy(ANSWER_POLICY, max_count=3, max_size=5 * MB, extensions=("pdf", "jpg", "jpeg", "png"))
 
@@ -143,7 +141,7 @@ def msa_inbox():
     return render("agent/msa/inbox.html", block="results", organisation=org, themes=themes,
                    theme_labels=dict(themes), filters=filters, rows=rows, total=total, pages=pages,
                    last_messages=_last_messages([c.id for c in rows]),
-                   statuses={k: v for k, v in STATUS_FILTERS.items() if v})
+                   statuses={k: CONVERSATION_WORKFLOW.label(v) for k, v in STATUS_FILTERS.items() if v})
 
 
 # --- One conversation --------------------------------------------------------------------------------
@@ -205,20 +203,6 @@ def _refused(conversation):
                    refusal="Cette conversation est clôturée : rien n’a été modifié.", **_context(conversation))
 
 
-def _messaging_link():
-    """Where the member reads the answer (None when the MSA portal is not served here)."""
-    for endpoint in ("msa.messages", "msa.messages_index", "msa.messaging", "msa.index"):
-        if endpoint in current_app.view_functions:
-            return public_url(endpoint)
-    return None
-
-
-def _email_member(conversation):
-    member = conversation.member
-    notify(member.email, "msa_reponse", ANSWER_EMAIL_SUBJECT, user=member, reference=f"message N°{conversation.id}",
-           date=conversation.created_at, link=_messaging_link(), member=member)
-
-
 @bp.route("/msa/conversations/<int:conversation_id>/reponse", methods=["POST"])
 @notifies
 def msa_answer(conversation_id):
@@ -237,15 +221,10 @@ def msa_answer(conversation_id):
     if form.validate_on_submit() and files_ok:
         conversation = load_conversation(conversation_id, org, for_update=True)
         try:
-            message = conversation.answer(current_user, form.body.data)
-        except PermissionError:
+            service.answer(conversation, current_user, form.body.data, files)
+        except IllegalTransition:
             db.session.rollback()
             return _refused(conversation)
-        db.session.flush()
-        sent = files.attach_to(message, organisation_id=conversation.organisation_id)
-        audit.record(current_user, "msa_conversation_answered", conversation, message=message.id,
-                     files=len(sent))
-        _email_member(conversation)
         db.session.commit()
         return _done(conversation, "Votre réponse a été envoyée. L’adhérent en a été informé par courriel.")
     return render(CONVERSATION_TEMPLATE, block="thread", status=422, has_errors=True,
@@ -260,10 +239,9 @@ def msa_close(conversation_id):
         abort(400)
     conversation = load_conversation(conversation_id, org, for_update=True)
     try:
-        conversation.close(current_user)
-    except PermissionError:
+        service.close(conversation, current_user)
+    except IllegalTransition:
         db.session.rollback()
         return _refused(conversation)
-    audit.record(current_user, "msa_conversation_closed", conversation)
     db.session.commit()
     return _done(conversation, "La conversation est clôturée.")

@@ -8,21 +8,20 @@ and by administrators."""
 import math
 from dataclasses import dataclass
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import case, func
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from blueprints.agent import bp
+from blueprints.partenaires import service
 from core import audit
 from core.database import begin_immediate
 from core.inputs import to_id
-from core.notify import notify
 from core.templating import render, wants_fragment
 from core.throttle import notifies
 from core.uploads import MB, AttachmentSet, attachments_of, register_policy
-from core.urls import public_url
 from extensions import db
 from forms.agent_partenaires import (
     ConventionCreateForm,
@@ -33,7 +32,7 @@ from forms.agent_partenaires import (
     RequestTakeForm,
 )
 from models import Attachment, Convention, Organisation, PartnerRequest, PartnerSettings, Status, Structure
-from models.partenaires import ANSWER_FILES, REQUEST_FILES, IllegalTransition, Situation, catalogue
+from models.partenaires import ANSWER_FILES, REQUEST_FILES, REQUEST_WORKFLOW, IllegalTransition, Situation, catalogue
 
 PORTAL = "partenaires"
 ANSWER_POLICY = "partenaires_reponse"
@@ -55,7 +54,7 @@ def partner_organisation():
 
 # --- Queue -------------------------------------------------------------------------------------
 
-STATUS_FILTERS = {"nouveau": Status.NEW.value, "pris-en-charge": Status.TAKEN.value, "resolu": Status.RESOLVED.value}
+STATUS_FILTERS = {s.slug: s.label for s in REQUEST_WORKFLOW.states if s.listed}
 PAGE_SIZES = (10, 25, 50)
 DEFAULT_PAGE_SIZE = 10  # an htmx page of the list stays within the 5 KB fragment budget
 SEARCH_MAX = 60
@@ -92,7 +91,7 @@ class QueueFilters:
 
     def apply(self, query):
         if self.status:
-            query = query.filter(PartnerRequest.status == STATUS_FILTERS[self.status])
+            query = query.filter(PartnerRequest.status == self.status)
         else:
             query = query.filter(PartnerRequest.status.in_(
                 (Status.NEW.value, Status.TAKEN.value, Status.RESOLVED.value)))
@@ -230,21 +229,6 @@ def _refusal_message(req):
     return "Cette demande est déjà résolue : rien n’a été modifié."
 
 
-def _email_requester(req, template, subject, **context):
-    requester = req.requester
-    context.setdefault("link", _history_link())
-    notify(requester.email, template, subject, user=requester, reference=f"demande N°{req.number}",
-           date=req.created_at, demande=req, requester=requester, **context)
-
-
-def _history_link():
-    """Where the technician reads the answer (None when Espace Partenaires is not served here)."""
-    for endpoint in ("partenaires.history", "partenaires.index"):
-        if endpoint in current_app.view_functions:
-            return public_url(endpoint)
-    return None
-
-
 @bp.route("/partenaires/demandes/<int:request_id>/prise-en-charge", methods=["POST"])
 @notifies
 def partner_take(request_id):
@@ -254,13 +238,10 @@ def partner_take(request_id):
         abort(400)
     req = load_request(request_id, org, for_update=True)
     try:
-        req.take_in_charge(current_user)
+        service.take_in_charge(req, current_user)
     except IllegalTransition:
         db.session.rollback()
         return _refused(req, _refusal_message(req))
-    audit.record(current_user, "partner_request_taken", req, number=req.number)
-    _email_requester(req, "partenaires_prise_en_charge",
-                     f"Espace Partenaires : votre demande N°{req.number} a été prise en charge")
     db.session.commit()
     return _done(req, f"La demande N°{req.number} est prise en charge. Le demandeur en a été informé par courriel.")
 
@@ -283,15 +264,10 @@ def partner_resolve(request_id):
     if form.validate_on_submit() and files_ok:
         req = load_request(request_id, org, for_update=True)
         try:
-            req.resolve(current_user, form.answer.data)
+            service.resolve_request(req, current_user, form.answer.data, files)
         except IllegalTransition:
             db.session.rollback()
             return _refused(req, _refusal_message(req))
-        sent = files.attach_to(subject_type=ANSWER_FILES.name, subject_id=req.id, organisation_id=req.organisation_id)
-        audit.record(current_user, "partner_request_resolved", req, number=req.number, files=len(sent))
-        _email_requester(req, "partenaires_resolution",
-                         f"Espace Partenaires : une réponse a été apportée à votre demande N°{req.number}",
-                         organisation=req.organisation, link=_history_link())
         db.session.commit()
         return _done(req, f"La demande N°{req.number} est résolue. Le demandeur a été invité par courriel à "
                           "consulter la réponse.")

@@ -4,26 +4,24 @@ reason, online-service suggestion, writing, summary, sending), conversation page
 The draft travels with the forms (cascade codes in the query string / hidden inputs, the text in
 a hidden input of the summary, files in their signed upload set); a server-side draft (core.drafts)
 keeps a copy for the writing step's GET (refresh, back, « Modifier », a new login), never the cookie."""
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
-from blueprints.msa import bp
+from blueprints.msa import bp, service
 from blueprints.msa.context import member_required
 from core import audit, drafts
 from core.cascade import Cascade
-from core.notify import notify
-from core.outbox import queue_sms
 from core.templating import render
 from core.throttle import notifies
 from core.uploads import MB, AttachmentSet, attachments_of, register_policy
 from extensions import db
 from forms.msa_messages import (ConversationVisibilityForm, MessageReplyForm, MessageSendForm,
                                 MessageWriteForm)
-from models.msa import Conversation, ConversationStatus
+from models.msa import Conversation
 
 CATALOGUE = "msa-messagerie"
 POLICY = "msa_message"
-DRAFT_KIND = "msa.message"
+DRAFT_KIND = service.DRAFT_KIND
 
 register_policy(POLICY, max_count=3, max_size=5 * MB, extensions=("pdf", "jpg", "jpeg", "png"))
 
@@ -163,24 +161,7 @@ def messages_send(member):
                       service=online_service(state), writing=True, form=form, files=files)
     if member.organisation_id is None:
         abort(409)
-    labels = [choice.node.label for choice in state.path]
-    codes = state.codes
-    conversation = Conversation(member_id=current_user.id, organisation_id=member.organisation_id,
-                                theme=codes["theme"], subject=codes["subject"], reason=codes["reason"],
-                                object_label=" > ".join(labels), status=ConversationStatus.NEW.value)
-    db.session.add(conversation)
-    message = conversation.add_member_message(current_user, form.body.data)
-    attached = files.attach_to(message, organisation_id=member.organisation_id)
-    db.session.flush()
-    audit.record(current_user, "msa.conversation.created", conversation, attachments=len(attached))
-    email_context = {"user": current_user, "conversation": conversation, "labels": labels,
-                     "attachments": attached}
-    notify(current_user.email, "msa_message_ack", "MSA – Accusé de réception de votre message",
-           reference=f"message N°{conversation.id}", date=conversation.created_at, **email_context)
-    if member.mobile:
-        queue_sms(member.mobile, render_template("emails/msa_message_ack_sms.txt", **email_context).strip(),
-                  user=current_user)
-    drafts.discard(current_user, DRAFT_KIND)
+    conversation = service.send_message(member, current_user, state, form.body.data, files)
     db.session.commit()
     return redirect(url_for(".messages_sent", conversation_id=conversation.id))
 
@@ -213,9 +194,7 @@ def messages_conversation(member, conversation_id):
             valid = form.validate_on_submit()
             valid = files.validate() and valid
             if valid:
-                message = conversation.add_member_message(current_user, form.body.data)
-                attached = files.attach_to(message, organisation_id=conversation.organisation_id)
-                audit.record(current_user, "msa.conversation.replied", conversation, attachments=len(attached))
+                service.reply(conversation, current_user, form.body.data, files)
                 db.session.commit()
                 flash("Votre réponse a bien été envoyée.", "success")
                 return redirect(url_for(".messages_conversation", conversation_id=conversation.id))

@@ -12,11 +12,10 @@ from flask import abort, current_app, flash, make_response, redirect, request, u
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from blueprints.partenaires import bp
+from blueprints.partenaires import bp, service
 from blueprints.partenaires.context import organisation_required
 from blueprints.partenaires.history import page_number, structure_requests
 from blueprints.partenaires.requests import ATTACHMENT_POLICY
-from core import audit
 from core.database import begin_immediate
 from core.templating import render, wants_fragment
 from core.uploads import AttachmentSet, send_attachment
@@ -98,12 +97,6 @@ def saisine_answers(req):
     return rows
 
 
-def comment_room(req):
-    """Characters that can still be appended (the model joins with a line break)."""
-    used = len(req.comments or "")
-    return catalogue()["comments_max"] - used - (1 if used else 0)
-
-
 def file_room(req, sent=None):
     sent = sent_files(req) if sent is None else sent
     return max(catalogue()["attachments"]["max_count"] - len(sent), 0)
@@ -177,7 +170,7 @@ def _error_status(status):
 def _refused(ctx, req):
     """A request no longer Nouveau (or a forged post): nothing changes, 409 with the current state."""
     db.session.rollback()
-    notice = (f"Cette demande ne peut plus être complétée ni annulée : son statut est « {req.status} ».")
+    notice = (f"Cette demande ne peut plus être complétée ni annulée : son statut est « {req.status_label} ».")
     if wants_fragment():
         return _whole_detail(ctx, req, status=_error_status(409), error_notice=notice)
     return _page(ctx, req, status=409, error_notice=notice)
@@ -202,7 +195,7 @@ def complete_request(number, ctx):
     if not req.can_complete(current_user):
         return _refused(ctx, req)
     form = RequestCompleteForm()
-    form.set_remaining(comment_room(req))
+    form.set_remaining(req.comment_room())
     # The set exists even when no file can be added any more: files added before a colleague
     # filled the last places are still shown, to be removed.
     files = (AttachmentSet.from_request(ATTACHMENT_POLICY.name, max_count=file_room(req))
@@ -226,7 +219,7 @@ def complete_request(number, ctx):
         if not req.can_complete(current_user):
             return _refused(ctx, req)
         # Another technician of the structure may have completed it meanwhile.
-        form.set_remaining(comment_room(req))
+        form.set_remaining(req.comment_room())
         if form.has_comment() and len(form.comment.data) > form.comment.max_chars:
             form.comment.errors.append(form.comment.too_long.format(max=form.comment.max_chars,
                                                                     count=len(form.comment.data)))
@@ -236,11 +229,7 @@ def complete_request(number, ctx):
         db.session.rollback()
         return _action(ctx, req, "complete", status=_error_status(422), has_errors=True, **context)
 
-    req.complete(current_user, form.comment.data)
-    attached = files.attach_to(req, organisation_id=req.organisation_id) if files is not None else []
-    audit.record(current_user, "partenaires.request_completed", req, number=req.number,
-                 organisation_id=req.organisation_id, comment_chars=len((form.comment.data or "").strip()),
-                 attachments=len(attached))
+    service.complete_request(req, current_user, form.comment.data, files)
     db.session.commit()
     if wants_fragment():
         return _whole_detail(ctx, req, notice=COMPLETED_MESSAGE)
@@ -260,9 +249,7 @@ def cancel_request(number, ctx):
         req = load_request(ctx, number, lock=True)
         if not req.can_cancel(current_user):
             return _refused(ctx, req)
-        req.cancel(current_user, form.motive.data)
-        audit.record(current_user, "partenaires.request_cancelled", req, number=req.number,
-                     organisation_id=req.organisation_id, motive=form.motive.data)
+        service.cancel_request(req, current_user, form.motive.data)
         db.session.commit()
         flash(CANCELLED_MESSAGE, "success")
         url = url_for("partenaires.history", **history_state(request.args))

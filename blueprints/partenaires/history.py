@@ -68,7 +68,7 @@ def _sort_key(sort):
     if sort == "offre":
         return _rank(PartnerRequest.ods, {o["code"]: o["label"] for o in catalogue()["ods"]})
     if sort == "statut":
-        return _rank(PartnerRequest.status, {s: s for s in STATUS_FILTERS.values()})
+        return _rank(PartnerRequest.status, STATUS_FILTERS)
     if sort == "demandeur":
         return PartnerRequest.requester_sort_key
     if sort == "personne":
@@ -141,7 +141,7 @@ def history(ctx):
     form = HistoryFilterForm(request.args)
     query = structure_requests(ctx)
     if form.statut.data:
-        query = query.filter(PartnerRequest.status == STATUS_FILTERS[form.statut.data])
+        query = query.filter(PartnerRequest.status == form.statut.data)
     if form.offre.data:
         query = query.filter(PartnerRequest.ods == int(form.offre.data))
     if form.recherche.data:

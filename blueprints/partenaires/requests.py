@@ -5,12 +5,9 @@ back with everything kept; with htmx the motive and the « Accompagnement santé
 redraw the questions that depend on them."""
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
-from blueprints.partenaires import bp
+from blueprints.partenaires import bp, service
 from blueprints.partenaires.context import organisation_required
-from core import audit
-from core.database import begin_immediate
 from core.templating import render, wants_fragment
 from core.uploads import MB, AttachmentSet, delete_stored, register_policy
 from extensions import db
@@ -65,7 +62,8 @@ def new_request(ods, ctx):
         form_ok = form.validate_on_submit()
         files_ok = files.validate() if files is not None else True
         if form_ok and files_ok:
-            number = _submit(ctx, form, files)
+            number = service.submit_request(ctx.organisation, current_user, form.submission.data,
+                                            form.request_fields(), files)
             return redirect(url_for("partenaires.request_sent", number=number))
         return render(TEMPLATE, status=422, has_errors=True, **context)
     return render(TEMPLATE, **context)
@@ -98,40 +96,6 @@ def _discard(files):
         db.session.delete(attachment)
     db.session.commit()
     delete_stored(names)
-
-
-def _submit(ctx, form, files):
-    """Number, request, files and audit event in one transaction. Returns the number.
-
-    A form posted twice (double click, reload) files one request: the second post finds it by
-    the form's submission token."""
-    token = form.submission.data
-    begin_immediate()
-    existing = _filed_with(token)
-    if existing is not None:
-        db.session.rollback()
-        return existing
-    req = PartnerRequest.submit(ctx.organisation, current_user, submission_token=token, **form.request_fields())
-    attached = files.attach_to(req, organisation_id=req.organisation_id) if files is not None else []
-    audit.record(current_user, "partenaires.request_submitted", req, number=req.number, ods=req.ods,
-                 organisation_id=req.organisation_id, attachments=len(attached))
-    number = req.number
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # PostgreSQL: the same form committed a moment ago by a concurrent post.
-        db.session.rollback()
-        existing = _filed_with(token)
-        if existing is None:
-            raise
-        return existing
-    return number
-
-
-def _filed_with(token):
-    """Number of the request this user already filed with this form, if any."""
-    return (db.session.query(PartnerRequest.number)
-            .filter_by(submission_token=token, requester_id=current_user.id).scalar())
 
 
 @bp.route("/demandes/confirmation/<number>")

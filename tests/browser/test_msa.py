@@ -60,15 +60,13 @@ def create_conversation(live_server, email, body):
     """A new conversation of the member, as the sending step leaves it; returns its id."""
     from extensions import db
     from models import User
-    from models.msa import Conversation, ConversationStatus
+    from models.msa import Conversation
     with live_server.app.app_context():
         user = User.query.filter_by(email=email).one()
         conversation = Conversation(member_id=user.id, organisation_id=user.msa_member.organisation_id,
                                     theme="famille-logement", subject="allocations-familiales",
-                                    reason="changement-situation", object_label=OBJECT_LABEL,
-                                    status=ConversationStatus.NEW.value)
-        db.session.add(conversation)
-        conversation.add_member_message(user, body)
+                                    reason="changement-situation", object_label=OBJECT_LABEL)
+        conversation.start(user, body)
         db.session.commit()
         conversation_id = conversation.id
         db.session.remove()

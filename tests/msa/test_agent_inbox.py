@@ -36,7 +36,7 @@ def world(app):
 
 
 def make_conversation(app, org_id, member_id, days_ago=0, theme="famille", label="Famille, logement",
-                      body="Bonjour, je voudrais mon attestation.", status="Nouveau", **fields):
+                      body="Bonjour, je voudrais mon attestation.", status="nouveau", **fields):
     with app.app_context():
         created = utcnow() - timedelta(days=days_ago)
         c = Conversation(member_id=member_id, organisation_id=org_id, theme=theme, subject="allocations",
@@ -97,7 +97,7 @@ def test_inbox_lists_new_conversations_of_the_organisation_oldest_first(app, age
     w = world
     recent = make_conversation(app, w["org"], w["paul"], days_ago=1)
     old = make_conversation(app, w["org"], w["jeanne"], days_ago=5)
-    answered = make_conversation(app, w["org"], w["jeanne"], days_ago=9, status="En cours")
+    answered = make_conversation(app, w["org"], w["jeanne"], days_ago=9, status="en-cours")
     make_conversation(app, w["other"], w["paul"], days_ago=20)  # another fund's
     soup = page(agent, INBOX)
     assert conversation_ids(soup) == [old, recent]  # default: Nouveau only, oldest first
@@ -146,7 +146,7 @@ def test_inbox_pages(app, agent, world):
 
 
 def test_inbox_markers_say_answered_and_read_in_text(app, agent, world):
-    cid = make_conversation(app, world["org"], world["jeanne"], status="En cours", unread_by_member=True)
+    cid = make_conversation(app, world["org"], world["jeanne"], status="en-cours", unread_by_member=True)
     with app.app_context():
         c = db.session.get(Conversation, cid)
         from models import User
@@ -222,7 +222,7 @@ def test_answer_stores_the_message_and_emails_the_member_without_its_content(app
     response = submit(agent, url + "/reponse", {"body": ANSWER + "\r\nCordialement."}, status=303)
     assert response.headers["Location"].endswith(url)
     after = conversation(app, cid)
-    assert after["status"] == "En cours" and after["unread"] is True
+    assert after["status"] == "en-cours" and after["unread"] is True
     assert after["messages"][-1] == (True, ANSWER + "\nCordialement.")
     mails = outbox("email")
     assert len(mails) == 1
@@ -270,7 +270,7 @@ def test_answer_length_is_checked_and_text_kept(app, agent, world, outbox):
     soup = submit(agent, f"/agent/msa/conversations/{cid}/reponse", {"body": "   "}, status=422)
     assert errors_of(soup) == ["Saisissez votre réponse."]
     assert conversation(app, cid)["messages"] == [(False, "Bonjour, je voudrais mon attestation.")]
-    assert conversation(app, cid)["status"] == "Nouveau"
+    assert conversation(app, cid)["status"] == "nouveau"
     assert outbox() == []
 
 
@@ -280,7 +280,7 @@ def test_close_then_answer_and_close_again_are_refused(app, agent, world, outbox
     cid = make_conversation(app, world["org"], world["jeanne"])
     url = f"/agent/msa/conversations/{cid}"
     assert submit(agent, url + "/cloture", {}, status=303).headers["Location"].endswith(url)
-    assert conversation(app, cid)["status"] == "Clôturé"
+    assert conversation(app, cid)["status"] == "cloture"
     soup = page(agent, url)
     assert soup.select_one("#msa-reponse") is None and soup.select_one("#msa-cloture") is None
     assert soup.select_one("#msa-close-notice")
@@ -291,7 +291,7 @@ def test_close_then_answer_and_close_again_are_refused(app, agent, world, outbox
     assert part.select_one("#msa-refus").get_text(strip=True) == \
         "Cette conversation est clôturée : rien n’a été modifié."
     after = conversation(app, cid)
-    assert after["status"] == "Clôturé" and len(after["messages"]) == 1
+    assert after["status"] == "cloture" and len(after["messages"]) == 1
     assert outbox() == []
     with app.app_context():
         assert AuditEvent.query.filter_by(action="msa_conversation_closed").count() == 1
@@ -313,7 +313,7 @@ def test_another_organisations_conversation_is_404_and_unchanged(app, login, wor
     assert nord.post(url + "/reponse", data={"body": ANSWER}).status_code == 404
     assert nord.post(url + "/reponse", data={"body": ANSWER}, headers={"HX-Request": "true"}).status_code == 404
     assert nord.post(url + "/cloture").status_code == 404
-    assert conversation(app, cid) == {"status": "Nouveau", "unread": False,
+    assert conversation(app, cid) == {"status": "nouveau", "unread": False,
                                       "messages": [(False, "Bonjour, je voudrais mon attestation.")]}
     assert outbox() == []
     assert nord.get("/agent/msa/conversations/999999").status_code == 404
@@ -356,8 +356,8 @@ def test_answer_and_close_require_the_csrf_token(csrf_app):
     token = soup.select_one("#msa-reponse input[name=csrf_token]")["value"]
     assert client.post(url + "/reponse", data={"body": ANSWER}).status_code in (400, 422)
     assert client.post(url + "/cloture").status_code == 400
-    assert conversation(csrf_app, cid)["status"] == "Nouveau"
+    assert conversation(csrf_app, cid)["status"] == "nouveau"
     assert conversation(csrf_app, cid)["messages"] == [(False, "Bonjour, je voudrais mon attestation.")]
     assert client.post(url + "/reponse", data={"body": ANSWER, "csrf_token": token}).status_code == 303
     assert client.post(url + "/cloture", data={"csrf_token": token}).status_code == 303
-    assert conversation(csrf_app, cid)["status"] == "Clôturé"
+    assert conversation(csrf_app, cid)["status"] == "cloture"

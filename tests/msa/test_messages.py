@@ -367,17 +367,17 @@ def test_reply(app, member_client, members):
 def test_a_reply_to_an_answered_conversation_waits_for_an_answer_again(app, member_client, members):
     cid = make_conversation(app, members)
     with app.app_context():
-        db.session.get(Conversation, cid).status = "En cours"  # answered by an agent
+        db.session.get(Conversation, cid).status = "en-cours"  # answered by an agent
         db.session.commit()
     member_client.post(f"/msa/messages/{cid}", data={"body": "Une question de plus, merci."})
     with app.app_context():
-        assert db.session.get(Conversation, cid).status == "Nouveau"  # the agents' default list
+        assert db.session.get(Conversation, cid).status == "nouveau"  # the agents' default list
 
 
 def test_no_reply_once_closed(app, member_client, members):
     cid = make_conversation(app, members)
     with app.app_context():
-        db.session.get(Conversation, cid).status = "Clôturé"
+        db.session.get(Conversation, cid).status = "cloture"
         db.session.commit()
     soup = page(member_client, f"/msa/messages/{cid}")
     assert not soup.select("textarea")

@@ -75,11 +75,11 @@ def status_of(app, request_id):
 
 def test_queue_lists_the_organisations_requests_by_status_oldest_first(app, agent, world):
     w = world
-    resolved = make_request(app, w["org"], w["victor"], days_ago=10, status="Résolu")
+    resolved = make_request(app, w["org"], w["victor"], days_ago=10, status="resolu")
     recent = make_request(app, w["org"], w["victor"], days_ago=1)
     old = make_request(app, w["org"], w["martine"], days_ago=5, ods=1)
-    taken = make_request(app, w["org"], w["victor"], days_ago=3, status="Pris en charge")
-    cancelled = make_request(app, w["org"], w["victor"], days_ago=8, status="Annulée")
+    taken = make_request(app, w["org"], w["victor"], days_ago=3, status="pris-en-charge")
+    cancelled = make_request(app, w["org"], w["victor"], days_ago=8, status="annulee")
     elsewhere = make_request(app, w["other_org"], w["victor"], days_ago=9)
     soup = page(agent, QUEUE)
     assert soup.h1.get_text() == "Demandes Espace Partenaires"
@@ -104,7 +104,7 @@ def world_structure_name(app, w):
 def test_queue_filters_by_status_ods_structure_and_searches(app, agent, world):
     w = world
     a = make_request(app, w["org"], w["victor"], days_ago=4, person_last_name="DUPONT", person_first_name="Jeanne")
-    b = make_request(app, w["org"], w["victor"], days_ago=3, status="Pris en charge")
+    b = make_request(app, w["org"], w["victor"], days_ago=3, status="pris-en-charge")
     c = make_request(app, w["org"], w["martine"], days_ago=2, ods=1)
     assert numbers_in(page(agent, QUEUE + "?statut=pris-en-charge")) == [b[1]]
     assert numbers_in(page(agent, QUEUE + "?ods=1")) == [c[1]]
@@ -149,7 +149,7 @@ def test_agent_area_of_partenaires_is_reserved(app, login, world):
     assert technician.get(QUEUE).status_code == 403
     assert technician.get(f"/agent/partenaires/demandes/{req_id}").status_code == 403
     assert technician.post(f"/agent/partenaires/demandes/{req_id}/prise-en-charge").status_code == 403
-    assert status_of(app, req_id) == "Nouveau"
+    assert status_of(app, req_id) == "nouveau"
     login_citizen = app.test_client()
     with app.app_context():
         factories.user(email="citoyen@example.fr")
@@ -163,8 +163,8 @@ def test_agent_area_of_partenaires_is_reserved(app, login, world):
 
 def test_another_organisations_request_is_not_found(app, login, world, outbox):
     req_id, _ = make_request(app, world["org"], world["victor"], ods=1)
-    taken_id, _ = make_request(app, world["org"], world["victor"], status="Pris en charge")
-    cancelled_id, _ = make_request(app, world["org"], world["victor"], status="Annulée")
+    taken_id, _ = make_request(app, world["org"], world["victor"], status="pris-en-charge")
+    cancelled_id, _ = make_request(app, world["org"], world["victor"], status="annulee")
     with app.app_context():
         from models import User
         victor = db.session.get(User, world["victor"])
@@ -181,7 +181,7 @@ def test_another_organisations_request_is_not_found(app, login, world, outbox):
     assert stranger.post(f"/agent/partenaires/demandes/{taken_id}/resolution",
                          data={"answer": "Réponse"}).status_code == 404
     assert stranger.get(f"/composants/pieces-jointes/{attachment_id}").status_code == 404
-    assert status_of(app, req_id) == "Nouveau" and status_of(app, taken_id) == "Pris en charge"
+    assert status_of(app, req_id) == "nouveau" and status_of(app, taken_id) == "pris-en-charge"
     assert outbox() == []
     own = client_of(app, login, "agent@example.fr")
     assert own.get(f"/agent/partenaires/demandes/{cancelled_id}").status_code == 404
@@ -242,7 +242,7 @@ def test_take_in_charge_emails_the_technician_word_for_word(app, agent, world, o
                             "Votre conseiller Assurance Maladie")
     with app.app_context():
         req = db.session.get(PartnerRequest, req_id)
-        assert req.status == "Pris en charge" and req.taken_by_id is not None
+        assert req.status == "pris-en-charge" and req.taken_by_id is not None
         event = AuditEvent.query.filter_by(action="partner_request_taken").one()
         assert event.object_id == str(req_id) and event.actor_id == req.taken_by_id
 
@@ -258,7 +258,7 @@ def test_take_in_charge_with_htmx_swaps_the_request_in_place(app, agent, world, 
 
 
 def test_resolve_requires_an_answer_then_sends_files_and_email(app, agent, world, outbox, login):
-    req_id, number = make_request(app, world["org"], world["victor"], status="Pris en charge")
+    req_id, number = make_request(app, world["org"], world["victor"], status="pris-en-charge")
     url = f"/agent/partenaires/demandes/{req_id}/resolution"
     soup = submit(agent, url, {"answer": "  "}, status=422)
     assert errors_of(soup) == ["Saisissez la réponse apportée à la demande."]
@@ -266,7 +266,7 @@ def test_resolve_requires_an_answer_then_sends_files_and_email(app, agent, world
     assert soup.select_one("#answer-limite").get_text() == "5000 caractères maximum"
     soup = submit(agent, url, {"answer": "é" * 5001}, status=422)
     assert errors_of(soup) == ["La réponse doit faire 5000 caractères maximum : elle en fait 5001. Raccourcissez-la."]
-    assert status_of(app, req_id) == "Pris en charge"
+    assert status_of(app, req_id) == "pris-en-charge"
     # Without JavaScript, « Ajouter » posts the form and comes back with the file and the text.
     soup = page(agent, f"/agent/partenaires/demandes/{req_id}")
     token = soup.select_one("input[name=pieces_jointes-lot]")["value"]
@@ -276,7 +276,7 @@ def test_resolve_requires_an_answer_then_sends_files_and_email(app, agent, world
                   content_type="multipart/form-data")
     assert [a.get_text() for a in soup.select("#pieces_jointes-contenu .attachment-list a")] == ["attestation.pdf"]
     assert soup.select_one("#answer").get_text().strip() == "Voici la réponse."
-    assert status_of(app, req_id) == "Pris en charge"
+    assert status_of(app, req_id) == "pris-en-charge"
     token = soup.select_one("input[name=pieces_jointes-lot]")["value"]
     response = agent.post(url, data={"answer": "Voici la réponse.\r\nCordialement.", "pieces_jointes-lot": token},
                           content_type="multipart/form-data")
@@ -308,7 +308,7 @@ def test_resolve_requires_an_answer_then_sends_files_and_email(app, agent, world
 
 
 def test_resolve_with_htmx_shows_errors_in_place(app, agent, world):
-    req_id, _ = make_request(app, world["org"], world["victor"], status="Pris en charge")
+    req_id, _ = make_request(app, world["org"], world["victor"], status="pris-en-charge")
     frag = fragment(agent, f"/agent/partenaires/demandes/{req_id}/resolution", method="post",
                     data={"answer": ""}, status=422)
     assert [li.get_text(strip=True) for li in frag.select("#demande-actions .error-summary li")] == [
@@ -319,15 +319,15 @@ def test_resolve_with_htmx_shows_errors_in_place(app, agent, world):
 
 def test_illegal_transitions_change_nothing_and_say_so(app, agent, world, outbox):
     new_id, _ = make_request(app, world["org"], world["victor"])
-    resolved_id, _ = make_request(app, world["org"], world["victor"], status="Résolu")
+    resolved_id, _ = make_request(app, world["org"], world["victor"], status="resolu")
     soup = submit(agent, f"/agent/partenaires/demandes/{new_id}/resolution", {"answer": "Trop tôt"}, status=409)
     assert soup.select_one("#demande-refus").get_text() == (
         "Cette demande ne peut pas être résolue : elle doit d’abord être prise en charge.")
-    assert status_of(app, new_id) == "Nouveau"
+    assert status_of(app, new_id) == "nouveau"
     soup = submit(agent, f"/agent/partenaires/demandes/{resolved_id}/prise-en-charge", {}, status=409)
     assert soup.select_one("#demande-refus").get_text() == "Cette demande est déjà résolue : rien n’a été modifié."
     soup = submit(agent, f"/agent/partenaires/demandes/{resolved_id}/resolution", {"answer": "Encore"}, status=409)
-    assert status_of(app, resolved_id) == "Résolu"
+    assert status_of(app, resolved_id) == "resolu"
     # The same « Prendre en charge » posted twice: the second one is refused, one email only.
     assert agent.post(f"/agent/partenaires/demandes/{new_id}/prise-en-charge").status_code == 303
     soup = submit(agent, f"/agent/partenaires/demandes/{new_id}/prise-en-charge", {}, status=409)
@@ -356,12 +356,12 @@ def test_take_in_charge_requires_the_csrf_token(csrf_app, login):
     url = f"/agent/partenaires/demandes/{req_id}/prise-en-charge"
     assert client.post(url).status_code == 400
     with csrf_app.app_context():
-        assert db.session.get(PartnerRequest, req_id).status == "Nouveau"
+        assert db.session.get(PartnerRequest, req_id).status == "nouveau"
     soup = page(client, f"/agent/partenaires/demandes/{req_id}")
     token = soup.select_one("#prise-en-charge input[name=csrf_token]")["value"]
     assert client.post(url, data={"csrf_token": token}).status_code == 303
     with csrf_app.app_context():
-        assert db.session.get(PartnerRequest, req_id).status == "Pris en charge"
+        assert db.session.get(PartnerRequest, req_id).status == "pris-en-charge"
 
 
 # --- Settings ---------------------------------------------------------------------------------------

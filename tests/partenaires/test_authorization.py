@@ -26,7 +26,7 @@ def world(app, login):
         ag_a = factories.user(email="ag-a@example.fr", role="agent", organisation=org_a)
         factories.user(email="ag-b@example.fr", role="agent", organisation=org_b)
         db.session.flush()
-        resolved = factories.partner_request(org_a, t1, status="Résolu", answer="Réponse.", resolved_by_id=ag_a.id)
+        resolved = factories.partner_request(org_a, t1, status="resolu", answer="Réponse.", resolved_by_id=ag_a.id)
         from models.base import utcnow
         resolved.resolved_at = utcnow()
         new = factories.partner_request(org_a, t1)
@@ -93,7 +93,7 @@ def test_technician_of_another_structure_or_organisation_gets_404(app, world, wh
         assert response.status_code == 404, (who, method, url, response.status_code)
     with app.app_context():
         new = PartnerRequest.query.filter_by(number=world["ids"]["new"]).one()
-        assert new.status == "Nouveau" and "Intrusion" not in new.comments
+        assert new.status == "nouveau" and "Intrusion" not in new.comments
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
@@ -102,7 +102,7 @@ def test_agent_of_another_organisation_gets_404(app, world, htmx):
         response = call(world["ag_b"], method, url, data, htmx)
         assert response.status_code == 404, (method, url, response.status_code)
     with app.app_context():
-        assert PartnerRequest.query.filter_by(number=world["ids"]["new"]).one().status == "Nouveau"
+        assert PartnerRequest.query.filter_by(number=world["ids"]["new"]).one().status == "nouveau"
 
 
 @pytest.mark.parametrize("who,attachment,expected", [

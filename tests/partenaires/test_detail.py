@@ -1,6 +1,7 @@
 """Detail of a request (seed 002, VI.2), « Compléter la demande » / « Annuler la demande » while
 Nouveau (VI.2.2.1, VI.2.2.2), received files for 15 days, and scoping (404 for anything else)."""
 import io
+import re
 import secrets
 from datetime import date, timedelta
 from pathlib import Path
@@ -32,6 +33,22 @@ def get_request(app, number):
         r = PartnerRequest.query.filter_by(number=number).one()
         db.session.expunge(r)
         return r
+
+
+def complements(app, number):
+    """(text, author's email) of the request's dated « Compléter la demande » entries."""
+    with app.app_context():
+        r = PartnerRequest.query.filter_by(number=number).one()
+        return [(e.text, e.actor.email) for e in r.complements()]
+
+
+def entries(soup):
+    """(heading, text) of the complements shown under the comment."""
+    return [(e.select_one(".case-entry-head").get_text(strip=True), e.select_one(".user-text").get_text())
+            for e in soup.select(".case-entry")]
+
+
+COMPLEMENT_HEAD = re.compile(r"^Complément du \d\d/\d\d/\d{4} \d\dh\d\dmin par [A-Z]+ [A-Z][a-zé]+ :$")
 
 
 def update(app, number, **fields):
@@ -101,7 +118,7 @@ def test_detail_blocks_of_a_new_request(app, world, tech):  # noqa: F811
 def test_user_text_is_escaped_with_line_breaks_kept(app, world, tech):  # noqa: F811
     number = make_request(app, world["martine"], world["org"], comments="<script>alert(1)</script>\nLigne 2")
     soup = page(tech, url(number))
-    comment = soup.select_one("dd.user-text")
+    comment = soup.select_one("dd > .user-text")
     assert not soup.select("main script") and comment.get_text() == "<script>alert(1)</script>\nLigne 2"
 
 
@@ -131,7 +148,7 @@ def test_detail_of_ods_1_5_and_saisine(app, world, tech):  # noqa: F811
 
 @pytest.fixture
 def resolved(app, world):  # noqa: F811
-    number = make_request(app, world["victor"], world["org"], status="Résolu")
+    number = make_request(app, world["victor"], world["org"], status="resolu")
     update(app, number, resolved_at=utcnow() - timedelta(days=3), status_at=utcnow() - timedelta(days=3))
     sent = stored_file(app, number, "PartnerRequest", "Att sur honneur.docx")
     answer = stored_file(app, number, "partner_request_answer", "Réponse CPAM.pdf", data=b"%PDF-1.4 answer")
@@ -188,9 +205,9 @@ def test_back_link_keeps_the_history_state(tech, app, world):  # noqa: F811
 def foreign(app, world):  # noqa: F811
     """Requests the technician must never reach, each with an answer file."""
     numbers_ = {
-        "other_structure": make_request(app, world["stranger"], world["org"], status="Résolu"),
-        "other_organisation": make_request(app, world["victor"], world["other_org"], status="Résolu"),
-        "cancelled": make_request(app, world["victor"], world["org"], status="Annulée"),
+        "other_structure": make_request(app, world["stranger"], world["org"], status="resolu"),
+        "other_organisation": make_request(app, world["victor"], world["other_org"], status="resolu"),
+        "cancelled": make_request(app, world["victor"], world["org"], status="annulee"),
     }
     files = {}
     for key, number in numbers_.items():
@@ -213,7 +230,8 @@ def test_everything_else_is_404(app, tech, foreign, key):
         fragment(tech, url(number, action), method="post", data=data, status=404)
     if key != "unknown":
         r = get_request(app, number)
-        assert r.comments == "Demande de test." and r.status in ("Résolu", "Annulée")
+        assert r.comments == "Demande de test." and r.status in ("resolu", "annulee")
+        assert complements(app, number) == []
     assert tech.get("/partenaires/demandes/abc").status_code == 404
 
 
@@ -222,7 +240,8 @@ def test_a_colleague_of_the_structure_sees_and_acts_on_it(app, world, login):  #
     victor = enter(app.test_client(), login, "victor@example.fr", world["org"])
     assert page(victor, url(number)).select_one("#demande-actions a")
     assert victor.post(url(number, "completer"), data={"comment": "Ajout de Victor."}).status_code == 302
-    assert get_request(app, number).comments.endswith("Ajout de Victor.")
+    assert complements(app, number) == [("Ajout de Victor.", "victor@example.fr")]
+    assert get_request(app, number).comments == "Demande de test."  # the first comment stays as written
 
 
 # --- Compléter ------------------------------------------------------------------------------
@@ -248,8 +267,12 @@ def test_complete_without_javascript(app, world, tech):  # noqa: F811
     soup = page(tech, url(number))
     notice = soup.select_one("#messages .notice--success")
     assert notice.get_text(strip=True) == "La demande a bien été prise en compte."
-    assert dl(soup)["Commentaire"] == ("Demande de rééquilibre budgétaire.\n"
-                                       "Je vous joins des factures supplémentaires.")
+    # The complement is a dated entry with its author, under the comment of the filing.
+    assert soup.select_one("#bloc-saisie").find_parent("section").select_one("dd .user-text").get_text() == (
+        "Demande de rééquilibre budgétaire.")
+    ((head, text),) = entries(soup)
+    assert COMPLEMENT_HEAD.match(head) and "par LAPIERRE Martine" in head, head
+    assert text == "Je vous joins des factures supplémentaires."
     assert dl(soup)["Statut de la demande"] == "Nouveau"
     assert audit_actions(app)[-1] == "partenaires.request_completed"
 
@@ -273,7 +296,7 @@ def test_complete_with_htmx_opens_in_place_and_redraws_the_detail(app, world, te
     done = fragment(tech, url(number, "completer"), method="post", data={"comment": "Complément."})
     assert done.response.headers["HX-Retarget"] == "#demande"
     assert done.select_one(".notice--success").get_text(strip=True) == "La demande a bien été prise en compte."
-    assert dl(done)["Commentaire"] == "Demande de test.\nComplément."
+    assert [text for _, text in entries(done)] == ["Complément."]
     assert done.select_one("#demande-actions a").get_text(strip=True) == "Annuler la demande"  # still Nouveau
 
 
@@ -348,7 +371,7 @@ def test_comments_stay_within_5000_characters(app, world, tech):  # noqa: F811
     assert get_request(app, number).comments == "x" * 4990
 
     submit(tech, url(number, "completer"), {"comment": "012345678"}, status=302)
-    assert len(get_request(app, number).comments) == 5000
+    assert complements(app, number)[0][0] == "012345678"  # 4990 + line break + 9 = 5000
     full = page(tech, url(number, "completer"))
     assert not full.select("textarea") and "a atteint 5000 caractères" in full.select_one("#demande-actions").get_text()
 
@@ -382,7 +405,7 @@ def test_cancel_form_and_required_fields(app, world, tech):  # noqa: F811
     assert errors_of(refused) == ["Sélectionnez le motif de l'annulation."]
     refused = submit(tech, url(number, "annuler"), {"motive": CANCEL_MOTIVES[1]}, status=422)
     assert refused.select_one("#motive option[selected]")["value"] == CANCEL_MOTIVES[1]  # kept
-    assert get_request(app, number).status == "Nouveau"
+    assert get_request(app, number).status == "nouveau"
 
 
 def test_cancel_removes_the_request_from_the_history(app, world, tech):  # noqa: F811
@@ -396,7 +419,7 @@ def test_cancel_removes_the_request_from_the_history(app, world, tech):  # noqa:
             "demandes.") in [p.get_text(strip=True) for p in soup.select("#messages .notice--success")]
     assert numbers(soup) == [kept]
     r = get_request(app, number)
-    assert (r.status, r.cancel_motive) == ("Annulée", CANCEL_MOTIVES[2])
+    assert (r.status, r.cancel_motive) == ("annulee", CANCEL_MOTIVES[2])
     assert audit_actions(app)[-1] == "partenaires.request_cancelled"
     assert tech.get(url(number)).status_code == 404
 
@@ -410,20 +433,20 @@ def test_cancel_with_htmx(app, world, tech):  # noqa: F811
     done = fragment(tech, url(number, "annuler"), method="post", data={"motive": CANCEL_MOTIVES[0], "confirm": "y"},
                     status=204)
     assert done.response.headers["HX-Redirect"] == HISTORY
-    assert get_request(app, number).status == "Annulée"
+    assert get_request(app, number).status == "annulee"
 
 
 # --- Refused once the status moved on --------------------------------------------------------
 
-@pytest.mark.parametrize("status", ["Pris en charge", "Résolu"])
-def test_actions_refused_once_the_request_moved_on(app, world, tech, status):  # noqa: F811
+@pytest.mark.parametrize("status,label", [("pris-en-charge", "Pris en charge"), ("resolu", "Résolu")])
+def test_actions_refused_once_the_request_moved_on(app, world, tech, status, label):  # noqa: F811
     number = make_request(app, world["martine"], world["org"], status=status)
     soup = page(tech, url(number))
     assert not soup.select("#demande-actions a, #demande-actions form")
     forged = (("completer", {"comment": "Forgé"}), ("annuler", {"motive": CANCEL_MOTIVES[0], "confirm": "y"}))
     for action, data in forged:
         refused = page(tech, url(number, action), status=409)
-        assert f"son statut est « {status} »" in refused.select_one(".notice--error").get_text()
+        assert f"son statut est « {label} »" in refused.select_one(".notice--error").get_text()
         assert not refused.select("#demande-actions form")
         refused = submit(tech, url(number, action), data, status=409)
         assert refused.select_one(".notice--error")
@@ -437,7 +460,7 @@ def test_actions_refused_once_the_request_moved_on(app, world, tech, status):  #
 def test_taken_in_charge_between_opening_and_validating(app, world, tech):  # noqa: F811
     number = make_request(app, world["martine"], world["org"])
     page(tech, url(number, "completer"))
-    update(app, number, status="Pris en charge")
+    update(app, number, status="pris-en-charge")
     submit(tech, url(number, "completer"), {"comment": "Trop tard."}, status=409)
     assert get_request(app, number).comments == "Demande de test."
 
@@ -467,7 +490,7 @@ def test_actions_with_csrf_protection(csrf_app):
     data = {"motive": CANCEL_MOTIVES[0], "confirm": "y"}
     assert client.post(url(number, "annuler"), data=data).status_code == 400
     assert client.post(url(number, "completer"), data={"comment": "x"}).status_code == 400
-    assert get_request(app, number).status == "Nouveau"
+    assert get_request(app, number).status == "nouveau"
 
     form_page = page(client, url(number, "annuler"))
     token = form_page.select_one("#demande-actions input[name=csrf_token]")["value"]
@@ -475,4 +498,4 @@ def test_actions_with_csrf_protection(csrf_app):
     header_token = form_page.body["hx-headers"]
     assert token in header_token
     assert client.post(url(number, "annuler"), data=dict(data, csrf_token=token)).status_code == 302
-    assert get_request(app, number).status == "Annulée"
+    assert get_request(app, number).status == "annulee"

@@ -47,7 +47,7 @@ def world(app):
                 "martine": martine.id, "victor": victor.id, "stranger": stranger.id}
 
 
-def make_request(app, requester_id, org_id=None, minutes=0, status="Nouveau", **fields):
+def make_request(app, requester_id, org_id=None, minutes=0, status="nouveau", **fields):
     """A request deposited `minutes` after T0; returns its number."""
     from models import Organisation, User
     with app.app_context():
@@ -55,9 +55,9 @@ def make_request(app, requester_id, org_id=None, minutes=0, status="Nouveau", **
         org = db.session.get(Organisation, org_id) if org_id else requester.structure.conventions[0].organisation
         now = T0 + timedelta(minutes=minutes)
         r = factories.partner_request(org, requester, now=now, status=status, **fields)
-        if status != "Nouveau":
+        if status != "nouveau":
             r.status_at = now + timedelta(hours=1)
-        if status == "Résolu":
+        if status == "resolu":
             r.answer = "Prise en charge faite"
             r.resolved_at = r.status_at
         db.session.commit()
@@ -81,11 +81,11 @@ def totals(soup):
 
 def test_lists_the_structures_requests_for_the_selected_organisation_only(app, world, tech):
     mine = make_request(app, world["martine"], world["org"], minutes=1)
-    colleague = make_request(app, world["victor"], world["org"], minutes=2, status="Pris en charge")
-    resolved = make_request(app, world["victor"], world["org"], minutes=3, status="Résolu")
+    colleague = make_request(app, world["victor"], world["org"], minutes=2, status="pris-en-charge")
+    resolved = make_request(app, world["victor"], world["org"], minutes=3, status="resolu")
     make_request(app, world["martine"], world["other_org"], minutes=4)            # other organisation
     make_request(app, world["stranger"], world["org"], minutes=5)                 # other structure
-    make_request(app, world["martine"], world["org"], minutes=6, status="Annulée")  # cancelled
+    make_request(app, world["martine"], world["org"], minutes=6, status="annulee")  # cancelled
 
     soup = page(tech, HISTORY)
     assert soup.h1.get_text(strip=True) == "Historique des demandes"
@@ -132,10 +132,10 @@ def test_other_organisation_selected_shows_its_own_requests(app, world, login):
 @pytest.fixture
 def sortable(app, world):
     """Three requests whose every sort key disagrees with the deposit order."""
-    a = make_request(app, world["martine"], world["org"], minutes=10, ods=5, status="Résolu",
+    a = make_request(app, world["martine"], world["org"], minutes=10, ods=5, status="resolu",
                      person_last_name="BERNARD", person_first_name="Anne", documents=["Attestation de droits"])
-    b = make_request(app, world["victor"], world["org"], minutes=20, ods=1, status="Nouveau")
-    c = make_request(app, world["martine"], world["org"], minutes=30, ods=2, status="Pris en charge",
+    b = make_request(app, world["victor"], world["org"], minutes=20, ods=1, status="nouveau")
+    c = make_request(app, world["martine"], world["org"], minutes=30, ods=2, status="pris-en-charge",
                      person_last_name="ZOLA", person_first_name="Emile", motive="Situation d'urgence")
     with app.app_context():
         # Last status dates: c oldest, then a, then b (b's is its deposit).

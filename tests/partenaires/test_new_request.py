@@ -715,7 +715,7 @@ def test_request_stored_with_every_field(partner):
                         pieces_jointes=files("Att sur honneur.pdf"))
     post(partner, 2, data, content_type="multipart/form-data")
     r = stored(partner.app)
-    assert (r.ods, r.motive, r.status) == (2, SAISINE["motive"], "Nouveau")
+    assert (r.ods, r.motive, r.status) == (2, SAISINE["motive"], "nouveau")
     assert (r.person_civility, r.person_last_name, r.person_first_name) == ("M.", "PIRES", "Jean-Marie")
     assert (r.person_birth_date, r.person_birth_place, r.person_phone) == (date(1980, 2, 1), "29", "06.12.34.56.78")
     assert r.comments == "Demande de capital décès."

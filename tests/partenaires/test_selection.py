@@ -114,7 +114,7 @@ def test_ended_convention_all_resolved_grace_then_closed(app):
         org, structure = factories.partner_setup("CPAM LANDES", "401", end=date(2026, 3, 10))
         tech = factories.technician(structure)
         db.session.flush()
-        request = factories.partner_request(org, tech, status="Résolu")
+        request = factories.partner_request(org, tech, status="resolu")
         convention = Convention.query.one()
         from datetime import datetime, timezone
         request.resolved_at = datetime(2026, 6, 1, 10, tzinfo=timezone.utc)

@@ -1,0 +1,187 @@
+"""Case lifecycle, declared once per kind of case.
+
+A `Workflow` lists the states of a kind of case (the slug stored in the case's state column and
+the seed's label shown to users) and its transitions: from which states, to which state, who may
+make it, a guard on the data given, what it writes on the case, the audit action it records, and
+hooks run on entering (the portal's service module registers its notifications there). Every
+move goes through `Workflow.fire`, which refuses an illegal one with `IllegalTransition` and
+writes a dated `CaseEvent`; what is appended to a case without changing its state (a partner's
+« Compléter la demande ») is a dated entry too (`Workflow.append`).
+
+    REQUEST = Workflow("partner_request", states=[State("nouveau", "Nouveau"), …],
+                       transitions=[Transition("take_in_charge", ("nouveau",), "pris-en-charge",
+                                               allowed=lambda case, user: …, audit="partner_request_taken")])
+    REQUEST.fire(request, "take_in_charge", agent)
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from core import audit
+from extensions import db
+from models.base import utcnow
+from models.case_event import CaseEvent
+
+Allowed = Callable[[Any, Any], bool]                       # (case, user) -> may they
+Guard = Callable[[Any, dict[str, Any]], None]               # raises ValueError on bad data
+Effect = Callable[[Any, Any, datetime, dict[str, Any]], None]  # (case, user, now, data) -> writes the case
+Hook = Callable[[Any, CaseEvent, dict[str, Any]], None]      # (case, event, data) -> e.g. a notification
+
+
+class IllegalTransition(Exception):
+    """A move the case's state or the user's rights do not allow; nothing was changed."""
+
+    def __init__(self, workflow: str, transition: str, state: str | None, reason: str = "state") -> None:
+        super().__init__(f"{workflow}: {transition} refused from {state!r} ({reason})")
+        self.workflow = workflow
+        self.transition = transition
+        self.state = state
+        self.reason = reason  # "state": not from this state; "user": not by this user; "unknown"
+
+
+@dataclass(frozen=True)
+class State:
+    slug: str               # stored in the case's state column
+    label: str              # the seed's wording, shown to users
+    listed: bool = True     # shown in lists and histories (a cancelled partner request is not)
+    final: bool = False     # no transition leaves it
+
+
+def anyone(case: Any, user: Any) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    sources: tuple[str, ...]
+    target: str
+    allowed: Allowed = anyone
+    guard: Guard | None = None
+    effect: Effect | None = None
+    audit: str | None = None   # audit action recorded with the move (None: none)
+    label: str = ""            # the seed's wording of the action (a button)
+
+
+@dataclass
+class Workflow:
+    kind: str                                  # CaseEvent.case_type
+    states: list[State]
+    transitions: list[Transition]
+    initial: str
+    state_attr: str = "status"
+    changed_attr: str | None = "status_at"     # the case's « Date statut », when it has one
+    created_audit: str | None = None           # audit action of `start`
+    _hooks: dict[str, list[Hook]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.by_slug = {s.slug: s for s in self.states}
+        self.by_name = {t.name: t for t in self.transitions}
+        if self.initial not in self.by_slug:
+            raise ValueError(f"{self.kind}: unknown initial state {self.initial!r}")
+        for t in self.transitions:
+            unknown = [s for s in (*t.sources, t.target) if s not in self.by_slug]
+            if unknown:
+                raise ValueError(f"{self.kind}.{t.name}: unknown states {unknown}")
+            if any(self.by_slug[s].final for s in t.sources):
+                raise ValueError(f"{self.kind}.{t.name}: leaves a final state")
+
+    # --- States ----------------------------------------------------------------------------------
+
+    def label(self, slug: str | None) -> str:
+        state = self.by_slug.get(slug or "")
+        return state.label if state is not None else ""
+
+    def state_of(self, case: Any) -> State:
+        return self.by_slug[getattr(case, self.state_attr)]
+
+    def listed_slugs(self) -> tuple[str, ...]:
+        return tuple(s.slug for s in self.states if s.listed)
+
+    # --- Transitions -----------------------------------------------------------------------------
+
+    def on_enter(self, transition: str, hook: Hook) -> Hook:
+        """Run `hook(case, event, data)` after `transition` is made (in the same transaction)."""
+        if transition not in self.by_name:
+            raise ValueError(f"{self.kind}: unknown transition {transition!r}")
+        self._hooks.setdefault(transition, []).append(hook)
+        return hook
+
+    def can(self, case: Any, transition: str, user: Any) -> bool:
+        t = self.by_name.get(transition)
+        return (t is not None and getattr(case, self.state_attr) in t.sources
+                and bool(user is not None and t.allowed(case, user)))
+
+    def available(self, case: Any, user: Any) -> list[Transition]:
+        return [t for t in self.transitions if self.can(case, t.name, user)]
+
+    def start(self, case: Any, user: Any, now: datetime | None = None,
+              detail: dict[str, Any] | None = None) -> CaseEvent:
+        """Put a new case in its initial state and write its first history entry (the case is
+        flushed for its id, so the entry and the audit record name it)."""
+        now = now or utcnow()
+        setattr(case, self.state_attr, self.initial)
+        if self.changed_attr:
+            setattr(case, self.changed_attr, now)
+        if case.id is None:
+            db.session.add(case)
+            db.session.flush()
+        event = self._event(case, user, now, kind="created", to_state=self.initial)
+        if self.created_audit:
+            audit.record(user, self.created_audit, case, **(detail or {}))
+        return event
+
+    def fire(self, case: Any, transition: str, user: Any, now: datetime | None = None,
+             text: str | None = None, detail: dict[str, Any] | None = None, **data: Any) -> CaseEvent:
+        """Make the move or raise IllegalTransition (or ValueError from a guard) with nothing changed.
+        `data` goes to the guard, the effect and the hooks; `detail` to the audit record; `text`
+        to the history entry."""
+        t = self.by_name.get(transition)
+        current = getattr(case, self.state_attr)
+        if t is None:
+            raise IllegalTransition(self.kind, transition, current, "unknown")
+        if current not in t.sources:
+            raise IllegalTransition(self.kind, transition, current, "state")
+        if user is None or not t.allowed(case, user):
+            raise IllegalTransition(self.kind, transition, current, "user")
+        if t.guard is not None:
+            t.guard(case, data)
+        now = now or utcnow()
+        if t.effect is not None:
+            t.effect(case, user, now, data)
+        setattr(case, self.state_attr, t.target)
+        if self.changed_attr:
+            setattr(case, self.changed_attr, now)
+        event = self._event(case, user, now, kind="transition", transition=t.name, from_state=current,
+                            to_state=t.target, text=text)
+        if t.audit:
+            audit.record(user, t.audit, case, **(detail or {}))
+        for hook in self._hooks.get(t.name, ()):
+            hook(case, event, data)
+        return event
+
+    def append(self, case: Any, user: Any, text: str, kind: str = "note", now: datetime | None = None) -> CaseEvent:
+        """A dated entry added to the case without changing its state (a comment, a complement)."""
+        return self._event(case, user, now or utcnow(), kind=kind, text=text,
+                           to_state=getattr(case, self.state_attr))
+
+    # --- History ---------------------------------------------------------------------------------
+
+    def history(self, case: Any, kinds: Iterable[str] | None = None) -> list[CaseEvent]:
+        """The case's entries, oldest first."""
+        query = CaseEvent.query.filter_by(case_type=self.kind, case_id=case.id)
+        if kinds is not None:
+            query = query.filter(CaseEvent.kind.in_(tuple(kinds)))
+        return query.order_by(CaseEvent.at, CaseEvent.id).all()
+
+    def _event(self, case: Any, user: Any, now: datetime, **values: Any) -> CaseEvent:
+        if case.id is None:  # a new case added to the session: its id names the entry
+            db.session.flush()
+        actor_id = getattr(user, "id", None) if getattr(user, "is_authenticated", True) else None
+        event = CaseEvent(case_type=self.kind, case_id=case.id, at=now, actor_id=actor_id, **values)
+        db.session.add(event)
+        return event
+
