@@ -1,13 +1,20 @@
 """Who may reach which route. Every route is either explicitly public or requires login (and roles).
 
 `tests/test_routes_meta.py` walks the URL map and fails on any route that is neither."""
+from __future__ import annotations
+
+from collections.abc import Callable
 from functools import wraps
+from typing import Any, TypeVar
 
-from flask import abort, current_app, redirect, request, url_for
+from flask import Blueprint, abort, current_app, redirect, request, url_for
 from flask_login import current_user
+from werkzeug.wrappers import Response
+
+View = TypeVar("View", bound=Callable[..., Any])
 
 
-def public(view):
+def public(view: View) -> View:
     """Mark a view as reachable without login."""
     view.is_public = True
     return view
@@ -22,7 +29,7 @@ def _deny_anonymous():
     return redirect(login_url)
 
 
-def check_access(roles):
+def check_access(roles: tuple[str, ...]) -> Response | None:
     """None if the current user may go on, else the response to return."""
     if not current_user.is_authenticated:
         return _deny_anonymous()
@@ -31,7 +38,7 @@ def check_access(roles):
     return None
 
 
-def roles_required(*roles):
+def roles_required(*roles: str) -> Callable[[View], View]:
     """Decorator: login required, and one of `roles` when given."""
     def decorator(view):
         @wraps(view)
@@ -46,7 +53,7 @@ def roles_required(*roles):
 login_required = roles_required()
 
 
-def protect_blueprint(bp, *roles):
+def protect_blueprint(bp: Blueprint, *roles: str) -> None:
     """Every view of `bp` requires login (and one of `roles`), except those marked @public."""
     bp.required_roles = roles or ("*",)
 

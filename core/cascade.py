@@ -16,12 +16,16 @@ Catalogue format (JSON):
 
 Any other key of a node (e.g. "online_service") is kept in `node.extra`. A node without children
 before the last level ends the cascade early (a one-question branch)."""
+from __future__ import annotations
+
 import json
 import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any, Self
 from urllib.parse import urlencode
 
 CATALOGUE_DIR = Path(__file__).resolve().parent.parent / "data" / "catalogues"
@@ -49,17 +53,17 @@ class Level:
 class Node:
     code: str
     label: str
-    children: tuple = ()
-    extra: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    children: tuple[Node, ...] = ()
+    extra: MappingProxyType[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
-    def is_leaf(self):
+    def is_leaf(self) -> bool:
         return not self.children
 
-    def child(self, code):
+    def child(self, code: str) -> Node | None:
         return next((c for c in self.children if c.code == code), None)
 
-    def get(self, key, default=None):
+    def get(self, key: str, default: Any = None) -> Any:
         return self.extra.get(key, default)
 
 
@@ -70,20 +74,20 @@ class Choice:
 
 
 class Cascade:
-    def __init__(self, name, levels, choices):
+    def __init__(self, name: str, levels: Iterable[Level], choices: Iterable[Node]) -> None:
         self.name = name
         self.levels = tuple(levels)
         self.root = Node(code="", label="", children=tuple(choices))
 
     @classmethod
-    def load(cls, name):
+    def load(cls, name: str) -> Cascade:
         """The catalogue data/catalogues/<name>.json, parsed and checked once per process."""
         if not CATALOGUE_NAME.match(name or ""):
             raise CatalogueError(f"nom de catalogue invalide : {name!r}")
         return _load(name)
 
     @classmethod
-    def from_dict(cls, data, name=""):
+    def from_dict(cls, data: Any, name: str = "") -> Self:
         where = name or "catalogue"
         raw_levels = data.get("levels") if isinstance(data, dict) else None
         if not isinstance(raw_levels, list) or not raw_levels:
@@ -106,7 +110,7 @@ class Cascade:
             raise CatalogueError(f"{where} : « choices » est vide")
         return cls(name, levels, choices)
 
-    def resolve(self, params):
+    def resolve(self, params: Mapping[str, Any] | None) -> CascadeState:
         """The choices found in `params` (request.args, request.form or a dict), level by level.
 
         Stops at the first level that is missing, empty or unknown: deeper codes depend on it,
@@ -130,7 +134,7 @@ class Cascade:
             node = chosen
         return CascadeState(self, tuple(path), error)
 
-    def walk(self):
+    def walk(self) -> Iterator[tuple[int, Node]]:
         """Every (depth, node) of the tree, depth first."""
         stack = [(0, n) for n in reversed(self.root.children)]
         while stack:
@@ -142,46 +146,46 @@ class Cascade:
 @dataclass(frozen=True)
 class CascadeState:
     cascade: Cascade
-    path: tuple
-    error: str = None
+    path: tuple[Choice, ...]
+    error: str | None = None
 
     @property
-    def node(self):
+    def node(self) -> Node:
         """The deepest node chosen (the root when nothing is chosen yet)."""
         return self.path[-1].node if self.path else self.cascade.root
 
     @property
-    def complete(self):
+    def complete(self) -> bool:
         return bool(self.path) and self.node.is_leaf
 
     @property
-    def leaf(self):
+    def leaf(self) -> Node | None:
         return self.node if self.complete else None
 
     @property
-    def current_level(self):
+    def current_level(self) -> Level | None:
         """The level to ask now, or None once complete."""
         return None if self.complete else self.cascade.levels[len(self.path)]
 
     @property
-    def options(self):
+    def options(self) -> tuple[Node, ...]:
         return () if self.complete else self.node.children
 
     @property
-    def codes(self):
+    def codes(self) -> dict[str, str]:
         """{field: code} of the choices made, in level order (to store, or to build a URL)."""
         return {c.level.field: c.node.code for c in self.path}
 
     @property
-    def missing_message(self):
+    def missing_message(self) -> str | None:
         """What to tell a POST form whose cascade is incomplete."""
         return None if self.complete else self.current_level.error
 
-    def params(self, depth=None):
+    def params(self, depth: int | None = None) -> list[tuple[str, str]]:
         """[(field, code)] of the first `depth` choices (all of them by default)."""
         return [(c.level.field, c.node.code) for c in self.path[:depth]]
 
-    def url(self, base, depth=None, extra=None):
+    def url(self, base: str, depth: int | None = None, extra: Mapping[str, Any] | None = None) -> str:
         """`base` with the first `depth` choices (and `extra` parameters) in its query string:
         the "Modifier" link of level `depth` keeps the levels above it and drops the others."""
         query = list((extra or {}).items()) + self.params(depth)

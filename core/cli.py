@@ -1,10 +1,12 @@
 """Command-line tools: `flask communes load`, `flask demo`, `flask outbox deliver`, `flask drafts purge`,
 `flask backup`."""
+from __future__ import annotations
+
 import sqlite3
 from pathlib import Path
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from extensions import db
@@ -16,7 +18,7 @@ drafts_cli = AppGroup("drafts", help="Brouillons enregistrés côté serveur.")
 
 @communes_cli.command("load")
 @click.option("--path", default=None, help="CSV (défaut : data/communes-fr.csv)")
-def load_communes_command(path):
+def load_communes_command(path: str | None) -> None:
     """Load data/communes-fr.csv into the indexed `commune` table (run at install)."""
     from core.places import load_communes
     count = load_communes(path)
@@ -24,7 +26,7 @@ def load_communes_command(path):
 
 
 @outbox_cli.command("deliver")
-def deliver_command():
+def deliver_command() -> None:
     """Deliver (or retry) every pending email and SMS."""
     from core.outbox import deliver
     sent, failed = deliver()
@@ -32,13 +34,13 @@ def deliver_command():
 
 
 @drafts_cli.command("purge")
-def purge_drafts_command():
+def purge_drafts_command() -> None:
     """Delete drafts untouched for longer than DRAFT_RETENTION_DAYS (run daily)."""
     from core.drafts import purge_expired
     click.echo(f"{purge_expired()} brouillon(s) supprimé(s).")
 
 
-def demo_command():
+def demo_command() -> None:
     """Create the demo organisations, structures and users (idempotent)."""
     from core.demo import seed_demo
     for line in seed_demo():
@@ -46,7 +48,7 @@ def demo_command():
 
 
 @click.argument("destination")
-def backup_command(destination):
+def backup_command(destination: str) -> None:
     """Online backup of the SQLite database into DESTINATION (safe while the site runs)."""
     url = current_app.config["SQLALCHEMY_DATABASE_URI"]
     if not url.startswith("sqlite:///"):
@@ -60,7 +62,7 @@ def backup_command(destination):
     click.echo(f"Base sauvegardée dans {Path(destination).resolve()}.")
 
 
-def init_app(app):
+def init_app(app: Flask) -> None:
     app.cli.add_command(communes_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(drafts_cli)

@@ -2,7 +2,7 @@
 from extensions import db
 
 
-def begin_immediate():
+def begin_immediate() -> None:
     """Start the session's next transaction as a writer.
 
     On SQLite the transaction takes the write lock at BEGIN (BEGIN IMMEDIATE), so that a

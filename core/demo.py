@@ -1,6 +1,8 @@
 """Demo data: organisations, a partner structure, and a user for every role and portal.
 
 Every demo account uses the password DEMO_PASSWORD. Running it twice changes nothing."""
+from __future__ import annotations
+
 import random
 from datetime import timedelta
 
@@ -42,7 +44,7 @@ USERS = [
 ]
 
 
-def seed_demo():
+def seed_demo() -> list[str]:
     lines = []
     orgs = {}
     for portal, code, name in ORGANISATIONS:
@@ -96,7 +98,7 @@ PEOPLE = [("Mme", "TUTU", "Joséphine"), ("M.", "PRINCE", "Marius"), ("M.", "PAI
           ("Mme", "LE GOFF", "Anne-Sophie"), ("M.", "ÉLIE", "Loïc")]
 
 
-def seed_partenaires(orgs, structure):
+def seed_partenaires(orgs: dict[str, Organisation], structure: Structure) -> list[str]:
     """Settings, conventions and a few dozen requests in every status, for the demo structure."""
     lines = []
     today = paris_today()

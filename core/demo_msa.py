@@ -1,4 +1,7 @@
 """Demo MSA members of « MSA Gironde », logging in with their NIR. Running it twice changes nothing."""
+from __future__ import annotations
+
+from collections.abc import Mapping
 from datetime import date
 
 from extensions import db
@@ -16,7 +19,7 @@ MEMBERS = [
 ]
 
 
-def seed_msa(orgs):
+def seed_msa(orgs: Mapping[str, Organisation]) -> list[str]:
     """`orgs`: the demo organisations by code; the members belong to MSA33 (MSA Gironde)."""
     fund = orgs.get("MSA33") or Organisation.query.filter_by(portal="msa", code="MSA33").first()
     lines = []

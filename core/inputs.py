@@ -10,10 +10,13 @@
   string and the forms keep their own rules: unknown filter values fall back to the defaults,
   and the forms remove invisible characters from free text (forms/base.py).
 - `to_id` reads an id typed into a form field or the query string, within the same bounds."""
+from __future__ import annotations
+
 import re
 
-from flask import request
+from flask import Flask, request
 from werkzeug.routing import IntegerConverter as WerkzeugIntegerConverter
+from werkzeug.routing import Map
 
 from core.templating import render
 
@@ -38,12 +41,13 @@ class IntegerConverter(WerkzeugIntegerConverter):
 
     regex = rf"[0-9]{{1,{MAX_ID_DIGITS}}}"
 
-    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
+    def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_ID,
+                 signed: bool = False) -> None:
         super().__init__(map, fixed_digits=fixed_digits, min=-MAX_ID - 1 if signed and min is None else min,
                          max=max, signed=signed)
 
 
-def to_id(raw):
+def to_id(raw: str | None) -> int | None:
     """The id in `raw` (a form or query-string value), or None when it is not one: ASCII digits
     only (« ² » passes str.isdigit() and int() refuses it), within MAX_ID."""
     raw = (raw or "").strip()
@@ -53,7 +57,7 @@ def to_id(raw):
     return value if value <= MAX_ID else None
 
 
-def has_control_characters():
+def has_control_characters() -> bool:
     """Whether the current request's path, or one of its search boxes, carries a control character."""
     if _PATH_CONTROLS.search(request.path):
         return True
@@ -61,12 +65,12 @@ def has_control_characters():
                if _SEARCH_PARAMETER.match(name) for value in values)
 
 
-def bad_input_page():
+def bad_input_page() -> tuple[str, int]:
     return render("errors/error.html", block="content", status=400, code=400, title=BAD_INPUT_TITLE,
                   message=BAD_INPUT_MESSAGE)
 
 
-def init_app(app):
+def init_app(app: Flask) -> None:
     @app.before_request
     def reject_control_characters():
         if has_control_characters():

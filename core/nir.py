@@ -16,7 +16,10 @@ What is accepted, and why:
 python-stdnum (`stdnum.fr.nir`) checks the full 15-character number (format and key) but not the
 month nor the place: it is used to clean the input and to recognise a number typed with its key.
 """
+from __future__ import annotations
+
 import re
+from datetime import date
 
 from stdnum.fr import nir as stdnum_nir
 
@@ -39,12 +42,12 @@ MSG_ORDER = "Le numéro d’ordre (3 derniers chiffres du numéro de sécurité 
 class NirError(ValueError):
     """The number is not a NIR without key; `message` says why, in French."""
 
-    def __init__(self, message):
+    def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
 
 
-def normalize(value):
+def normalize(value: str | None) -> str:
     """What was typed, without spaces nor dots, in capitals (2a → 2A)."""
     return stdnum_nir.compact(re.sub(r"\s+", "", value or ""))
 
@@ -54,7 +57,7 @@ def _month_ok(month):
     return 1 <= number <= 12 or 20 <= number <= 42 or 50 <= number <= 99
 
 
-def validate(value):
+def validate(value: str | None) -> str:
     """Return the normalised 13-character NIR, or raise NirError with the first problem found."""
     nir = normalize(value)
     if not nir.isascii():
@@ -91,7 +94,7 @@ def validate(value):
     return nir
 
 
-def problem(value):
+def problem(value: str | None) -> str | None:
     """The French message for what is wrong with `value`, or None when it is a valid NIR."""
     try:
         validate(value)
@@ -100,7 +103,7 @@ def problem(value):
     return None
 
 
-def matches_birth_date(nir, birth_date):
+def matches_birth_date(nir: str, birth_date: date) -> bool:
     """The year (and the month when it is a real one) of the NIR agree with the birth date."""
     if nir[1:3] != f"{birth_date.year % 100:02d}":
         return False

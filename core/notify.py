@@ -8,6 +8,7 @@ the commit, retried when the mail server is away)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from flask import render_template
 from markupsafe import Markup, escape
@@ -18,6 +19,9 @@ from core.outbox import queue_email
 from core.urls import public_url
 from models.outbox import OutboxMessage
 
+if TYPE_CHECKING:
+    from models import User
+
 
 def paragraphs(text: str) -> Markup:
     """Text → HTML paragraphs (line breaks kept), every character escaped, addresses as links."""
@@ -26,8 +30,8 @@ def paragraphs(text: str) -> Markup:
     return linkify_html(html)
 
 
-def notify(recipient: str, template: str, subject: str, user=None, reference: str | None = None,
-           date: datetime | None = None, link: str | None = None, **context) -> OutboxMessage:
+def notify(recipient: str, template: str, subject: str, user: User | None = None, reference: str | None = None,
+           date: datetime | None = None, link: str | None = None, **context: Any) -> OutboxMessage:
     """Queue the mail `template` to `recipient`. `reference` and `date` name the case the mail is
     about; `link` is where to read it (also given to the template)."""
     context.update(user=user, link=link, reference=reference, date=date)

@@ -3,11 +3,15 @@
 `queue_email` / `queue_sms` add a row to the current transaction: if the change is rolled back,
 nothing is sent. Rows committed during a request (or CLI command) are delivered when its app
 context ends; failures stay pending and `flask outbox deliver` retries them."""
+from __future__ import annotations
+
 import importlib
 import logging
+from collections.abc import Collection
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from flask import current_app, g, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_mail import Message
 from sqlalchemy import event, update
 from sqlalchemy.orm import Session
@@ -16,6 +20,9 @@ from core.throttle import request_was_throttled
 from extensions import db, mail
 from models import OutboxMessage
 from models.base import utcnow
+
+if TYPE_CHECKING:
+    from models import User
 
 log = logging.getLogger("guichet.outbox")
 STATUS_SENDING = "sending"
@@ -36,7 +43,8 @@ def _check_throttled():
         log.error("unthrottled mail sent by %s", request.endpoint)
 
 
-def queue_email(recipient, subject, body, user=None, html=None):
+def queue_email(recipient: str, subject: str, body: str, user: User | None = None,
+                html: str | None = None) -> OutboxMessage:
     """Use core.notify.notify, which renders the mail from its templates; this only queues it."""
     _check_throttled()
     msg = OutboxMessage(channel="email", recipient=recipient, subject=subject, body=body, html=html,
@@ -45,7 +53,7 @@ def queue_email(recipient, subject, body, user=None, html=None):
     return msg
 
 
-def queue_sms(recipient, body, user=None):
+def queue_sms(recipient: str, body: str, user: User | None = None) -> OutboxMessage:
     _check_throttled()
     msg = OutboxMessage(channel="sms", recipient=recipient, subject="", body=body,
                         user_id=getattr(user, "id", None))
@@ -55,7 +63,7 @@ def queue_sms(recipient, body, user=None):
 
 class LogSmsSender:
     """Development SMS sender: the SMS is only logged (and readable in the dev mailbox)."""
-    def send(self, recipient, body):
+    def send(self, recipient: str, body: str) -> None:
         log.info("SMS to %s: %s", recipient[:4] + "…", body)
 
 
@@ -76,7 +84,7 @@ def _send(message):
                       html=message.html))
 
 
-def deliver(ids=None):
+def deliver(ids: Collection[int] | None = None) -> tuple[int, int]:
     """Deliver pending messages (all of them, or only `ids`). Returns (sent, failed)."""
     sent = failed = 0
     max_attempts = current_app.config["OUTBOX_MAX_ATTEMPTS"]
@@ -112,7 +120,7 @@ def deliver(ids=None):
     return sent, failed
 
 
-def init_app(app):
+def init_app(app: Flask) -> None:
     @event.listens_for(db.session, "after_flush")
     def collect(session, flush_context):
         new_ids = [obj.id for obj in session.new if isinstance(obj, OutboxMessage)]

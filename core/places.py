@@ -1,4 +1,6 @@
 """Communes (data/communes-fr.csv loaded into the `commune` table) and countries in French."""
+from __future__ import annotations
+
 import bisect
 import csv
 import gettext
@@ -7,8 +9,10 @@ import re
 import threading
 import unicodedata
 from collections import namedtuple
+from collections.abc import Callable, Collection, Hashable
 from functools import lru_cache
 from pathlib import Path
+from typing import Self
 
 import pycountry
 from flask import current_app
@@ -22,7 +26,7 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 SEARCH_LIMIT = 20
 
 
-def load_communes(path=None):
+def load_communes(path: str | Path | None = None) -> int:
     """Replace the commune table with the CSV's rows. Returns the number of rows."""
     path = Path(path or DATA_DIR / "communes-fr.csv")
     with path.open(encoding="utf-8", newline="") as f:
@@ -50,7 +54,7 @@ class CommuneIndex:
     after it): reading it once per process makes a lookup a binary search instead of a query,
     and the answers of the most frequent prefixes are memoised."""
 
-    def __init__(self, rows):
+    def __init__(self, rows: Collection[tuple[str, CommuneRow]]) -> None:
         """rows: (search_name, CommuneRow). Sorted by key, then most populated, then name."""
         self.by_name = sorted((name, -c.population, c.name, c) for name, c in rows)
         self.by_postcode = sorted((c.postcode, -c.population, c.name, c) for _, c in rows)
@@ -59,7 +63,7 @@ class CommuneIndex:
         self.search = lru_cache(maxsize=20_000)(self._search)
         self._rendered = {}
 
-    def rendered(self, key, render):
+    def rendered(self, key: Hashable, render: Callable[[], str]) -> str:
         """Memoised HTML of a search fragment: it depends only on the query and this data."""
         html = self._rendered.get(key)
         if html is None:
@@ -70,7 +74,7 @@ class CommuneIndex:
         return html
 
     @classmethod
-    def from_database(cls):
+    def from_database(cls) -> Self:
         t = Commune.__table__
         result = db.session.execute(select(t.c.search_name, t.c.insee, t.c.postcode, t.c.name, t.c.departement,
                                            t.c.population))
@@ -90,7 +94,7 @@ _indexes = {}
 _index_lock = threading.Lock()
 
 
-def commune_index():
+def commune_index() -> CommuneIndex:
     uri = current_app.config["SQLALCHEMY_DATABASE_URI"]
     index = _indexes.get(uri)
     if index is None:
@@ -101,7 +105,7 @@ def commune_index():
     return index
 
 
-def search_communes(query, limit=SEARCH_LIMIT):
+def search_communes(query: str | None, limit: int = SEARCH_LIMIT) -> list[CommuneRow]:
     """Communes whose postcode starts with 2+ digits, or whose name starts with 2+ letters
     (accents, case and hyphens ignored), most populated first."""
     query = (query or "").strip()
@@ -116,7 +120,7 @@ def search_communes(query, limit=SEARCH_LIMIT):
     return list(commune_index().search("name", prefix, limit))
 
 
-def search_communes_in_database(query, limit=SEARCH_LIMIT):
+def search_communes_in_database(query: str | None, limit: int = SEARCH_LIMIT) -> list[Commune]:
     """The same search as an indexed query (what the in-memory index is checked against)."""
     query = (query or "").strip()
     digits = query.replace(" ", "")
@@ -133,7 +137,7 @@ def search_communes_in_database(query, limit=SEARCH_LIMIT):
             .order_by(Commune.population.desc(), Commune.name, Commune.postcode).limit(limit).all())
 
 
-def commune_by_key(key):
+def commune_by_key(key: str | None) -> Commune | None:
     """The commune of a 'INSEE-POSTCODE' key, or None."""
     insee, _, postcode = (key or "").partition("-")
     if not (insee and postcode):
@@ -154,7 +158,7 @@ def _countries_in_french():
             for c in pycountry.countries]
 
 
-def countries_fr():
+def countries_fr() -> list[tuple[str, str]]:
     """[(alpha-2, French name)] sorted in French, France first."""
     names = [(c.alpha_2, name) for c, name, _ in _countries_in_french()]
     names.sort(key=lambda item: _sort_key(item[1]))
@@ -162,7 +166,7 @@ def countries_fr():
     return france + [item for item in names if item[0] != "FR"]
 
 
-def country_name(code):
+def country_name(code: str | None) -> str | None:
     return dict(countries_fr()).get(code, code)
 
 
@@ -173,26 +177,26 @@ OVERSEAS_CODES = {"GP": "971", "MQ": "972", "GF": "973", "RE": "974", "PM": "975
                   "MF": "978", "TF": "984", "WF": "986", "PF": "987", "NC": "988"}
 
 
-def place_key(label):
+def place_key(label: str) -> str:
     """Comparison key for places: no accents, case, spaces, hyphens or apostrophes."""
     decomposed = unicodedata.normalize("NFKD", label)
     return "".join(c for c in decomposed if c.isalnum() and not unicodedata.combining(c)).lower()
 
 
 @lru_cache(maxsize=1)
-def departements():
+def departements() -> dict[str, str]:
     """{code: name} of data/departements-fr.csv (01…95, 2A, 2B, 971…989)."""
     with (DATA_DIR / "departements-fr.csv").open(encoding="utf-8", newline="") as f:
         return {row["code"].upper(): row["nom"] for row in csv.DictReader(f)}
 
 
 @lru_cache(maxsize=1)
-def departement_codes_by_name():
+def departement_codes_by_name() -> dict[str, str]:
     return {place_key(name): code for code, name in departements().items()}
 
 
 @lru_cache(maxsize=4)
-def typed_countries(max_length):
+def typed_countries(max_length: int) -> dict[str, tuple[str, str]]:
     """{key: (alpha-2, label to store)} of the French country names one can type in a field of
     `max_length` letters, spaces, apostrophes and hyphens.
 

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from flask import current_app
+from flask import Blueprint, Flask, current_app
+
+if TYPE_CHECKING:
+    from models import User
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,7 @@ class Portal:
     agent_links: tuple[AgentLink, ...] = ()
     services: tuple[str, ...] = ()  # what it offers to other portals: "messages", "documents"…
     listed: bool = True          # shown on the home page
-    extra: dict = field(default_factory=dict, compare=False)
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def module(self) -> str:
@@ -45,7 +49,7 @@ class Portal:
     def home(self) -> str:
         return self.home_endpoint or f"{self.code}.index"
 
-    def load_blueprint(self):
+    def load_blueprint(self) -> Blueprint:
         return importlib.import_module(self.module).bp
 
 
@@ -91,7 +95,7 @@ register(Portal(
 ))
 
 
-def enabled(app=None) -> list[Portal]:
+def enabled(app: Flask | None = None) -> list[Portal]:
     """The portals turned on by `PORTALS` (every declared one when it is not set), in its order."""
     app = app or current_app
     setting = app.config.get("PORTALS")
@@ -99,7 +103,7 @@ def enabled(app=None) -> list[Portal]:
     return [REGISTRY[c] for c in codes if c in REGISTRY]
 
 
-def enabled_codes(app=None) -> list[str]:
+def enabled_codes(app: Flask | None = None) -> list[str]:
     return [p.code for p in enabled(app)]
 
 
@@ -107,12 +111,12 @@ def get(code: str | None) -> Portal | None:
     return REGISTRY.get(code or "")
 
 
-def home_of_role(role: str, app=None) -> Portal | None:
+def home_of_role(role: str, app: Flask | None = None) -> Portal | None:
     """The enabled portal where users with `role` land after login, if any."""
     return next((p for p in enabled(app) if role in p.roles), None)
 
 
-def agent_sections(user, app=None) -> list[tuple[Portal, list[tuple[str, str, dict]]]]:
+def agent_sections(user: User, app: Flask | None = None) -> list[tuple[Portal, list[tuple[str, str, dict[str, int]]]]]:
     """[(portal, [(label, endpoint, values)])] of the agent index for `user`: the links of their
     organisation's portal, or the administrators' links."""
     is_admin = user.role == "admin"

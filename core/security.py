@@ -1,5 +1,5 @@
 """Security headers on every response (pages, fragments, errors, static files)."""
-from flask import request, session
+from flask import Flask, request, session
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -25,7 +25,7 @@ FIXED_HEADERS = [
 ]
 
 
-def init_app(app):
+def init_app(app: Flask) -> None:
     session_cookie = app.config["SESSION_COOKIE_NAME"]
 
     @app.after_request

@@ -2,15 +2,19 @@
 
 The cookie holds a random session token; the row holds its hash. Logging out deletes the row,
 changing the password deletes every row of the user: a copied cookie stops working at once."""
+from __future__ import annotations
+
 from datetime import timedelta
 
 import secrets
 
-from flask import current_app, request, session
+from flask import Flask, current_app, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import login_user, logout_user
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
+from wtforms import Form
 
 from extensions import db, login_manager
 from models import User, UserSession
@@ -27,7 +31,7 @@ class SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, with the signing serializer built once per app instead of
     at every request (it only depends on the secret key)."""
 
-    def get_signing_serializer(self, app):
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         key = ("guichet_session_serializer", app.secret_key)
         cached = app.extensions.get("guichet_session_serializer")
         if cached is None or cached[0] != key:
@@ -36,7 +40,7 @@ class SessionInterface(SecureCookieSessionInterface):
         return cached[1]
 
 
-def init_app(app):
+def init_app(app: Flask) -> None:
     app.session_interface = SessionInterface()
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Connectez-vous pour accéder à cette page."
@@ -45,7 +49,7 @@ def init_app(app):
 
 
 @login_manager.user_loader
-def load_user(user_id):
+def load_user(user_id: str) -> User | None:
     raw = session.get(SESSION_KEY)
     if not raw:
         return None
@@ -89,7 +93,7 @@ def _dummy():
     return _dummy_user
 
 
-def check_credentials(user, unknown_key, password):
+def check_credentials(user: User | None, unknown_key: str, password: str) -> tuple[User | None, int]:
     """Check a password under the throttle of the account (keyed by its email whichever identifier
     was typed: one budget per account; `unknown_key` when there is no account) and of the IP
     address. Returns (the user when the password is right and the account active, else None;
@@ -113,7 +117,8 @@ def check_credentials(user, unknown_key, password):
     return None, 0
 
 
-def attempt_login(user, unknown_key, password, form, bad_credentials):
+def attempt_login(user: User | None, unknown_key: str, password: str, form: Form,
+                  bad_credentials: str) -> tuple[User | None, int]:
     """check_credentials, with the answer's message added to `form`. Returns (user, status)."""
     user, wait = check_credentials(user, unknown_key, password)
     if user is None:
@@ -121,7 +126,7 @@ def attempt_login(user, unknown_key, password, form, bad_credentials):
     return user, 429 if wait else 200 if user else 422
 
 
-def start_session(user):
+def start_session(user: User) -> None:
     """Regenerate the session: whatever was in it before login is dropped."""
     session.clear()
     raw = UserSession.new_token()
@@ -133,7 +138,7 @@ def start_session(user):
     login_user(user)
 
 
-def end_session():
+def end_session() -> None:
     raw = session.get(SESSION_KEY)
     if raw:
         UserSession.query.filter_by(token_hash=hash_token(raw)).delete()
@@ -142,12 +147,12 @@ def end_session():
     session.clear()
 
 
-def end_all_sessions(user):
+def end_all_sessions(user: User) -> None:
     """Called in the transaction of a password change; the caller commits."""
     UserSession.query.filter_by(user_id=user.id).delete()
 
 
-def keep_alive():
+def keep_alive() -> bool:
     raw = session.get(SESSION_KEY)
     row = UserSession.query.filter_by(token_hash=hash_token(raw)).first() if raw else None
     if row is not None:

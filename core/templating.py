@@ -1,22 +1,25 @@
 """Rendering helpers: page or HTMX fragment from one template, versioned static URLs, error pages."""
+from __future__ import annotations
+
 import hashlib
 from pathlib import Path
+from typing import Any
 
-from flask import current_app, has_request_context, render_template, request, url_for
+from flask import Flask, current_app, has_request_context, render_template, request, url_for
 from jinja2_fragments.flask import render_block
 from werkzeug.exceptions import HTTPException, SecurityError
 
 SITE_NAME = "Guichet"
 
 
-def wants_fragment():
+def wants_fragment() -> bool:
     """Whether HTMX asked for a part of the page: not a boosted navigation, nor the restoring of
     a page from history (which needs the whole page). It only chooses the shape of the answer."""
     htmx = request.htmx
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
-def render(template, block=None, status=200, **context):
+def render(template: str, block: str | None = None, status: int = 200, **context: Any) -> tuple[str, int]:
     """Render the whole page, or only `block` when HTMX asked for a fragment.
 
     `request.htmx` only chooses the shape of the answer; it is never used for access control."""
@@ -28,7 +31,7 @@ def render(template, block=None, status=200, **context):
 _static_hashes = {}
 
 
-def static_url(filename):
+def static_url(filename: str) -> str:
     digest = _static_hashes.get(filename)
     if digest is None or current_app.debug:
         path = Path(current_app.static_folder) / filename
@@ -57,7 +60,7 @@ BAD_HOST_PAGE = ("<!doctype html><html lang=\"fr\"><meta charset=\"utf-8\"><titl
                  "Vérifiez l’adresse saisie.</p></html>")
 
 
-def init_app(app):
+def init_app(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     from core.places import country_name
@@ -95,6 +98,6 @@ def init_app(app):
         return render_error(500)
 
 
-def render_error(code):
+def render_error(code: int) -> tuple[str, int]:
     title, message = ERROR_TITLES.get(code, ERROR_TITLES[500] if code >= 500 else ERROR_TITLES[400])
     return render("errors/error.html", block="content", status=code, code=code, title=title, message=message)

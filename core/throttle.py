@@ -24,15 +24,18 @@ import uuid
 from dataclasses import dataclass, field
 from functools import wraps
 from datetime import datetime, timezone
-from typing import Callable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Protocol, TypeVar
 
-from flask import abort, current_app, g, has_request_context, request
+from flask import Flask, abort, current_app, g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import text
 
 from core.database import begin_immediate
 from extensions import db
 from models import ThrottleFailure
+
+if TYPE_CHECKING:
+    from models import User
 
 WINDOW = 24 * 3600
 HOUR = 3600
@@ -93,7 +96,7 @@ class DatabaseStore:
 
 
 class RedisStore:
-    def __init__(self, url: str):
+    def __init__(self, url: str) -> None:
         import redis
         self.redis = redis.Redis.from_url(url)
         self.prefix = "guichet:throttle:"
@@ -148,7 +151,7 @@ class Attempt:
 
 class Throttle:
     def __init__(self, store: Store, free: int, base_delay: float, max_per_day: int,
-                 clock: Callable[[], float] = time.time):
+                 clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.free = free
         self.base_delay = base_delay
@@ -230,7 +233,7 @@ def get_throttle() -> Throttle:
     return current_app.extensions["guichet_throttle"]
 
 
-def init_app(app) -> None:
+def init_app(app: Flask) -> None:
     url = app.config.get("REDIS_URL")
     store = RedisStore(url) if url else DatabaseStore()
     app.extensions["guichet_throttle"] = Throttle(
@@ -252,7 +255,7 @@ def wait_message(seconds: int) -> str:
 
 # --- Secrets checked by a logged-in user (current password) --------------------------------------
 
-def check_secret(user, check: Callable[[], bool]) -> tuple[bool, int]:
+def check_secret(user: User, check: Callable[[], bool]) -> tuple[bool, int]:
     """Run `check` (a password or code comparison) under the login throttle of `user`'s account
     and of the IP address. Returns (ok, seconds to wait: refused without checking when > 0)."""
     throttle = get_throttle()
@@ -292,7 +295,10 @@ def mail_quota_wait(address: str | None = None, ip_limit: int | None = None) -> 
     return get_throttle().take_quota([(key, max(1, int(limit))) for key, limit in limits])
 
 
-def notifies(view):
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def notifies(view: View) -> View:
     """For a view where a logged-in user's action mails someone else (a notification to the owner
     of a case): each POST takes one unit of the account's mail quota first, and is refused with
     a 429 when it is used up."""

@@ -6,6 +6,7 @@ Redirect targets are normalised the way a browser reads them before being checke
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, url_for
@@ -14,7 +15,7 @@ from flask import current_app, url_for
 _STRIPPED_BY_BROWSERS = re.compile(r"[\t\n\r]")
 
 
-def public_url(endpoint: str, **values) -> str:
+def public_url(endpoint: str, **values: Any) -> str:
     """Absolute URL of `endpoint` on the public site (for mails)."""
     base = current_app.config["PUBLIC_URL"].rstrip("/")
     return base + url_for(endpoint, **values)

@@ -6,10 +6,15 @@ zero-width and other format characters hide text; control characters other than 
 breaks are never typed (and PostgreSQL refuses NUL). They are removed from every text field
 (string, text area, and their subclasses: names, comments, messages, answers, searches),
 passwords excepted: a password is compared as typed."""
+from __future__ import annotations
+
 import re
+from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
+from wtforms import Field, PasswordField, StringField
+from wtforms.fields.core import UnboundField
+from wtforms.form import BaseForm
 
 INVISIBLE = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # control characters but tab, LF, CR
@@ -17,13 +22,13 @@ INVISIBLE = re.compile(
     "\ufeff\ufff9-\ufffb]")  # zero-width no-break space, interlinear annotations
 
 
-def strip_invisible(value):
+def strip_invisible(value: object) -> object:
     return INVISIBLE.sub("", value) if isinstance(value, str) else value
 
 
 class Form(FlaskForm):
     class Meta(FlaskForm.Meta):
-        def bind_field(self, form, unbound_field, options):
+        def bind_field(self, form: BaseForm, unbound_field: UnboundField, options: dict[str, Any]) -> Field:
             field_class = unbound_field.field_class
             if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
                 options = dict(options, filters=[strip_invisible, *unbound_field.kwargs.get("filters", ())])

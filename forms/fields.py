@@ -1,10 +1,18 @@
 """Fields and validators shared by every portal's forms. Messages follow "Saisissez …" / "Sélectionnez …"."""
+from __future__ import annotations
+
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from typing import Any
 
-from wtforms import StringField, TextAreaField
+from wtforms import Field, StringField, TextAreaField
+from wtforms.form import BaseForm
 from wtforms.validators import ValidationError
+
+# What a field's `validators` holds: callables of (form, field) that raise ValidationError.
+Validator = Callable[[BaseForm, Field], object]
 
 PASSWORD_SPECIALS = "!\"#$%&'()*+,-./:;<=>?@[\\]^_{|}~"
 PASSWORD_HINT = ("8 caractères minimum, dont une majuscule, une minuscule, un chiffre et un caractère "
@@ -12,7 +20,7 @@ PASSWORD_HINT = ("8 caractères minimum, dont une majuscule, une minuscule, un c
 PASSWORD_MAX = 128
 
 
-def password_problems(password):
+def password_problems(password: str) -> list[str]:
     """French descriptions of what the password lacks (empty list when it follows the rule)."""
     problems = []
     if len(password) < 8:
@@ -31,7 +39,7 @@ def password_problems(password):
 
 
 class PasswordRule:
-    def __call__(self, form, field):
+    def __call__(self, form: BaseForm, field: Field) -> None:
         problems = password_problems(field.data or "")
         if problems:
             raise ValidationError("Le mot de passe doit contenir " + ", ".join(problems) + ".")
@@ -40,7 +48,8 @@ class PasswordRule:
 class DateFRField(StringField):
     """A date typed as JJ/MM/AAAA. `.data` is a `date` (or None); the raw text is kept on error."""
 
-    def __init__(self, label=None, validators=None, not_future=False, **kwargs):
+    def __init__(self, label: str | None = None, validators: Sequence[Validator] | None = None,
+                 not_future: bool = False, **kwargs: Any) -> None:
         kwargs.setdefault("description", "Format attendu : JJ/MM/AAAA, par exemple 14/07/1985")
         super().__init__(label, validators, **kwargs)
         self.not_future = not_future
@@ -51,7 +60,7 @@ class DateFRField(StringField):
             return self.raw_text
         return self.data.strftime("%d/%m/%Y") if isinstance(self.data, date) else ""
 
-    def process_formdata(self, valuelist):
+    def process_formdata(self, valuelist: list[str]) -> None:
         self.raw_text = (valuelist[0] if valuelist else "").strip()
         self.data = None
         if not self.raw_text:
@@ -65,14 +74,14 @@ class DateFRField(StringField):
             self.data = None
             raise ValueError("Saisissez une date valide au format JJ/MM/AAAA.")
 
-    def pre_validate(self, form):
+    def pre_validate(self, form: BaseForm) -> None:
         if self.data and self.not_future and self.data > date.today():
             raise ValidationError("La date ne peut pas être dans le futur.")
         if self.data and self.data.year < 1900:
             raise ValidationError("Saisissez une date postérieure au 01/01/1900.")
 
 
-def normalize_newlines(text):
+def normalize_newlines(text: str | None) -> str:
     return (text or "").replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -86,8 +95,9 @@ class CountedTextAreaField(TextAreaField):
     TOO_LONG = "Le texte doit faire {max} caractères maximum (il en fait {count})."
     TOO_SHORT = "Le texte doit faire au moins {min} caractères."
 
-    def __init__(self, label=None, validators=None, max_chars=None, min_chars=None, too_long=None,
-                 too_short=None, **kwargs):
+    def __init__(self, label: str | None = None, validators: Sequence[Validator] | None = None,
+                 max_chars: int | None = None, min_chars: int | None = None, too_long: str | None = None,
+                 too_short: str | None = None, **kwargs: Any) -> None:
         super().__init__(label, validators, **kwargs)
         self.max_chars = max_chars
         self.min_chars = min_chars
@@ -95,15 +105,15 @@ class CountedTextAreaField(TextAreaField):
         self.too_short = too_short or self.TOO_SHORT
 
     @property
-    def limit_text(self):
+    def limit_text(self) -> str:
         """The static hint shown under the textarea, which is all there is without JavaScript."""
         return f"{self.max_chars} caractères maximum" if self.max_chars is not None else ""
 
-    def process_formdata(self, valuelist):
+    def process_formdata(self, valuelist: list[str]) -> None:
         super().process_formdata(valuelist)
         self.data = normalize_newlines(self.data)
 
-    def pre_validate(self, form):
+    def pre_validate(self, form: BaseForm) -> None:
         n = len(self.data or "")
         if self.max_chars is not None and n > self.max_chars:
             raise ValidationError(self.too_long.format(max=self.max_chars, min=self.min_chars, count=n))
@@ -114,7 +124,7 @@ class CountedTextAreaField(TextAreaField):
 
 # --- Normalisation of what is typed (names, phones) -----------------------------------------------
 
-def clean_text(value):
+def clean_text(value: str | None) -> str | None:
     """NFC, typographic apostrophes made plain, spaces collapsed: what the seeds' rules apply to."""
     if value is None:
         return None
@@ -122,12 +132,12 @@ def clean_text(value):
     return " ".join(value.split())
 
 
-def upper_name(value):
+def upper_name(value: str | None) -> str | None:
     value = clean_text(value)
     return value.upper() if value else value
 
 
-def capitalise_first_name(value):
+def capitalise_first_name(value: str | None) -> str | None:
     """« jean-marie » → « Jean-Marie », « marie claire » → « Marie Claire », « d'artagnan » → « D'Artagnan »."""
     value = clean_text(value)
     if not value:
@@ -135,7 +145,7 @@ def capitalise_first_name(value):
     return re.sub(r"[^ '\-]+", lambda m: m.group(0)[:1].upper() + m.group(0)[1:].lower(), value)
 
 
-def format_phone(value):
+def format_phone(value: str | None) -> str | None:
     """'06.00.00.00.00' from 0600000000, 06 00 00 00 00, 06-00-00-00-00, +33 6 00 00 00 00; else None."""
     compact = re.sub(r"[ .\-]", "", value or "")
     if compact.startswith("+33"):

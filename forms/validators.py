@@ -1,13 +1,17 @@
 """Validators shared by the forms of every portal."""
+from __future__ import annotations
+
 import re
 import unicodedata
 
+from wtforms import Field
+from wtforms.form import BaseForm
 from wtforms.validators import ValidationError
 
 from core.places import OVERSEAS_CODES, departement_codes_by_name, departements, place_key, typed_countries
 
 
-def is_name_char(ch):
+def is_name_char(ch: str) -> bool:
     """Letters of the Latin alphabet, accented ones included (é, ç, ï, ø, ł…), spaces, apostrophes
     and hyphens: what the seeds allow in a person's name. Names are read by agents, matched against
     files, and put into mails sent to any address typed."""
@@ -17,21 +21,21 @@ def is_name_char(ch):
 class NameCharacters:
     """A name: only name characters (is_name_char), and at least one letter."""
 
-    def __init__(self, message):
+    def __init__(self, message: str) -> None:
         self.message = message
 
-    def __call__(self, form, field):
+    def __call__(self, form: BaseForm, field: Field) -> None:
         value = field.data or ""
         if value and (not all(is_name_char(ch) for ch in value) or not any(ch.isalpha() for ch in value)):
             raise ValidationError(self.message)
 
 
-def name_characters(what):
+def name_characters(what: str) -> NameCharacters:
     """NameCharacters with the usual message, for « nom » or « prénom »."""
     return NameCharacters(f"Le {what} ne peut contenir que des lettres, des espaces, des apostrophes et des tirets.")
 
 
-def resolve_birth_place(value, max_length=30):
+def resolve_birth_place(value: str | None, max_length: int = 30) -> tuple[str | None, str | None]:
     """(value to store, None) for a département code or a country's French name, else (None, the
     French error). Someone born in France (overseas included) is given by the département."""
     if not value:
