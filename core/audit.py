@@ -1,8 +1,13 @@
+"""Audit trail: who did what, to what, when."""
+from __future__ import annotations
+
+from typing import Any
+
 from extensions import db
 from models.audit import AuditEvent
 
 
-def record(actor, action, obj=None, **detail):
+def record(actor: Any, action: str, obj: Any = None, **detail: Any) -> AuditEvent:
     """Add an audit event to the current transaction (committed with the change it describes)."""
     event = AuditEvent(
         actor_id=getattr(actor, "id", None) if actor is not None and getattr(actor, "is_authenticated", True) else None,

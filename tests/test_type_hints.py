@@ -27,7 +27,6 @@ NOT_YET_ANNOTATED = (
     "core/uploads.py",
     "core/uploads/*",
     "core/drafts.py",
-    "core/audit.py",
 )
 
 
