@@ -3,17 +3,15 @@ code » for a new one), the sign-up emails limited per IP address and per sign-u
 from flask import abort, flash, redirect, request, session, url_for
 from flask_login import current_user
 
-from blueprints.msa import bp, quotas
+from blueprints.msa import bp, quotas, service
 from core import audit, sessions
 from core.access import public
 from core.database import begin_immediate
-from core.notify import notify
 from core.templating import render
 from core.throttle import nir_account_key
 from core.urls import safe_next
 from extensions import db
 from forms.msa_auth import MsaLoginForm, MsaSignupCodeForm, MsaSignupForm, MsaSignupResendForm
-from models import Organisation, Role, User
 from models.msa import SIGNUP_CODE_MINUTES, SIGNUP_CODE_RESENDS, MsaMember, MsaSignup, SignupCodeError
 from models.user import normalize_email
 
@@ -60,39 +58,6 @@ def login():
 
 # --- Sign-up ----------------------------------------------------------------------------------
 
-def default_fund():
-    """The MSA fund new members are attached to (one per deployment here: the first configured)."""
-    return Organisation.query.filter_by(portal="msa").order_by(Organisation.id).first()
-
-
-# The sign-up's mails: emails/msa_signup_<kind>.txt, with their subjects.
-SUBJECTS = {
-    "code": "Votre code d’inscription à Mon espace privé",
-    "nir_taken": "Votre inscription à Mon espace privé",
-    "attempt": "Tentative d’inscription avec votre numéro de sécurité sociale",
-    "email_taken": "Votre compte existe déjà",
-}
-
-
-def _send(to, kind, **context):
-    notify(to, f"msa_signup_{kind}", SUBJECTS[kind], **context)
-
-
-def send_signup_email(signup_row, code, resend=False):
-    """The email a sign-up (or its « Renvoyer le code ») sends. The page is the same in every case;
-    only the email differs, and it goes to the address typed, or to the owner of the number: nothing
-    tells a third party who is registered. The owner is warned once, not at every resend."""
-    member = MsaMember.query.filter_by(nir=signup_row.nir).first()
-    if member is not None:
-        _send(signup_row.email, "nir_taken")
-        if member.user.email != signup_row.email and not resend:
-            _send(member.user.email, "attempt")
-    elif User.query.filter_by(email=signup_row.email).first() is not None:
-        _send(signup_row.email, "email_taken")
-    else:
-        _send(signup_row.email, "code", code=code, minutes=SIGNUP_CODE_MINUTES)
-
-
 @bp.route("/inscription", methods=["GET", "POST"])
 @public
 def signup():
@@ -106,9 +71,7 @@ def signup():
             return render("msa/signup.html", form=form, status=429)
         details = dict(nir=form.nir.data, email=email, last_name=form.last_name.data.strip(),
                        first_name=form.first_name.data.strip(), birth_date=form.birth_date.data)
-        signup_row, code = MsaSignup.start(**details)
-        send_signup_email(signup_row, code)
-        audit.record(None, "msa_signup_started")
+        signup_row = service.start_signup(**details)
         db.session.commit()
         session[SIGNUP_SESSION_KEY] = signup_row.token
         flash(f"Un code vient de vous être envoyé à {email}.", "success")
@@ -149,21 +112,10 @@ def signup_code():
                 form.code.errors.append(f"Le code saisi est incorrect. Il vous reste {left} "
                                         f"essai{'s' if left > 1 else ''}.")
         else:
-            taken = (MsaMember.query.filter_by(nir=signup_row.nir).first() is not None
-                     or User.query.filter_by(email=signup_row.email).first() is not None)
-            if taken:  # registered meanwhile by another sign-up
-                db.session.commit()
-                return _signup_ended("used")
-            user = User(email=signup_row.email, role=Role.CITIZEN.value, active=True,
-                        first_name=signup_row.first_name, last_name=signup_row.last_name,
-                        password=form.password.data)
-            fund = default_fund()
-            db.session.add(MsaMember(user=user, nir=signup_row.nir, birth_date=signup_row.birth_date,
-                                     organisation_id=fund.id if fund else None))
-            db.session.add(user)
-            db.session.flush()
-            audit.record(user, "msa_account_created", user)
+            user = service.create_member_account(signup_row, form.password.data)
             db.session.commit()
+            if user is None:  # registered meanwhile by another sign-up
+                return _signup_ended("used")
             sessions.start_session(user)  # clears the session, the sign-up token with it
             flash("Votre compte est créé.", "success")
             return redirect(member_home())
@@ -189,11 +141,9 @@ def _resend_code(signup_row):
         resend_form.form_errors.append(quotas.wait_message(wait) if wait else NO_MORE_RESENDS)
         return _code_page(signup_row, code_form, resend_form, status=429)
     try:
-        code = signup_row.renew()
+        service.resend_code(signup_row)
     except SignupCodeError as error:  # used, or 5 wrong tries: the sign-up is over
         return _signup_ended(error.reason)
-    send_signup_email(signup_row, code, resend=True)
-    audit.record(None, "msa_signup_code_resent")
     db.session.commit()
     flash(CODE_RESENT, "success")
     return redirect(url_for("msa.signup_code"), code=303)

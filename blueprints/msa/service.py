@@ -17,12 +17,13 @@ from core.notify import notify
 from core.outbox import queue_sms
 from core.urls import public_url
 from extensions import db
-from models.msa import CONVERSATION_WORKFLOW, Conversation
+from models import MsaMember, MsaSignup, Organisation, Role, User
+from models.msa import CONVERSATION_WORKFLOW, SIGNUP_CODE_MINUTES, Conversation
 
 if TYPE_CHECKING:
     from core.cascade import CascadeState
     from core.uploads import AttachmentSet
-    from models import ConversationMessage, MsaMember, User
+    from models import ConversationMessage
     from models.case_event import CaseEvent
 
 DRAFT_KIND = "msa.message"
@@ -68,6 +69,77 @@ def answer(conversation: Conversation, agent: User, body: str, files: Attachment
 def close(conversation: Conversation, agent: User) -> CaseEvent:
     return conversation.close(agent)
 
+
+# --- Sign-up (seed 004) -----------------------------------------------------------------------------
+
+def default_fund() -> Organisation | None:
+    """The MSA fund new members are attached to (one per deployment here: the first configured)."""
+    return Organisation.query.filter_by(portal="msa").order_by(Organisation.id).first()
+
+
+# The sign-up's mails: emails/msa_signup_<kind>.txt, with their subjects.
+SUBJECTS = {
+    "code": "Votre code d’inscription à Mon espace privé",
+    "nir_taken": "Votre inscription à Mon espace privé",
+    "attempt": "Tentative d’inscription avec votre numéro de sécurité sociale",
+    "email_taken": "Votre compte existe déjà",
+}
+
+
+def _send(to: str, kind: str, **context: Any) -> None:
+    notify(to, f"msa_signup_{kind}", SUBJECTS[kind], **context)
+
+
+def send_signup_email(signup_row: MsaSignup, code: str, resend: bool = False) -> None:
+    """The email a sign-up (or its « Renvoyer le code ») sends. The page is the same in every case;
+    only the email differs, and it goes to the address typed, or to the owner of the number: nothing
+    tells a third party who is registered. The owner is warned once, not at every resend."""
+    member = MsaMember.query.filter_by(nir=signup_row.nir).first()
+    if member is not None:
+        _send(signup_row.email, "nir_taken")
+        if member.user.email != signup_row.email and not resend:
+            _send(member.user.email, "attempt")
+    elif User.query.filter_by(email=signup_row.email).first() is not None:
+        _send(signup_row.email, "email_taken")
+    else:
+        _send(signup_row.email, "code", code=code, minutes=SIGNUP_CODE_MINUTES)
+
+
+def start_signup(**details: Any) -> MsaSignup:
+    """A sign-up in progress and its 6-digit code, emailed (or the mail that says why not)."""
+    signup_row, code = MsaSignup.start(**details)
+    send_signup_email(signup_row, code)
+    audit.record(None, "msa_signup_started")
+    return signup_row
+
+
+def resend_code(signup_row: MsaSignup) -> None:
+    """« Renvoyer le code »: a fresh code replaces the previous one and is emailed like the first
+    (SignupCodeError when the sign-up is over)."""
+    code = signup_row.renew()
+    send_signup_email(signup_row, code, resend=True)
+    audit.record(None, "msa_signup_code_resent")
+
+
+def create_member_account(signup_row: MsaSignup, password: str) -> User | None:
+    """The member's account once the code is accepted; None when the number or the address was
+    registered meanwhile by another sign-up."""
+    taken = (MsaMember.query.filter_by(nir=signup_row.nir).first() is not None
+             or User.query.filter_by(email=signup_row.email).first() is not None)
+    if taken:
+        return None
+    user = User(email=signup_row.email, role=Role.CITIZEN.value, active=True, first_name=signup_row.first_name,
+                last_name=signup_row.last_name, password=password)
+    fund = default_fund()
+    db.session.add(MsaMember(user=user, nir=signup_row.nir, birth_date=signup_row.birth_date,
+                             organisation_id=fund.id if fund else None))
+    db.session.add(user)
+    db.session.flush()
+    audit.record(user, "msa_account_created", user)
+    return user
+
+
+# --- Messaging notifications --------------------------------------------------------------------------
 
 def messaging_link() -> str | None:
     """Where the member reads the answer (None when the MSA portal is not served here)."""
