@@ -1,9 +1,11 @@
-"""Form of the components demo page (/composants/demo)."""
+"""Forms of the components demo pages (/composants/demo, and the wizard /composants/assistant)."""
 from forms.base import Form
-from wtforms import StringField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms import BooleanField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from forms.fields import CountedTextAreaField
+from forms.auth import first_name_field, last_name_field
+from forms.fields import CountedTextAreaField, DateFRField
 from forms.places import CommuneField, CountryField
 
 DEMO_MESSAGE_MAX = 750
@@ -36,3 +38,27 @@ class ComponentsDemoForm(Form):
     def validate_city_abroad(self, field):
         if self.abroad() and not (field.data or "").strip():
             raise ValidationError("Saisissez la ville de résidence en entier.")
+
+
+# --- The demo wizard (/composants/assistant): one form per step ---------------------------------
+
+class AssistantIdentityForm(Form):
+    last_name = last_name_field()
+    first_name = first_name_field()
+    birth_date = DateFRField("Date de naissance", [InputRequired("Saisissez votre date de naissance.")],
+                             not_future=True, render_kw={"autocomplete": "bday", "inputmode": "numeric"})
+
+
+CONTACT_CHOICES = [SelectChoice("courriel", "Par courriel"), SelectChoice("telephone", "Par téléphone"),
+                   SelectChoice("courrier", "Par courrier")]
+
+
+class AssistantChoiceForm(Form):
+    """The step's files are not a field: they are the wizard's attachment set (core.wizard)."""
+    contact = RadioField("Comment souhaitez-vous être contacté ?", choices=CONTACT_CHOICES,
+                         validators=[InputRequired("Sélectionnez comment vous souhaitez être contacté.")])
+
+
+class AssistantConfirmForm(Form):
+    certify = BooleanField("Je certifie l’exactitude des informations saisies",
+                           validators=[DataRequired("Cochez la case pour certifier l’exactitude des informations.")])

@@ -142,6 +142,7 @@ def build_world(app):
                      "complementaire-sante-solidaire"],
             "token": ["jeton-inconnu"],
             "filename": ["css/guichet.css", "js/guichet.js"],
+            "step": ["identite", "choix", "recapitulatif"],  # wizard steps (/composants/assistant/<step>)
         }
         return World(pools=pools, org_partenaires=org_p.id)
 
