@@ -5,8 +5,8 @@ happens next (an expired session, a closed tab). Drafts untouched for DRAFT_RETE
 ignored, and removed by `flask drafts purge`."""
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
@@ -15,12 +15,15 @@ from extensions import db
 from models.base import utcnow
 from models.draft import Draft
 
+if TYPE_CHECKING:
+    from models import User
+
 
 def _retention_days() -> int:
     return int(current_app.config["DRAFT_RETENTION_DAYS"])
 
 
-def load(user, kind: str) -> Draft | None:
+def load(user: User, kind: str) -> Draft | None:
     """The user's unexpired draft of this kind, or None."""
     draft = Draft.query.filter_by(owner_id=user.id, kind=kind).first()
     if draft is None or draft.is_expired(_retention_days()):
@@ -28,12 +31,12 @@ def load(user, kind: str) -> Draft | None:
     return draft
 
 
-def data_of(user, kind: str) -> dict[str, Any]:
+def data_of(user: User, kind: str) -> dict[str, Any]:
     draft = load(user, kind)
     return dict(draft.data) if draft is not None else {}
 
 
-def save(user, kind: str, data: dict[str, Any], step: str | None = None,
+def save(user: User, kind: str, data: dict[str, Any], step: str | None = None,
          attachment_token: str | None = None) -> Draft:
     """Create or replace the user's draft of this kind, and commit."""
     for _ in range(2):
@@ -53,12 +56,12 @@ def save(user, kind: str, data: dict[str, Any], step: str | None = None,
     raise RuntimeError("draft could not be saved")
 
 
-def discard(user, kind: str) -> None:
+def discard(user: User, kind: str) -> None:
     """Forget the draft (sent, or abandoned with « Annuler »). The caller commits."""
     Draft.query.filter_by(owner_id=user.id, kind=kind).delete(synchronize_session=False)
 
 
-def purge_expired(now=None) -> int:
+def purge_expired(now: datetime | None = None) -> int:
     """Delete drafts untouched for longer than the retention; returns how many."""
     limit = (now or utcnow()) - timedelta(days=_retention_days())
     count = Draft.query.filter(Draft.updated_at < limit).delete(synchronize_session=False)

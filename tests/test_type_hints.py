@@ -26,7 +26,6 @@ CHECKED_PACKAGES = ("core",)
 NOT_YET_ANNOTATED = (
     "core/uploads.py",
     "core/uploads/*",
-    "core/drafts.py",
 )
 
 
