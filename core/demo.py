@@ -11,7 +11,7 @@ from extensions import db
 from models import (CitizenProfile, Convention, Organisation, PartnerRequest, PartnerSettings, Role, Structure,
                     User)
 from models.base import utcnow
-from models.partenaires import Status, catalogue, paris_today
+from models.partenaires import REQUEST_WORKFLOW, catalogue, paris_today
 
 DEMO_PASSWORD = "Guichet-Demo-2026"
 
@@ -35,6 +35,8 @@ USERS = [
     ("victor.chausson@demo.guichet.fr", Role.PARTNER_TECHNICIAN, "Victor", "CHAUSSON", None, STRUCTURES[0]),
     ("agent.cpam33@demo.guichet.fr", Role.AGENT, "Paul", "MARTIN", "331", None),
     ("agent.cpam62@demo.guichet.fr", Role.AGENT, "Claire", "LEROY", "623", None),
+    ("agent.cpam47@demo.guichet.fr", Role.AGENT, "Hugo", "FAURE", "471", None),
+    ("agent.cpam40@demo.guichet.fr", Role.AGENT, "Inès", "GARCIA", "401", None),
     ("agent.msa@demo.guichet.fr", Role.AGENT, "Lucie", "BERNARD", "MSA33", None),
     ("agent.igesa@demo.guichet.fr", Role.AGENT, "Marc", "PETIT", "IGESA", None),
     ("agent.apgis@demo.guichet.fr", Role.AGENT, "Nadia", "ROUSSEAU", "APGIS", None),
@@ -140,14 +142,12 @@ def seed_partenaires(orgs: dict[str, Organisation], structure: Structure) -> lis
                                             **fields)
             agent = agents.get(org.id)
             # Oldest requests are resolved, then in charge, the newest are new; LANDES keeps open ones.
-            if agent is not None and i < count // 2 and code != "401":
-                request.status, request.taken_by_id = Status.RESOLVED.value, agent.id
-                request.resolved_by_id, request.answer = agent.id, "Prise en charge faite. Le dossier a été régularisé."
-                request.status_at = request.resolved_at = created + timedelta(days=1)
-            elif i < (3 * count) // 4:
-                request.status = Status.TAKEN.value
-                request.taken_by_id = agent.id if agent else None
-                request.status_at = created + timedelta(hours=5)
+            # Moved through the workflow (history and agent recorded), without mailing anyone.
+            if agent is not None and i < (3 * count) // 4:
+                REQUEST_WORKFLOW.fire(request, "take_in_charge", agent, now=created + timedelta(hours=5), hooks=False)
+                if i < count // 2 and code != "401":
+                    REQUEST_WORKFLOW.fire(request, "resolve", agent, now=created + timedelta(days=1), hooks=False,
+                                          answer="Prise en charge faite. Le dossier a été régularisé.")
         db.session.commit()
         lines.append(f"{count} demandes créées pour {org.name}")
     return lines

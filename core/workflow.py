@@ -135,10 +135,11 @@ class Workflow:
         return event
 
     def fire(self, case: Any, transition: str, user: Any, now: datetime | None = None,
-             text: str | None = None, detail: dict[str, Any] | None = None, **data: Any) -> CaseEvent:
+             text: str | None = None, detail: dict[str, Any] | None = None, hooks: bool = True,
+             **data: Any) -> CaseEvent:
         """Make the move or raise IllegalTransition (or ValueError from a guard) with nothing changed.
         `data` goes to the guard, the effect and the hooks; `detail` to the audit record; `text`
-        to the history entry."""
+        to the history entry. `hooks=False` (seeding demo data) sends no notification."""
         t = self.by_name.get(transition)
         current = getattr(case, self.state_attr)
         if t is None:
@@ -159,7 +160,7 @@ class Workflow:
                             to_state=t.target, text=text)
         if t.audit:
             audit.record(user, t.audit, case, **(detail or {}))
-        for hook in self._hooks.get(t.name, ()):
+        for hook in self._hooks.get(t.name, ()) if hooks else ():
             hook(case, event, data)
         return event
 

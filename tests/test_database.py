@@ -124,6 +124,17 @@ def test_demo_is_idempotent(app):
         roles = {u.role for u in User.query}
         assert roles == {"citizen", "partner_technician", "partner_manager", "agent", "admin"}
         assert Organisation.query.filter_by(portal="partenaires").count() == 5
+        # Requests moved on by the demo were moved by an agent of their organisation, through the
+        # workflow (dated history), and no mail went to the technicians for it.
+        from models import OutboxMessage, PartnerRequest
+        from models.partenaires import REQUEST_WORKFLOW
+        moved = PartnerRequest.query.filter(PartnerRequest.status != "nouveau").all()
+        assert moved and all(r.taken_by_id is not None and r.taken_by_id in
+                             {u.id for u in User.query.filter_by(role="agent", organisation_id=r.organisation_id)}
+                             for r in moved)
+        assert all(REQUEST_WORKFLOW.history(r)[-1].to_state == r.status for r in moved)
+        mailed = OutboxMessage.query.filter(OutboxMessage.subject.like("Espace Partenaires : votre demande%"))
+        assert mailed.count() == 0
 
 
 def test_sqlite_online_backup(app, tmp_path):

@@ -3,6 +3,8 @@
 One view per ODS form. Without JavaScript every button posts the whole form and the page comes
 back with everything kept; with htmx the motive and the « Accompagnement santé » answers only
 redraw the questions that depend on them."""
+import secrets
+
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
@@ -22,6 +24,8 @@ ATTACHMENT_POLICY = register_policy("partenaires_demande", max_count=ATTACHMENTS
 # Name of the buttons (and htmx values) that redraw the questions without validating.
 REFRESH = "afficher-questions"
 # Hidden inputs rendered with those questions: tell the server what the page showed before.
+REPLAYED = ("Ce formulaire a déjà servi à envoyer une autre demande : rien n’a été envoyé. Vérifiez votre "
+            "saisie puis cliquez de nouveau sur « Valider ».")
 SHOWN_SAISINE, SHOWN_RENUNCIATION = "questions-affichees", "renoncement-affiche"
 
 
@@ -62,8 +66,15 @@ def new_request(ods, ctx):
         form_ok = form.validate_on_submit()
         files_ok = files.validate() if files is not None else True
         if form_ok and files_ok:
-            number = service.submit_request(ctx.organisation, current_user, form.submission.data,
-                                            form.request_fields(), files)
+            try:
+                number = service.submit_request(ctx.organisation, current_user, form.submission.data,
+                                                form.request_fields(), files)
+            except service.SubmissionReplayed:
+                # Not this user's form: nothing filed; everything typed is shown again with a new
+                # token, so that « Valider » files it once if it is really wanted.
+                form.submission.data = secrets.token_hex(16)
+                form.form_errors.append(REPLAYED)
+                return render(TEMPLATE, status=409, has_errors=True, **context)
             return redirect(url_for("partenaires.request_sent", number=number))
         return render(TEMPLATE, status=422, has_errors=True, **context)
     return render(TEMPLATE, **context)

@@ -33,6 +33,11 @@ if TYPE_CHECKING:
 
 # --- Technicians' side ----------------------------------------------------------------------------
 
+class SubmissionReplayed(Exception):
+    """The form's submission token already filed another user's request (a replayed or forged
+    form): nothing is filed."""
+
+
 def submit_request(organisation: Organisation, technician: User, token: str, fields: dict[str, Any],
                    files: AttachmentSet | None) -> str:
     """File the request with its number, its files, its first history entry and audit record, in
@@ -43,6 +48,9 @@ def submit_request(organisation: Organisation, technician: User, token: str, fie
     if existing is not None:
         db.session.rollback()
         return existing
+    if db.session.query(PartnerRequest.id).filter_by(submission_token=token).first() is not None:
+        db.session.rollback()
+        raise SubmissionReplayed(token)
     count = len(files.items) if files is not None else 0
     req = PartnerRequest.submit(organisation, technician, submission_token=token, attachments=count, **fields)
     if files is not None:
@@ -55,7 +63,7 @@ def submit_request(organisation: Organisation, technician: User, token: str, fie
         db.session.rollback()
         existing = filed_with(token, technician)
         if existing is None:
-            raise
+            raise SubmissionReplayed(token) from None
         return existing
     return number
 

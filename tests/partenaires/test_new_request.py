@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
+from bs4 import BeautifulSoup
 
 from extensions import db
 from models import Attachment, AuditEvent, Convention, PartnerRequest, PartnerSettings
@@ -804,3 +805,37 @@ def test_the_same_form_posted_twice_files_one_request(app, login):
         assert PartnerRequest.query.count() == 1
     other = page(client, "/partenaires/demandes/nouvelle/3").select_one("input[name=submission]")["value"]
     assert other != token  # a new form is a new request
+
+
+def test_a_form_replayed_by_another_technician_files_nothing(app, login):
+    """The submission token of a colleague's request (a replayed or forged form): 409 with
+    everything typed kept and a fresh token, never a 500; « Valider » again files it once."""
+    with app.app_context():
+        org, structure = factories.partner_setup()
+        factories.technician(structure, email="first@example.fr")
+        factories.technician(structure, email="second@example.fr", first_name="Victor", last_name="CHAUSSON")
+        db.session.commit()
+        org_id = org.id
+    clients = {}
+    for email in ("first@example.fr", "second@example.fr"):
+        clients[email] = client = app.test_client()
+        login(client, email)
+        client.post("/partenaires/organisme", data={"organisation": str(org_id)})
+    token = page(clients["first@example.fr"], "/partenaires/demandes/nouvelle/3").select_one(
+        "input[name=submission]")["value"]
+    data = {"submission": token, "motive": "C2S", "civility": "Mme", "last_name": "Pires", "first_name": "marina",
+            "birth_date": "01/02/1980", "birth_place": "29", "phone": "0600000000", "comments": "Rejouée."}
+    assert clients["first@example.fr"].post("/partenaires/demandes/nouvelle/3", data=data).status_code == 302
+    replayed = clients["second@example.fr"].post("/partenaires/demandes/nouvelle/3", data=data)
+    assert replayed.status_code == 409
+    soup = BeautifulSoup(replayed.data, "html.parser")
+    assert "déjà servi à envoyer une autre demande" in soup.select_one(".error-summary").get_text()
+    fresh = soup.select_one("input[name=submission]")["value"]
+    assert fresh != token and soup.select_one("#comments").get_text().strip() == "Rejouée."
+    with app.app_context():
+        assert [r.requester.email for r in PartnerRequest.query.all()] == ["first@example.fr"]
+    again = clients["second@example.fr"].post("/partenaires/demandes/nouvelle/3", data=dict(data, submission=fresh))
+    assert again.status_code == 302
+    with app.app_context():
+        assert sorted(r.requester.email for r in PartnerRequest.query.all()) == [
+            "first@example.fr", "second@example.fr"]
