@@ -125,9 +125,29 @@ def _called_names(function_node):
 
 
 def _module_calls(module_name):
-    """{function name: names it calls or is decorated with}, for the module's top-level functions."""
-    tree = ast.parse(inspect.getsource(sys.modules[module_name]))
-    return {node.name: _called_names(node) for node in tree.body if isinstance(node, ast.FunctionDef)}
+    """{function name: names it calls or is decorated with}, for the module's top-level functions.
+
+    The portal's service module (imported as `service`) is followed: a view calling
+    `service.resolve_request` calls what that function calls. And a workflow hook that mails
+    (`WORKFLOW.on_enter("resolve", _resolved)` in the service module) counts as a mail sent by any
+    function calling the transition's method (`req.resolve(…)`)."""
+    module = sys.modules[module_name]
+    tree = ast.parse(inspect.getsource(module))
+    calls = {node.name: _called_names(node) for node in tree.body if isinstance(node, ast.FunctionDef)}
+    service = getattr(module, "service", None)
+    if service is not None and getattr(service, "__name__", "").endswith(".service") and service is not module:
+        service_calls = _module_calls(service.__name__)
+        for name, names in service_calls.items():
+            calls.setdefault(name, names)
+    hooks = [node.value for node in tree.body if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+             and isinstance(node.value.func, ast.Attribute) and node.value.func.attr == "on_enter"]
+    for hook in hooks:
+        transition, function = hook.args[0].value, hook.args[1].id
+        if _reaches(function, MAIL_CALLS, calls):
+            for name, names in calls.items():
+                if name != function and transition in names:
+                    names.add(function)
+    return calls
 
 
 def _reaches(name, targets, calls, seen=None):
