@@ -12,7 +12,7 @@ from blueprints.partenaires.context import organisation_required
 from core import audit
 from core.database import begin_immediate
 from core.templating import render, wants_fragment
-from core.uploads import MB, AttachmentSet, delete_stored, register_policy
+from core.uploads import MB, AttachmentSet, delete_stored, register_policy, remove_attachments
 from extensions import db
 from forms.partenaires_ods import REQUEST_FORMS, SAISINE
 from models import PartnerRequest, Status
@@ -93,11 +93,9 @@ def _discard(files):
     """« Annuler »: nothing typed is kept, files added to the form included."""
     if files is None or not files.items:
         return
-    names = [a.storage_name for a in files.items]
-    for attachment in files.items:
-        db.session.delete(attachment)
+    unused_files = remove_attachments(files.items)
     db.session.commit()
-    delete_stored(names)
+    delete_stored(unused_files)
 
 
 def _submit(ctx, form, files):
