@@ -96,8 +96,9 @@ def store_upload(upload: FileStorage, policy: UploadPolicy) -> ReceivedUpload:
 
 
 def _stored_with_hash(sha256: str) -> StoredFile | None:
-    # FOR KEY SHARE on PostgreSQL: a concurrent removal of the last attachment using this file
-    # either waits for us (and then sees our attachment) or finishes first (and we store anew).
+    # FOR KEY SHARE on PostgreSQL, against `delete_unused_files` (FOR UPDATE): when the last other
+    # attachment using the file is being removed, either the removal waits for our commit and then
+    # sees our attachment, or it commits first and we find no row (and store the file anew).
     return db.session.scalars(select(StoredFile).where(StoredFile.sha256 == sha256)
                               .with_for_update(read=True, key_share=True)).first()
 
@@ -162,6 +163,10 @@ def delete_unused_files(stored_ids: Iterable[int]) -> list[str]:
     if not stored_ids:
         return []
     db.session.flush()
+    # Lock first, then look for users: a statement started after the lock sees the attachments
+    # of uploads that were sharing these files meanwhile (PostgreSQL; SQLite has one writer).
+    db.session.execute(select(StoredFile.id).where(StoredFile.id.in_(stored_ids)).order_by(StoredFile.id)
+                       .with_for_update())
     names = list(db.session.scalars(select(StoredFile.storage_name).where(_unused(stored_ids))))
     if names:
         db.session.execute(delete(StoredFile).where(_unused(stored_ids)), execution_options={

@@ -192,3 +192,78 @@ def test_a_lost_file_is_restored_by_the_next_upload_of_the_same_bytes(essai, ann
     send(bruno, ("releve.pdf", RELEVE))
     assert on_disk(essai) == [name]
     assert download(anne, first).data == RELEVE
+
+
+@pytest.mark.postgres
+def test_removing_the_last_attachment_of_a_file_waits_for_an_upload_sharing_it(tmp_path):
+    """PostgreSQL, two transactions: an upload of the same bytes takes the stored file while the
+    only attachment using it is removed. The removal waits, then keeps the file."""
+    import secrets
+    import threading
+
+    from sqlalchemy import text
+
+    from core.uploads import ReceivedUpload, stored_file_for
+    from tests import factories
+    from tests.conftest import _postgres_app, _teardown
+
+    app = _postgres_app(tmp_path)
+    try:
+        with app.app_context():
+            owner = factories.user(email="anne@example.fr")
+            db.session.flush()
+            name = secrets.token_hex(16)
+            storage_path(name).parent.mkdir(parents=True, exist_ok=True)
+            storage_path(name).write_bytes(RELEVE)
+            stored = StoredFile(sha256=hashlib.sha256(RELEVE).hexdigest(), storage_name=name, size=len(RELEVE))
+            db.session.add(Attachment(owner_id=owner.id, policy="essai_message", original_name="a.pdf",
+                                      stored_file=stored, content_type="application/pdf", size=len(RELEVE)))
+            db.session.commit()
+            owner_id = owner.id
+        upload = app.app_context()
+        upload.push()
+        try:
+            copy_name = secrets.token_hex(16)
+            storage_path(copy_name).write_bytes(RELEVE)
+            shared = stored_file_for(ReceivedUpload(copy_name, "b.pdf", "application/pdf", len(RELEVE),
+                                                    hashlib.sha256(RELEVE).hexdigest()))
+            assert shared.storage_name == name and not storage_path(copy_name).exists()
+            db.session.add(Attachment(owner_id=owner_id, policy="essai_message", original_name="b.pdf",
+                                      stored_file=shared, content_type="application/pdf", size=len(RELEVE)))
+            db.session.flush()
+            outcome = {}
+
+            def remove_first():
+                with app.app_context():
+                    try:
+                        outcome["pid"] = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
+                        names = remove_attachments(Attachment.query.filter_by(original_name="a.pdf").all())
+                        db.session.commit()
+                        outcome["deleted"] = delete_stored(names)
+                    except Exception as error:  # reported below, in the test's thread
+                        outcome["error"] = error
+                        db.session.rollback()
+
+            remover = threading.Thread(target=remove_first)
+            remover.start()
+            with db.engine.connect() as watcher:  # until the removal waits for the upload's lock
+                for _ in range(400):
+                    if "pid" in outcome and watcher.execute(text(
+                            "SELECT count(*) FROM pg_locks WHERE pid = :pid AND NOT granted"),
+                            {"pid": outcome["pid"]}).scalar():
+                        break
+                    remover.join(0.025)
+                else:
+                    raise AssertionError("the removal never waited for the upload")
+            db.session.commit()
+        finally:
+            upload.pop()
+        remover.join(10)
+        outcome.pop("pid")
+        assert outcome == {"deleted": 0}
+        with app.app_context():
+            assert [a.original_name for a in Attachment.query] == ["b.pdf"]
+            assert StoredFile.query.one().storage_name == name
+            assert storage_path(name).read_bytes() == RELEVE
+    finally:
+        _teardown(app)
