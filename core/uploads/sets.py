@@ -54,7 +54,7 @@ class AttachmentSet:
         self.required = required
         self.items: list[Attachment] = []
         self.errors: list[str] = []
-        self.messages: list[str] = []      # what the live region announces (additions, removals)
+        self.messages: list[str] = []  # what the live region announces (additions, removals)
         self.is_update = False  # « Ajouter » or « Retirer » was pressed: redisplay, don't validate
         self.focus = False      # move focus back into the component after the update
         if not fresh:
