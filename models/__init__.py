@@ -6,7 +6,7 @@ from models.token import AuthToken, TokenPurpose  # noqa: F401
 from models.outbox import OutboxMessage  # noqa: F401
 from models.audit import AuditEvent  # noqa: F401
 from models.commune import Commune  # noqa: F401
-from models.attachment import Attachment  # noqa: F401
+from models.attachment import Attachment, StoredFile  # noqa: F401
 from models.partenaires import (Convention, PartnerRequest, PartnerSettings, RequestSequence,  # noqa: F401
                                  Status)
 from models.msa import Conversation, ConversationMessage, MsaMember, MsaSignup  # noqa: F401

@@ -35,8 +35,23 @@ def attachment_subject(name: str, *older_names: str,
     return subject
 
 
+class StoredFile(db.Model):
+    """The bytes of one or more attachments, kept once on disk under a random name outside static/.
+
+    Uploading a file whose bytes are already stored (same SHA-256) reuses its row, and a proof
+    kept in a document folder can be linked to another case without a second copy
+    (`core.uploads.link_copy`). The file is deleted with the last attachment using it.
+    `sha256` is NULL for files stored before this table existed: they are never shared."""
+    id = db.Column(db.Integer, primary_key=True)
+    sha256 = db.Column(db.String(64), unique=True, index=True)
+    storage_name = db.Column(db.String(64), nullable=False, unique=True)
+    size = db.Column(db.Integer, nullable=False)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+
+
 class Attachment(db.Model):
-    """A file a user added to a form. Stored under a random name outside static/.
+    """A file a user added to a form: a name, a checked content type, and its stored bytes
+    (`stored_file`, possibly shared with other attachments).
 
     While the form is being filled, the file belongs to an upload set (`upload_set`, a random
     token carried by the form); the portal then links it to what was submitted
@@ -49,14 +64,23 @@ class Attachment(db.Model):
     subject_type = db.Column(db.String(40))
     subject_id = db.Column(db.Integer)
     original_name = db.Column(db.String(255), nullable=False)
-    storage_name = db.Column(db.String(64), nullable=False, unique=True)
+    stored_file_id = db.Column(db.Integer, db.ForeignKey("stored_file.id"), nullable=False, index=True)
+    # The type checked from the bytes *and* the name's extension (the same bytes are text/csv as
+    # "liste.csv" and text/plain as "liste.txt"), hence per attachment rather than per stored file.
     content_type = db.Column(db.String(100), nullable=False)
     size = db.Column(db.Integer, nullable=False)
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
 
+    stored_file = db.relationship(StoredFile)
+
     __table_args__ = (db.Index("ix_attachment_subject", "subject_type", "subject_id"),)
 
-    def can_download(self, user):
+    @property
+    def storage_name(self) -> str:
+        """The random name of the file on disk (under UPLOAD_FOLDER)."""
+        return self.stored_file.storage_name
+
+    def can_download(self, user) -> bool:
         if not user.is_authenticated:
             return False
         if user.id == self.owner_id:

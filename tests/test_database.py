@@ -3,12 +3,12 @@ migrations match the models, constraints hold, SQLite runs in WAL mode."""
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from flask_migrate import upgrade
+from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
-from models import Organisation, User
+from models import Attachment, Organisation, StoredFile, User
 from tests.conftest import make_app, postgres_config
 
 
@@ -37,6 +37,50 @@ def test_migrations_build_exactly_the_models(tmp_path, backend):
         db.session.add(User(email="a@example.fr", password="Motdepasse-1"))
         db.session.commit()
         assert User.query.count() == 1
+        db.session.remove()
+        db.drop_all()
+        db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        db.session.commit()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_existing_attachments_get_a_stored_file_each(tmp_path, backend):
+    """Migration 46fb50bbece1: each attachment's own file becomes a stored_file row (sha256 left
+    NULL), read through the attachment as before; the downgrade gives the names back, and refuses
+    while files are shared."""
+    app = migrated_app(tmp_path, backend)
+    with app.app_context():
+        upgrade(revision="38bf947d543e")
+        db.session.add(User(email="a@example.fr", password="Motdepasse-1"))
+        db.session.commit()
+        owner_id = User.query.one().id
+        for n, name in enumerate(("a" * 32, "b" * 32), start=1):
+            db.session.execute(text(
+                "INSERT INTO attachment (id, owner_id, policy, original_name, storage_name, content_type, size, "
+                "created_at) VALUES (:id, :owner, 'msa_message', :original, :name, 'application/pdf', :size, "
+                "'2026-01-02 03:04:05+00')"), {"id": n, "owner": owner_id, "original": f"piece{n}.pdf", "name": name,
+                                                "size": 100 * n})
+        db.session.commit()
+        upgrade()
+        rows = [(a.id, a.storage_name, a.size, a.stored_file.size, a.stored_file.sha256)
+                for a in Attachment.query.order_by(Attachment.id)]
+        assert rows == [(1, "a" * 32, 100, 100, None), (2, "b" * 32, 200, 200, None)]
+        assert StoredFile.query.count() == 2
+        db.session.remove()
+        downgrade(revision="38bf947d543e")
+        assert db.session.execute(text("SELECT id, storage_name FROM attachment ORDER BY id")).all() == [
+            (1, "a" * 32), (2, "b" * 32)]
+        db.session.remove()
+        upgrade()
+        shared = db.session.get(Attachment, 1).stored_file_id
+        db.session.get(Attachment, 2).stored_file_id = shared
+        db.session.commit()
+        db.session.remove()
+        with pytest.raises(SystemExit):  # flask_migrate logs the migration's error, then exits
+            downgrade(revision="38bf947d543e")
+        db.session.remove()
+        assert db.session.execute(text("SELECT version_num FROM alembic_version")).scalar() != "38bf947d543e"
+        assert Attachment.query.filter_by(stored_file_id=shared).count() == 2
         db.session.remove()
         db.drop_all()
         db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))

@@ -11,7 +11,7 @@ from flask_login import current_user
 from blueprints.partenaires import bp, service
 from blueprints.partenaires.context import organisation_required
 from core.templating import render, wants_fragment
-from core.uploads import MB, AttachmentSet, delete_stored, register_policy
+from core.uploads import MB, AttachmentSet, delete_stored, register_policy, remove_attachments
 from extensions import db
 from forms.partenaires_ods import REQUEST_FORMS, SAISINE
 from models import PartnerRequest, Status
@@ -102,11 +102,9 @@ def _discard(files):
     """« Annuler »: nothing typed is kept, files added to the form included."""
     if files is None or not files.items:
         return
-    names = [a.storage_name for a in files.items]
-    for attachment in files.items:
-        db.session.delete(attachment)
+    unused_files = remove_attachments(files.items)
     db.session.commit()
-    delete_stored(names)
+    delete_stored(unused_files)
 
 
 @bp.route("/demandes/confirmation/<number>")

@@ -1,6 +1,7 @@
 """Attachments, file by file: extension and content must agree, limits, names, streamed storage.
 
 Also holds the small builders of test files used by the other test_attachments_* modules."""
+import hashlib
 import io
 import struct
 import tracemalloc
@@ -131,7 +132,8 @@ def stored_files(app):
     ("note.txt", b"Bonjour\tmadame\n", "text/plain; charset=utf-8"),
 ])
 def test_files_whose_content_matches_their_extension_are_stored(app, name, data, content_type):
-    storage_name, display, stored_type, size = store(app, data, name)
+    storage_name, display, stored_type, size, sha256 = store(app, data, name)
+    assert sha256 == hashlib.sha256(data).hexdigest()  # computed while streaming
     assert stored_type == content_type
     assert size == len(data)
     assert display == name

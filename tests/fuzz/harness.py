@@ -58,10 +58,11 @@ class World:
 
 
 def _stored_attachment(app, **fields):
-    from models import Attachment
+    from models import Attachment, StoredFile
     storage_name = secrets.token_hex(16)
     (Path(app.config["UPLOAD_FOLDER"]) / storage_name).write_bytes(PDF)
-    attachment = Attachment(storage_name=storage_name, content_type="application/pdf", size=len(PDF), **fields)
+    stored = StoredFile(storage_name=storage_name, size=len(PDF))
+    attachment = Attachment(stored_file=stored, content_type="application/pdf", size=len(PDF), **fields)
     db.session.add(attachment)
     return attachment
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from extensions import db
-from models import Attachment, AuditEvent, Conversation, ConversationMessage, MsaMember
+from models import Attachment, AuditEvent, Conversation, ConversationMessage, MsaMember, StoredFile
 from models.base import utcnow
 from tests import factories
 from tests.components.test_attachments_content import pdf_bytes
@@ -177,7 +177,8 @@ def test_conversation_page_shows_every_message_in_order_with_files(app, agent, w
         storage_path("a" * 32).write_bytes(pdf_bytes())
         db.session.add(Attachment(owner_id=world["jeanne"], organisation_id=world["org"], policy="msa_message",
                                   subject_type="ConversationMessage", subject_id=second.id,
-                                  original_name="releve.pdf", storage_name="a" * 32,
+                                  original_name="releve.pdf",
+                                  stored_file=StoredFile(storage_name="a" * 32, size=len(pdf_bytes())),
                                   content_type="application/pdf", size=len(pdf_bytes())))
         db.session.commit()
         attachment_id = Attachment.query.one().id

@@ -10,7 +10,7 @@ import pytest
 from flask import url_for
 
 from extensions import db
-from models import Attachment, Conversation, ConversationMessage, MsaMember
+from models import Attachment, Conversation, ConversationMessage, MsaMember, StoredFile
 from tests import factories
 from tests.components.test_attachments_content import pdf_bytes
 
@@ -39,8 +39,9 @@ def world(app):
         storage_path("b" * 32).write_bytes(pdf_bytes())
         attachment = Attachment(owner_id=jeanne.id, organisation_id=org.id, policy="msa_message",
                                 subject_type="ConversationMessage", subject_id=message.id,
-                                original_name="ordonnance.pdf", storage_name="b" * 32, content_type="application/pdf",
-                                size=len(pdf_bytes()))
+                                original_name="ordonnance.pdf",
+                                stored_file=StoredFile(storage_name="b" * 32, size=len(pdf_bytes())),
+                                content_type="application/pdf", size=len(pdf_bytes()))
         db.session.add(attachment)
         db.session.commit()
         return {"conversation": conversation.id, "attachment": attachment.id}

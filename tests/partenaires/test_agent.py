@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from extensions import db
-from models import AuditEvent, Attachment, Convention, PartnerRequest, PartnerSettings, Structure
+from models import AuditEvent, Attachment, Convention, PartnerRequest, PartnerSettings, StoredFile, Structure
 from models.base import utcnow
 from tests import factories
 from tests.components.test_attachments_content import pdf_bytes
@@ -170,7 +170,8 @@ def test_another_organisations_request_is_not_found(app, login, world, outbox):
         victor = db.session.get(User, world["victor"])
         attachment = Attachment(owner_id=victor.id, organisation_id=world["org"], policy="partenaires_demande",
                                 subject_type="PartnerRequest", subject_id=req_id, original_name="justificatif.pdf",
-                                storage_name="a" * 32, content_type="application/pdf", size=len(pdf_bytes()))
+                                stored_file=StoredFile(storage_name="a" * 32, size=len(pdf_bytes())),
+                                content_type="application/pdf", size=len(pdf_bytes()))
         db.session.add(attachment)
         db.session.commit()
         attachment_id = attachment.id

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from extensions import db
-from models import Attachment, AuditEvent, PartnerRequest
+from models import Attachment, AuditEvent, PartnerRequest, StoredFile
 from models.base import utcnow
 from tests.components.test_attachments_content import pdf_bytes, png_bytes
 from tests.helpers import errors_of, fragment, page, submit
@@ -67,7 +67,8 @@ def stored_file(app, number, subject_type, name, data=b"%PDF-1.4\n%%EOF\n", owne
         (Path(app.config["UPLOAD_FOLDER"]) / storage_name).write_bytes(data)
         a = Attachment(owner_id=owner_id or r.requester_id, organisation_id=r.organisation_id,
                        policy="partenaires_demande", subject_type=subject_type, subject_id=r.id,
-                       original_name=name, storage_name=storage_name, content_type="application/pdf",
+                       original_name=name, stored_file=StoredFile(storage_name=storage_name, size=len(data)),
+                       content_type="application/pdf",
                        size=len(data))
         db.session.add(a)
         db.session.commit()

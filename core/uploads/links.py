@@ -1,0 +1,65 @@
+"""What attachments belong to: reading a subject's files, and linking a stored file to another
+subject without uploading it again (the armed forces' « porte-documents » reuses a proof)."""
+from typing import Any
+
+from core.uploads.errors import UploadRejected, quoted
+from core.uploads.formats import extension_of, size_label
+from core.uploads.policies import get_policy
+from extensions import db
+from models.attachment import SUBJECTS, Attachment
+
+
+def resolve_subject(subject: Any = None, *, subject_type: str | None = None, subject_id: int | None = None,
+                    organisation_id: int | None = None) -> tuple[str, int, int | None]:
+    """(subject_type, subject_id, organisation_id) of what files are linked to: a model instance
+    (flushed to get its id; its class name and `organisation_id` by default) or a type and an id.
+    The type must be declared with `models.attachment.attachment_subject`."""
+    if subject is not None:
+        db.session.flush()
+        subject_type = subject_type or type(subject).__name__
+        subject_id = subject.id if subject_id is None else subject_id
+        if organisation_id is None:
+            organisation_id = getattr(subject, "organisation_id", None)
+    if not subject_type or subject_id is None:
+        raise ValueError("attachments need a subject (or subject_type and subject_id)")
+    if subject_type not in SUBJECTS:
+        raise ValueError(f"{subject_type!r} is not declared with models.attachment.attachment_subject")
+    return subject_type, subject_id, organisation_id
+
+
+def attachments_of(subject: Any = None, *, subject_type: str | None = None,
+                   subject_id: int | None = None) -> list[Attachment]:
+    """Files linked to a submitted object, oldest first."""
+    subject_type = subject_type or type(subject).__name__
+    subject_id = subject.id if subject_id is None else subject_id
+    return (Attachment.query.filter_by(subject_type=subject_type, subject_id=subject_id)
+            .order_by(Attachment.id).all())
+
+
+def link_copy(attachment: Attachment, subject: Any = None, *, owner: Any, subject_type: str | None = None,
+              subject_id: int | None = None, organisation_id: int | None = None,
+              policy: str | None = None) -> Attachment:
+    """A new attachment of `subject` sharing `attachment`'s stored file: no second upload, no
+    second copy on disk. Added to the caller's transaction (it commits).
+
+    `owner` must be able to read `attachment` (PermissionError otherwise): a copy makes the file
+    readable by the new subject's readers. With `policy`, the file must fit it (format and size),
+    else UploadRejected; without, the copy keeps the original's policy."""
+    if not attachment.can_download(owner):
+        raise PermissionError(f"user {getattr(owner, 'id', None)} may not read attachment {attachment.id}")
+    subject_type, subject_id, organisation_id = resolve_subject(
+        subject, subject_type=subject_type, subject_id=subject_id, organisation_id=organisation_id)
+    if policy is not None:
+        limits = get_policy(policy)
+        if extension_of(attachment.original_name) not in limits.extensions:
+            raise UploadRejected(f"Le fichier {quoted(attachment.original_name)} n’est pas d’un format accepté "
+                                 f"(formats acceptés : {limits.formats_label}).")
+        if attachment.size > limits.max_size:
+            raise UploadRejected(f"Le fichier {quoted(attachment.original_name)} dépasse la taille maximale de "
+                                 f"{size_label(limits.max_size)}.")
+    copy = Attachment(owner_id=owner.id, organisation_id=organisation_id, policy=policy or attachment.policy,
+                      subject_type=subject_type, subject_id=subject_id, original_name=attachment.original_name,
+                      stored_file_id=attachment.stored_file_id, content_type=attachment.content_type,
+                      size=attachment.size)
+    db.session.add(copy)
+    return copy

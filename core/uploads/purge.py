@@ -1,0 +1,35 @@
+"""Purge: files added to forms never sent, and stored bytes nothing uses any more."""
+from datetime import timedelta
+
+from sqlalchemy import exists, select
+
+from core.uploads.storage import STORAGE_NAME, delete_stored, delete_unused_files, remove_attachments, upload_folder
+from extensions import db
+from models.attachment import Attachment, StoredFile
+from models.base import utcnow
+
+
+def purge_abandoned(max_age: timedelta = timedelta(days=2)) -> int:
+    """Delete, once older than `max_age`: files added to forms never sent (a file another
+    attachment still uses stays), stored files no attachment uses (their owner's account was
+    deleted), and files on disk without a row (a crash between writing and committing).
+    Returns the number of files deleted from disk."""
+    cutoff = utcnow() - max_age
+    old = Attachment.query.filter(Attachment.subject_id.is_(None), Attachment.created_at < cutoff).all()
+    names = remove_attachments(old)
+    unused = db.session.scalars(select(StoredFile.id).where(
+        StoredFile.created_at < cutoff, ~exists().where(Attachment.stored_file_id == StoredFile.id)))
+    names += delete_unused_files(unused.all())
+    db.session.commit()
+    deleted = delete_stored(names)
+    candidates = [p for p in upload_folder().iterdir()
+                  if STORAGE_NAME.match(p.name) and p.stat().st_mtime < cutoff.timestamp()]
+    for start in range(0, len(candidates), 500):
+        batch = candidates[start:start + 500]
+        known = set(db.session.scalars(select(StoredFile.storage_name)
+                                       .where(StoredFile.storage_name.in_([p.name for p in batch]))))
+        for path in batch:
+            if path.name not in known:
+                path.unlink(missing_ok=True)
+                deleted += 1
+    return deleted
