@@ -4,7 +4,7 @@ Partner requests and MSA conversations stored their state as its French label; t
 the state's slug (core.workflow), the label being the workflow's.
 
 Revision ID: 7c1a2f0e9b31
-Revises: 38bf947d543e
+Revises: 46fb50bbece1
 Create Date: 2026-11-30 12:10:00
 
 """
@@ -16,7 +16,7 @@ import models.base
 
 # revision identifiers, used by Alembic.
 revision = '7c1a2f0e9b31'
-down_revision = '38bf947d543e'
+down_revision = '46fb50bbece1'
 branch_labels = None
 depends_on = None
 
