@@ -1,21 +1,28 @@
 """Purge: files added to forms never sent, and stored bytes nothing uses any more."""
 from datetime import timedelta
 
-from sqlalchemy import exists, select
+from flask import current_app
+from sqlalchemy import exists, or_, select
 
 from core.uploads.storage import STORAGE_NAME, delete_stored, delete_unused_files, remove_attachments, upload_folder
 from extensions import db
 from models.attachment import Attachment, StoredFile
 from models.base import utcnow
+from models.draft import Draft
 
 
 def purge_abandoned(max_age: timedelta = timedelta(days=2)) -> int:
     """Delete, once older than `max_age`: files added to forms never sent (a file another
-    attachment still uses stays), stored files no attachment uses (their owner's account was
-    deleted), and files on disk without a row (a crash between writing and committing).
+    attachment still uses stays, and so do the files of an unexpired draft), stored files no
+    attachment uses (their owner's account was deleted), and files on disk without a row (a crash
+    between writing and committing).
     Returns the number of files deleted from disk."""
     cutoff = utcnow() - max_age
-    old = Attachment.query.filter(Attachment.subject_id.is_(None), Attachment.created_at < cutoff).all()
+    # Files of a draft still kept (core.drafts) wait with it: a wizard resumed weeks later has them.
+    kept_since = utcnow() - timedelta(days=int(current_app.config["DRAFT_RETENTION_DAYS"]))
+    held = select(Draft.attachment_token).where(Draft.attachment_token.is_not(None), Draft.updated_at >= kept_since)
+    old = Attachment.query.filter(Attachment.subject_id.is_(None), Attachment.created_at < cutoff,
+                                  or_(Attachment.upload_set.is_(None), Attachment.upload_set.not_in(held))).all()
     names = remove_attachments(old)
     unused = db.session.scalars(select(StoredFile.id).where(
         StoredFile.created_at < cutoff, ~exists().where(Attachment.stored_file_id == StoredFile.id)))

@@ -68,3 +68,36 @@ def test_a_draft_outlives_the_login_session(app, login):
         UserSession.query.delete()  # the session expired, or the user logged out
         db.session.commit()
         assert drafts.data_of(db.session.get(User, uid), "essai") == {"texte": "gardé"}
+
+
+def test_files_of_a_kept_draft_outlive_the_purge_of_abandoned_uploads(app):
+    """A wizard's files wait as long as its draft (30 days), not the 2 days of an abandoned form;
+    once the draft is gone (discarded or expired), they are purged like any abandoned file."""
+    from core.uploads import purge_abandoned
+    from core.uploads.storage import storage_path
+    from models import Attachment, StoredFile
+    uid = _user(app)
+    with app.app_context():
+        user = db.session.get(User, uid)
+        folder = app.config["UPLOAD_FOLDER"]
+        import os
+        os.makedirs(folder, exist_ok=True)
+        rows = []
+        for token, name in (("lot-brouillon", "a" * 32), ("lot-abandonne", "b" * 32)):
+            stored = StoredFile(storage_name=name, sha256=name[0] * 64, size=3)
+            db.session.add(stored)
+            db.session.flush()
+            storage_path(name).write_bytes(b"pdf")
+            rows.append(Attachment(owner_id=uid, upload_set=token, policy="essai", original_name=f"{token}.pdf",
+                                   stored_file_id=stored.id, content_type="application/pdf", size=3,
+                                   created_at=utcnow() - timedelta(days=3)))
+        db.session.add_all(rows)
+        db.session.commit()
+        drafts.save(user, "essai", {"texte": "x"}, attachment_token="lot-brouillon")
+        assert purge_abandoned(timedelta(days=2)) == 1
+        assert [a.original_name for a in Attachment.query] == ["lot-brouillon.pdf"]
+        assert storage_path("a" * 32).exists() and not storage_path("b" * 32).exists()
+        drafts.discard(user, "essai")
+        db.session.commit()
+        assert purge_abandoned(timedelta(days=2)) == 1
+        assert Attachment.query.count() == 0 and not storage_path("a" * 32).exists()
