@@ -3,6 +3,7 @@ are stored in UTC and always shown in Paris time, as seed 002 writes them (« 15
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -27,6 +28,15 @@ def fr_datetime(value: datetime | None) -> str:
     if value is None:
         return "—"
     return value.astimezone(PARIS).strftime("%d/%m/%Y %Hh%Mmin")
+
+
+def fold_text(text: str | None) -> str:
+    """Upper case without accents: « Éloïse » -> « ELOISE ». Sort keys are stored folded so that
+    names sort alike on SQLite (binary collation) and PostgreSQL (locale-dependent), from an index;
+    searches fold what was typed with this same function (core.queue.fold_search)."""
+    decomposed = unicodedata.normalize("NFD", (text or "").replace("œ", "oe").replace("Œ", "OE")
+                                       .replace("æ", "ae").replace("Æ", "AE"))
+    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch))).upper()
 
 
 def filesize(num: int) -> str:

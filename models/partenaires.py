@@ -4,14 +4,13 @@ A request moves Nouveau → Pris en charge → Résolu; while Nouveau its techni
 complete or cancel it. The lifecycle is declared once (`REQUEST_WORKFLOW`, core.workflow); the
 request's methods go through it, which refuses an illegal move and keeps the dated history."""
 import enum
-import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func
 
 from core.catalogues import load as load_catalogue
-from core.formatting import PARIS, fr_date
+from core.formatting import PARIS, fold_text, fr_date
 from core.workflow import IllegalTransition, State, Transition, Workflow
 from extensions import db
 from models.attachment import attachment_subject
@@ -32,14 +31,6 @@ def ods_catalogue(code):
 
 def paris_today(now=None):
     return (now or utcnow()).astimezone(PARIS).date()
-
-
-def fold_text(text):
-    """Upper case without accents: « Éloïse » -> « ELOISE ». Sort keys are stored folded so that
-    names sort alike on SQLite (binary collation) and PostgreSQL (locale-dependent), from an index."""
-    decomposed = unicodedata.normalize("NFD", (text or "").replace("œ", "oe").replace("Œ", "OE")
-                                       .replace("æ", "ae").replace("Æ", "AE"))
-    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch))).upper()
 
 
 def person_sort_key(last_name, first_name):

@@ -3,10 +3,7 @@ organisation's inbox of conversations, a conversation with « Répondre » and �
 
 Conversations are only ever loaded through a query scoped to the agent's organisation: anything
 else is a 404. Only agents of an MSA organisation reach these screens (403 for anyone else)."""
-import math
-from dataclasses import dataclass
-
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, request
 from flask_login import current_user
 from sqlalchemy import func
 from sqlalchemy.orm import joinedload
@@ -14,9 +11,8 @@ from sqlalchemy.orm import joinedload
 from blueprints.agent import bp
 from blueprints.msa import service
 from core import catalogues
-from core.database import begin_immediate
-from core.inputs import to_id
-from core.templating import render, wants_fragment
+from core.queue import Choice, DetailPage, Queue, agent_organisation, load_for_agent
+from core.templating import render
 from core.throttle import notifies
 from core.uploads import MB, AttachmentSet, register_policy
 from extensions import db
@@ -33,12 +29,8 @@ register_policy(ANSWER_POLICY, max_count=3, max_size=5 * MB, extensions=("pdf", 
 
 
 def msa_organisation():
-    """The current agent's organisation when it is an MSA fund; 403 for anyone else (administrators
-    included: they have no inbox of their own)."""
-    org = current_user.organisation if current_user.has_role("agent") else None
-    if org is None or org.portal != PORTAL:
-        abort(403)
-    return org
+    """The current agent's organisation when it is an MSA fund; 403 for anyone else."""
+    return agent_organisation(PORTAL)
 
 
 # --- Theme labels ----------------------------------------------------------------------------------
@@ -78,42 +70,14 @@ def _theme_choices(org):
 
 # --- Inbox -------------------------------------------------------------------------------------------
 
-STATUS_FILTERS = {"nouveau": ConversationStatus.NEW.value, "en-cours": ConversationStatus.OPEN.value,
-                  "cloture": ConversationStatus.CLOSED.value, "tous": None}
-DEFAULT_STATUS = "nouveau"  # what is waiting for a first answer
-PAGE_SIZE = 10  # an htmx page of the list stays within the 5 KB fragment budget
-
-
-@dataclass
-class InboxFilters:
-    status: str = DEFAULT_STATUS
-    theme: str = ""
-    page: int = 1
-
-    @classmethod
-    def from_args(cls, args, theme_codes):
-        status = args.get("statut", "")
-        theme = args.get("theme", "")
-        return cls(status=status if status in STATUS_FILTERS else DEFAULT_STATUS,
-                   theme=theme if theme in theme_codes else "",
-                   page=max(to_id(args.get("page")) or 1, 1))
-
-    def apply(self, query):
-        if STATUS_FILTERS[self.status]:
-            query = query.filter(Conversation.status == STATUS_FILTERS[self.status])
-        if self.theme:
-            query = query.filter(Conversation.theme == self.theme)
-        return query
-
-    def args(self, **changes):
-        values = {"statut": self.status if self.status != DEFAULT_STATUS else "", "theme": self.theme,
-                  "page": self.page if self.page > 1 else ""}
-        values.update(changes)
-        return {k: v for k, v in values.items() if v not in ("", None)}
-
-    @property
-    def active(self):
-        return self.status != DEFAULT_STATUS or bool(self.theme)
+class Inbox(Queue):
+    statuses = {"nouveau": ConversationStatus.NEW.value, "en-cours": ConversationStatus.OPEN.value,
+                "cloture": ConversationStatus.CLOSED.value, "tous": None}
+    workflow = CONVERSATION_WORKFLOW
+    default_status = "nouveau"  # what is waiting for a first answer
+    status_column = Conversation.status
+    choices = {"theme": Choice(Conversation.theme)}
+    # No search box: the member's name is in the user table, with no folded copy to search on.
 
 
 def _last_messages(conversation_ids):
@@ -130,29 +94,21 @@ def _last_messages(conversation_ids):
 def msa_inbox():
     org = msa_organisation()
     themes = _theme_choices(org)
-    filters = InboxFilters.from_args(request.args, {code for code, _ in themes})
-    query = filters.apply(Conversation.query.filter(Conversation.organisation_id == org.id))
-    total = query.order_by(None).count()
-    pages = max(math.ceil(total / PAGE_SIZE), 1)
-    filters.page = min(filters.page, pages)
-    rows = (query.options(joinedload(Conversation.member))
-            .order_by(Conversation.created_at, Conversation.id)  # oldest first: first come, first answered
-            .offset((filters.page - 1) * PAGE_SIZE).limit(PAGE_SIZE).all())
+    filters = Inbox.from_args(request.args, theme={code for code, _ in themes})
+    page = filters.paginate(Conversation.query.filter(Conversation.organisation_id == org.id),
+                            order_by=(Conversation.created_at, Conversation.id),  # first come, first answered
+                            options=(joinedload(Conversation.member),))
     return render("agent/msa/inbox.html", block="results", organisation=org, themes=themes,
-                   theme_labels=dict(themes), filters=filters, rows=rows, total=total, pages=pages,
-                   last_messages=_last_messages([c.id for c in rows]),
-                   statuses={k: CONVERSATION_WORKFLOW.label(v) for k, v in STATUS_FILTERS.items() if v})
+                  theme_labels=dict(themes), filters=filters, page=page,
+                  last_messages=_last_messages([c.id for c in page.rows]))
 
 
 # --- One conversation --------------------------------------------------------------------------------
 
 def load_conversation(conversation_id, org, for_update=False):
-    """The organisation's conversation; 404 otherwise. `for_update` starts a writing transaction
-    and locks the row, so that two agents acting at once cannot both answer a closing conversation."""
-    if for_update:
-        begin_immediate()
-    query = Conversation.query.filter(Conversation.id == conversation_id, Conversation.organisation_id == org.id)
-    return (query.with_for_update() if for_update else query).first_or_404()
+    """The organisation's conversation; 404 otherwise. `for_update` locks it (see load_for_agent), so
+    that two agents acting at once cannot both answer a closing conversation."""
+    return load_for_agent(Conversation, conversation_id, org, for_update)
 
 
 def _files_by_message(conversation):
@@ -183,24 +139,18 @@ def _context(conversation, answer_form=None, files=None, **extra):
     return context
 
 
-@bp.route("/msa/conversations/<int:conversation_id>")
-def msa_conversation(conversation_id):
-    org = msa_organisation()
-    conversation = load_conversation(conversation_id, org)
-    return render(CONVERSATION_TEMPLATE, **_context(conversation))
-
-
-def _done(conversation, message):
-    if wants_fragment():
-        return render(CONVERSATION_TEMPLATE, block="thread", confirmation=message, **_context(conversation))
-    flash(message, "success")
-    return redirect(url_for(".msa_conversation", conversation_id=conversation.id), code=303)
+DETAIL = DetailPage(CONVERSATION_TEMPLATE, "thread", _context, "agent.msa_conversation", "conversation_id")
+_done = DETAIL.done
 
 
 def _refused(conversation):
     """A forged or repeated action on a closed conversation: nothing changed, and the page says why."""
-    return render(CONVERSATION_TEMPLATE, block="thread", status=409,
-                   refusal="Cette conversation est clôturée : rien n’a été modifié.", **_context(conversation))
+    return DETAIL.refused(conversation, "Cette conversation est clôturée : rien n’a été modifié.")
+
+
+@bp.route("/msa/conversations/<int:conversation_id>")
+def msa_conversation(conversation_id):
+    return DETAIL.show(load_conversation(conversation_id, msa_organisation()))
 
 
 @bp.route("/msa/conversations/<int:conversation_id>/reponse", methods=["POST"])

@@ -5,9 +5,6 @@ conventions with partner structures.
 Requests are only ever loaded through a query scoped to the agent's organisation (never a
 cancelled one): anything else is a 404. Settings are reachable by the agents of the organisation
 and by administrators."""
-import math
-from dataclasses import dataclass
-
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import case, func
@@ -17,9 +14,9 @@ from wtforms.fields.choices import SelectChoice
 from blueprints.agent import bp
 from blueprints.partenaires import service
 from core import audit
-from core.database import begin_immediate
 from core.inputs import to_id
-from core.templating import render, wants_fragment
+from core.queue import Choice, DetailPage, Queue, agent_organisation, fold_search, load_for_agent
+from core.templating import render
 from core.throttle import notifies
 from core.uploads import MB, AttachmentSet, attachments_of, register_policy
 from extensions import db
@@ -44,20 +41,12 @@ register_policy(ANSWER_POLICY, max_count=catalogue()["attachments"]["max_count"]
 
 
 def partner_organisation():
-    """The current agent's organisation when it runs Espace Partenaires; 403 for anyone else
-    (administrators included: they have no queue of their own)."""
-    org = current_user.organisation if current_user.has_role("agent") else None
-    if org is None or org.portal != PORTAL:
-        abort(403)
-    return org
+    """The current agent's organisation when it runs Espace Partenaires; 403 for anyone else."""
+    return agent_organisation(PORTAL)
 
 
 # --- Queue -------------------------------------------------------------------------------------
 
-STATUS_FILTERS = {s.slug: s.label for s in REQUEST_WORKFLOW.states if s.listed}
-PAGE_SIZES = (10, 25, 50)
-DEFAULT_PAGE_SIZE = 10  # an htmx page of the list stays within the 5 KB fragment budget
-SEARCH_MAX = 60
 # Within the queue: what needs doing first, then oldest first.
 STATUS_RANK = case({Status.NEW.value: 0, Status.TAKEN.value: 1}, value=PartnerRequest.status, else_=2)
 
@@ -66,62 +55,20 @@ def _like_escape(text):
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-@dataclass
-class QueueFilters:
-    """What the filter form asked for. Unknown values are ignored, never an error."""
-    status: str = ""
-    ods: int | None = None
-    structure_id: int | None = None
-    search: str = ""
-    page: int = 1
-    per_page: int = DEFAULT_PAGE_SIZE
+class PartnerQueue(Queue):
+    statuses = {"": None} | {slug: slug for slug in REQUEST_WORKFLOW.listed_slugs()}
+    workflow = REQUEST_WORKFLOW
+    shown_statuses = REQUEST_WORKFLOW.listed_slugs()  # never a cancelled request
+    status_column = PartnerRequest.status
+    choices = {"ods": Choice(PartnerRequest.ods, to_id), "structure": Choice(PartnerRequest.structure_id, to_id)}
+    page_sizes = (10, 25, 50)
+    search_max = 60
 
-    @classmethod
-    def from_args(cls, args, structure_ids):
-        status = args.get("statut", "")
-        ods = to_id(args.get("ods"))
-        structure_id = to_id(args.get("structure"))
-        per_page = to_id(args.get("par_page"))
-        return cls(status=status if status in STATUS_FILTERS else "",
-                   ods=ods if ods in {o["code"] for o in catalogue()["ods"]} else None,
-                   structure_id=structure_id if structure_id in structure_ids else None,
-                   search=" ".join((args.get("recherche") or "").split())[:SEARCH_MAX],
-                   page=max(to_id(args.get("page")) or 1, 1),
-                   per_page=per_page if per_page in PAGE_SIZES else DEFAULT_PAGE_SIZE)
-
-    def apply(self, query):
-        if self.status:
-            query = query.filter(PartnerRequest.status == self.status)
-        else:
-            query = query.filter(PartnerRequest.status.in_(
-                (Status.NEW.value, Status.TAKEN.value, Status.RESOLVED.value)))
-        if self.ods:
-            query = query.filter(PartnerRequest.ods == self.ods)
-        if self.structure_id:
-            query = query.filter(PartnerRequest.structure_id == self.structure_id)
-        if self.search:
-            if self.search.isdigit():
-                query = query.filter(PartnerRequest.number.like(f"%{_like_escape(self.search)}%", escape="\\"))
-            else:
-                pattern = f"%{_like_escape(self.search.lower())}%"
-                person = func.lower(func.coalesce(PartnerRequest.person_last_name, "") + " "
-                                    + func.coalesce(PartnerRequest.person_first_name, ""))
-                reverse = func.lower(func.coalesce(PartnerRequest.person_first_name, "") + " "
-                                     + func.coalesce(PartnerRequest.person_last_name, ""))
-                query = query.filter(person.like(pattern, escape="\\") | reverse.like(pattern, escape="\\"))
-        return query
-
-    def args(self, **changes):
-        """Query-string arguments for a link keeping these filters (defaults left out)."""
-        values = {"statut": self.status, "ods": self.ods or "", "structure": self.structure_id or "",
-                  "recherche": self.search, "par_page": self.per_page if self.per_page != DEFAULT_PAGE_SIZE else "",
-                  "page": self.page if self.page > 1 else ""}
-        values.update(changes)
-        return {k: v for k, v in values.items() if v not in ("", None)}
-
-    @property
-    def active(self):
-        return bool(self.status or self.ods or self.structure_id or self.search)
+    def search_filter(self, text):
+        """A request number (or part of one), or the words of the person's name in any order."""
+        if text.isdigit():
+            return PartnerRequest.number.like(f"%{_like_escape(text)}%", escape="\\")
+        return fold_search(PartnerRequest.person_sort_key, text)
 
 
 def _queue_structures(org):
@@ -134,31 +81,22 @@ def _queue_structures(org):
 def partner_queue():
     org = partner_organisation()
     structures = _queue_structures(org)
-    filters = QueueFilters.from_args(request.args, {s.id for s in structures})
-    query = filters.apply(PartnerRequest.query.filter(PartnerRequest.organisation_id == org.id))
-    total = query.order_by(None).count()
-    pages = max(math.ceil(total / filters.per_page), 1)
-    filters.page = min(filters.page, pages)
-    rows = (query.options(joinedload(PartnerRequest.structure))
-            .order_by(STATUS_RANK, PartnerRequest.created_at, PartnerRequest.id)
-            .offset((filters.page - 1) * filters.per_page).limit(filters.per_page).all())
-    return render("agent/partenaires/queue.html", block="results", organisation=org, structures=structures,
-                  filters=filters, rows=rows, total=total, pages=pages, statuses=STATUS_FILTERS,
-                  ods_list=catalogue()["ods"], page_sizes=PAGE_SIZES)
+    ods_list = catalogue()["ods"]
+    filters = PartnerQueue.from_args(request.args, ods={o["code"] for o in ods_list},
+                                     structure={s.id for s in structures})
+    page = filters.paginate(PartnerRequest.query.filter(PartnerRequest.organisation_id == org.id),
+                            order_by=(STATUS_RANK, PartnerRequest.created_at, PartnerRequest.id),
+                            options=(joinedload(PartnerRequest.structure),))
+    return render("agent/partenaires/queue.html", block="results", organisation=org, filters=filters, page=page,
+                  structures=[(s.id, s.name) for s in structures], ods_list=[(o["code"], o["label"]) for o in ods_list])
 
 
 # --- One request -------------------------------------------------------------------------------
 
 def load_request(request_id, org, for_update=False):
-    """The organisation's request, never a cancelled one; 404 otherwise.
-
-    `for_update` starts a writing transaction and locks the row (SQLite: BEGIN IMMEDIATE;
-    PostgreSQL: SELECT … FOR UPDATE), so that two agents acting at once cannot both move it."""
-    if for_update:
-        begin_immediate()
-    query = PartnerRequest.query.filter(PartnerRequest.id == request_id, PartnerRequest.organisation_id == org.id,
-                                        PartnerRequest.status != Status.CANCELLED.value)
-    return (query.with_for_update() if for_update else query).first_or_404()
+    """The organisation's request, never a cancelled one; 404 otherwise (see load_for_agent)."""
+    return load_for_agent(PartnerRequest, request_id, org, for_update,
+                          extra_filters=(PartnerRequest.status != Status.CANCELLED.value,))
 
 
 def saisine_rows(saisine):
@@ -201,24 +139,14 @@ def _detail_context(req, resolve_form=None, files=None, **extra):
     return context
 
 
+DETAIL = DetailPage(REQUEST_TEMPLATE, "actions", _detail_context, "agent.partner_request", "request_id")
+_done = DETAIL.done
+_refused = DETAIL.refused
+
+
 @bp.route("/partenaires/demandes/<int:request_id>")
 def partner_request(request_id):
-    org = partner_organisation()
-    req = load_request(request_id, org)
-    return render(REQUEST_TEMPLATE, **_detail_context(req))
-
-
-def _done(req, message):
-    """After a successful action: the block in place (htmx) or the page again (PRG)."""
-    if wants_fragment():
-        return render(REQUEST_TEMPLATE, block="actions", confirmation=message, **_detail_context(req))
-    flash(message, "success")
-    return redirect(url_for(".partner_request", request_id=req.id), code=303)
-
-
-def _refused(req, message):
-    """A forged or repeated action: nothing changed, and the page says why."""
-    return render(REQUEST_TEMPLATE, block="actions", status=409, refusal=message, **_detail_context(req))
+    return DETAIL.show(load_request(request_id, partner_organisation()))
 
 
 def _refusal_message(req):

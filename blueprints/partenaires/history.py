@@ -15,6 +15,7 @@ from sqlalchemy.orm import load_only
 
 from blueprints.partenaires import bp
 from blueprints.partenaires.context import organisation_required
+from core.queue import fold_search
 from core.templating import render
 from forms.partenaires_followup import ORDERS, SORTS, STATUS_FILTERS, HistoryFilterForm
 from models.partenaires import PartnerRequest, Status, catalogue, fold_text
@@ -38,19 +39,12 @@ def structure_requests(ctx, user=None):
 
 # --- Search --------------------------------------------------------------------------------
 
-_SEPARATORS = "-'’ "
-
-
 def _search(query, text):
     """A request number (or part of one), or the words of the person's name in any order."""
     digits = text.replace(" ", "")
     if digits.isascii() and digits.isdigit():
         return query.filter(PartnerRequest.number.like(f"%{digits}%"))
-    # Every word, folded like the stored key (no case, no accent), anywhere in « NOM Prénom ».
-    words = "".join(" " if ch in _SEPARATORS else ch for ch in fold_text(text)).split()
-    for word in words:
-        query = query.filter(PartnerRequest.person_sort_key.contains(word, autoescape=True))
-    return query
+    return query.filter(fold_search(PartnerRequest.person_sort_key, text))
 
 
 # --- Sorting -------------------------------------------------------------------------------

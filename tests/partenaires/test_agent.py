@@ -127,6 +127,18 @@ def test_queue_filters_by_status_ods_structure_and_searches(app, agent, world):
     assert sorted(numbers_in(frag)) == sorted([a[1], c[1]])
 
 
+def test_queue_search_folds_accents_like_the_technicians_history(app, agent, world):
+    w = world
+    eloise = make_request(app, w["org"], w["victor"], days_ago=3, person_last_name="DURAND", person_first_name="Éloïse")
+    shouted = make_request(app, w["org"], w["victor"], days_ago=2, person_last_name="ÉLOÏSE", person_first_name="Anne")
+    make_request(app, w["org"], w["victor"], days_ago=1, person_last_name="DUPONT", person_first_name="Eloi")
+    assert numbers_in(page(agent, QUEUE + "?recherche=eloise")) == [eloise[1], shouted[1]]
+    assert numbers_in(page(agent, QUEUE + "?recherche=ELOÏSE+durand")) == [eloise[1]]
+    frag = fragment(agent, QUEUE + "?recherche=%C3%A9lo%C3%AFse")  # « éloïse »
+    assert numbers_in(frag) == [eloise[1], shouted[1]]
+    assert frag.select_one("#file-annonce").get_text(strip=True) == "2 demandes trouvées."
+
+
 def test_queue_paginates(app, agent, world):
     numbers = [make_request(app, world["org"], world["victor"], days_ago=20 - i)[1] for i in range(12)]
     soup = page(agent, QUEUE)

@@ -1,0 +1,244 @@
+"""Agent queues (portal kit): what every agent side of a portal shares.
+
+- `agent_organisation(portal)`: the organisation whose queue the current agent works (403 for
+  anyone else, administrators included: they have no queue of their own).
+- `load_for_agent(...)`: the one way an agent view loads a case, scoped to that organisation
+  (anything else is a 404), optionally locked for an action.
+- `Queue`: the filters of a list page, read from its GET form (unknown values are ignored, never
+  an error), applied to a query, turned back into link arguments, and paginated with `paginate`.
+- `fold_search(...)`: person-name search on a folded column, folding what was typed with the
+  function that folded the stored key (core.formatting.fold_text), for technicians and agents.
+- `DetailPage`: the answers to an action on a case: `done` (htmx: the block again with the
+  confirmation; without JavaScript: flash, then 303 to the page) and `refused` (409, the block
+  saying why).
+
+templates/components/queue.html holds the matching macros (filter form, results, pagination)."""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, NamedTuple, TypeVar
+
+from flask import abort, flash, redirect, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy import and_, true
+from sqlalchemy.orm import Query
+from sqlalchemy.sql.elements import ColumnElement
+
+from core.database import begin_immediate
+from core.formatting import fold_text
+from core.inputs import to_id
+from core.templating import render, wants_fragment
+from core.workflow import Workflow
+from models import Organisation
+
+Case = TypeVar("Case")
+
+# --- Organisation and loading -------------------------------------------------------------------
+
+
+def agent_organisation(portal: str) -> Organisation:
+    """The current agent's organisation when it runs `portal`; 403 for anyone else."""
+    org = current_user.organisation if current_user.has_role("agent") else None
+    if org is None or org.portal != portal:
+        abort(403)
+    return org
+
+
+def load_for_agent(model: type[Case], object_id: int, org: Organisation, for_update: bool = False,
+                   extra_filters: Iterable[ColumnElement[bool]] = ()) -> Case:
+    """The organisation's `model` row `object_id` (and matching `extra_filters`); 404 otherwise.
+
+    `for_update` starts a writing transaction and locks the row (SQLite: BEGIN IMMEDIATE;
+    PostgreSQL: SELECT … FOR UPDATE), so that two agents acting at once cannot both move it."""
+    if for_update:
+        begin_immediate()
+    query = model.query.filter(model.id == object_id, model.organisation_id == org.id, *extra_filters)
+    return (query.with_for_update() if for_update else query).first_or_404()
+
+
+# --- Search -------------------------------------------------------------------------------------
+
+_NAME_SEPARATORS = "-'’ "
+
+
+def fold_search(column: ColumnElement[str], text: str) -> ColumnElement[bool]:
+    """Every word of `text`, folded like the stored key (no case, no accent), anywhere in the
+    folded `column` (« NOM Prénom »): « eloise » finds « Éloïse » and « ÉLOÏSE », in any order."""
+    words = "".join(" " if ch in _NAME_SEPARATORS else ch for ch in fold_text(text)).split()
+    if not words:
+        return true()
+    return and_(*(column.contains(word, autoescape=True) for word in words))
+
+
+# --- Pagination ---------------------------------------------------------------------------------
+
+
+class Page(NamedTuple):
+    rows: list[Any]
+    total: int
+    pages: int
+    page: int  # clamped to 1…pages: a page past the end shows the last one
+
+
+def paginate(query: Query, page: int, per_page: int, order_by: Sequence[Any],
+             options: Sequence[Any] = ()) -> Page:
+    """One COUNT, then one page of rows in `order_by` (with loader `options`, kept out of the count)."""
+    total = query.order_by(None).count()
+    pages = max(math.ceil(total / per_page), 1)
+    page = min(max(page, 1), pages)
+    rows = (query.options(*options).order_by(*order_by)
+            .offset((page - 1) * per_page).limit(per_page).all())
+    return Page(rows, total, pages, page)
+
+
+# --- Filters ------------------------------------------------------------------------------------
+
+ALL_STATUSES = "Tous les statuts"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A select filter: its value must be one of the choices given to `Queue.from_args`."""
+    column: Any
+    parse: Callable[[str | None], Any] = field(default=lambda raw: raw or None)
+
+
+class Queue:
+    """The filters of an agent list page, declared once per queue by a subclass:
+
+    - `statuses`: status slug (query string) → stored value, None for « every status the queue
+      shows » (`shown_statuses`, or no condition), in the order of the select; `workflow` gives
+      the stored values' labels (without one, the stored value is the label);
+    - `default_status`: the slug applied when none (or an unknown one) is asked for;
+    - `choices`: query-string name → `Choice`, in the order of the form;
+    - `page_sizes`: the first is the default (one size: no « par page » choice);
+    - `search_max`: length kept of the `recherche` box (0: no search), matched by `search_filter`.
+
+    Query-string names: `statut`, the choices', `recherche`, `par_page`, `page`."""
+    statuses: ClassVar[Mapping[str, str | None]] = {}
+    workflow: ClassVar[Workflow | None] = None
+    default_status: ClassVar[str] = ""
+    shown_statuses: ClassVar[Sequence[str]] = ()
+    status_column: ClassVar[Any] = None
+    choices: ClassVar[Mapping[str, Choice]] = {}
+    page_sizes: ClassVar[Sequence[int]] = (10,)  # an htmx page stays within the 5 KB fragment budget
+    search_max: ClassVar[int] = 0
+
+    def __init__(self, status: str | None = None, chosen: Mapping[str, Any] | None = None, search: str = "",
+                 page: int = 1, per_page: int | None = None) -> None:
+        self.status = self.default_status if status is None else status
+        self.chosen = {name: None for name in self.choices} | dict(chosen or {})
+        self.search = search
+        self.page = page
+        self.per_page = per_page or self.page_sizes[0]
+        self.pages = 1
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str], **allowed: Iterable[Any]) -> Queue:
+        """The filters asked for in `args`, each choice among `allowed[name]`; anything unknown
+        falls back to the default."""
+        missing = set(cls.choices) - set(allowed)
+        if missing:
+            raise TypeError(f"{cls.__name__}.from_args needs the allowed values of {sorted(missing)}")
+        status = args.get("statut", "")
+        chosen = {}
+        for name, choice in cls.choices.items():
+            value = choice.parse(args.get(name))
+            chosen[name] = value if value in allowed[name] else None
+        per_page = to_id(args.get("par_page"))
+        search = " ".join((args.get("recherche") or "").split())[:cls.search_max] if cls.search_max else ""
+        return cls(status=status if status in cls.statuses else cls.default_status, chosen=chosen,
+                   search=search, page=max(to_id(args.get("page")) or 1, 1),
+                   per_page=per_page if per_page in cls.page_sizes else cls.page_sizes[0])
+
+    def search_filter(self, text: str) -> ColumnElement[bool]:
+        """The condition a search puts on the query (queues with a search box define it)."""
+        raise NotImplementedError
+
+    def apply(self, query: Query) -> Query:
+        # Read on the class: a mapped column is a descriptor, which an instance would call.
+        column = type(self).status_column
+        stored = self.statuses.get(self.status)
+        if stored is not None:
+            query = query.filter(column == stored)
+        elif self.shown_statuses:
+            query = query.filter(column.in_(self.shown_statuses))
+        for name, choice in self.choices.items():
+            if self.chosen[name] is not None:
+                query = query.filter(choice.column == self.chosen[name])
+        if self.search:
+            query = query.filter(self.search_filter(self.search))
+        return query
+
+    def paginate(self, query: Query, order_by: Sequence[Any], options: Sequence[Any] = ()) -> Page:
+        """The filtered page of `query`; the filters keep the (clamped) page for the links."""
+        result = paginate(self.apply(query), self.page, self.per_page, order_by, options)
+        self.page, self.pages = result.page, result.pages
+        return result
+
+    def args(self, **changes: Any) -> dict[str, Any]:
+        """Query-string arguments for a link keeping these filters (defaults left out)."""
+        values = {"statut": self.status if self.status != self.default_status else ""}
+        values.update((name, "" if value is None else value) for name, value in self.chosen.items())
+        values.update(recherche=self.search, par_page=self.per_page if self.per_page != self.page_sizes[0] else "",
+                      page=self.page if self.page > 1 else "")
+        values.update(changes)
+        return {k: v for k, v in values.items() if v not in ("", None)}
+
+    @property
+    def active(self) -> bool:
+        """Whether anything narrows the list beyond the default."""
+        return (self.status != self.default_status or any(v is not None for v in self.chosen.values())
+                or bool(self.search))
+
+    @classmethod
+    def label(cls, stored: str | None) -> str:
+        """What the page shows for a stored status; « Tous les statuts » for None."""
+        if stored is None:
+            return ALL_STATUSES
+        return cls.workflow.label(stored) if cls.workflow is not None else stored
+
+    @property
+    def status_label(self) -> str | None:
+        """The label of the chosen status; None for every status."""
+        stored = self.statuses.get(self.status)
+        return None if stored is None else self.label(stored)
+
+    def status_options(self) -> list[tuple[str, str]]:
+        return [(slug, self.label(stored)) for slug, stored in self.statuses.items()]
+
+    def page_size_options(self) -> list[tuple[int, int]]:
+        return [(n, n) for n in self.page_sizes]
+
+
+# --- Answers to an action -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DetailPage:
+    """A case's agent page: `template`, whose `block` an action swaps in place with htmx,
+    `context(case)` its template context, and the page at `endpoint` with the case's id as `id_arg`."""
+    template: str
+    block: str
+    context: Callable[[Any], dict[str, Any]]
+    endpoint: str
+    id_arg: str
+
+    def show(self, case: Any) -> ResponseReturnValue:
+        """The whole page (a GET)."""
+        return render(self.template, **self.context(case))
+
+    def done(self, case: Any, message: str) -> ResponseReturnValue:
+        """After a successful action: the block in place with `message` (htmx), or the page again
+        with `message` flashed (Post/Redirect/Get)."""
+        if wants_fragment():
+            return render(self.template, block=self.block, confirmation=message, **self.context(case))
+        flash(message, "success")
+        return redirect(url_for(self.endpoint, **{self.id_arg: case.id}), code=303)
+
+    def refused(self, case: Any, message: str) -> ResponseReturnValue:
+        """A forged or repeated action: nothing changed, and the block says why (409)."""
+        return render(self.template, block=self.block, status=409, refusal=message, **self.context(case))

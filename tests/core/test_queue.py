@@ -1,0 +1,158 @@
+"""Agent queue kit (core.queue): filters read from the query string (unknown values ignored),
+links that keep them, pagination clamped to the pages that exist, person-name search folded like
+the stored keys, and loading scoped to the agent's organisation. Real rows, no mocks."""
+from datetime import timedelta
+
+import pytest
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import NotFound
+
+from core.inputs import to_id
+from core.queue import Choice, Queue, fold_search, load_for_agent, paginate
+from extensions import db
+from models import PartnerRequest
+from models.base import utcnow
+from models.partenaires import REQUEST_WORKFLOW, VISIBLE_STATUSES, Status
+from tests import factories
+
+
+class RequestQueue(Queue):
+    statuses = {"": None, "nouveau": Status.NEW.value, "reglee": Status.RESOLVED.value}
+    workflow = REQUEST_WORKFLOW
+    shown_statuses = VISIBLE_STATUSES
+    status_column = PartnerRequest.status
+    choices = {"ods": Choice(PartnerRequest.ods, to_id), "etat": Choice(PartnerRequest.motive)}
+    page_sizes = (10, 25)
+    search_max = 20
+
+    def search_filter(self, text):
+        return fold_search(PartnerRequest.person_sort_key, text)
+
+
+class DefaultStatusQueue(Queue):
+    """No workflow: what is stored is what the page shows."""
+    statuses = {"nouveau": "Nouvelle", "tous": None}
+    default_status = "nouveau"
+    status_column = PartnerRequest.status
+
+
+def from_args(**args):
+    return RequestQueue.from_args(MultiDict(args), ods={1, 4}, etat={"urgent"})
+
+
+# --- Filters ------------------------------------------------------------------------------------
+
+def test_filters_keep_known_values():
+    filters = from_args(statut="reglee", ods="4", etat="urgent", recherche="  Jean   DUPONT ", par_page="25",
+                        page="3")
+    assert (filters.status, filters.chosen, filters.search, filters.per_page, filters.page) == (
+        "reglee", {"ods": 4, "etat": "urgent"}, "Jean DUPONT", 25, 3)
+    assert filters.active and filters.status_label == "Résolu"  # the workflow's label of what is stored
+    assert filters.status_options() == [("", "Tous les statuts"), ("nouveau", "Nouveau"), ("reglee", "Résolu")]
+    assert filters.args() == {"statut": "reglee", "ods": 4, "etat": "urgent", "recherche": "Jean DUPONT",
+                              "par_page": 25, "page": 3}
+    assert filters.args(page=4)["page"] == 4
+
+
+@pytest.mark.parametrize("args", [
+    {},
+    {"statut": "Annulée", "ods": "9", "etat": "<b>", "par_page": "7", "page": "x"},
+    {"statut": "", "ods": "²", "etat": "", "par_page": "-10", "page": "0"},
+    {"ods": "99999999999999999999", "page": "-2", "inconnu": "1"},
+])
+def test_unknown_values_fall_back_to_the_defaults(args):
+    filters = from_args(**args)
+    assert (filters.status, filters.chosen, filters.search, filters.per_page, filters.page) == (
+        "", {"ods": None, "etat": None}, "", 10, 1)
+    assert not filters.active and filters.args() == {} and filters.status_label is None
+
+
+def test_search_is_cut_to_its_maximum_and_only_read_where_there_is_a_box():
+    assert from_args(recherche="x" * 50).search == "x" * 20
+    assert DefaultStatusQueue.from_args(MultiDict({"recherche": "dupont", "par_page": "25"})).args() == {}
+
+
+def test_default_status_is_left_out_of_links_and_another_one_is_kept():
+    assert DefaultStatusQueue.from_args(MultiDict({"statut": "x"})).status == "nouveau"
+    every = DefaultStatusQueue.from_args(MultiDict({"statut": "tous"}))
+    assert every.active and every.args() == {"statut": "tous"} and every.status_label is None
+    assert every.status_options() == [("nouveau", "Nouvelle"), ("tous", "Tous les statuts")]
+
+
+def test_every_choice_needs_its_allowed_values():
+    with pytest.raises(TypeError, match="etat"):
+        RequestQueue.from_args(MultiDict(), ods={4})
+
+
+# --- Rows: pagination, search, scoped loading ---------------------------------------------------
+
+@pytest.fixture
+def rows(any_db_app):
+    """12 requests of one organisation (one Éloïse, one ÉLOÏSE, one cancelled), one of another."""
+    app = any_db_app
+    with app.app_context():
+        org, structure = factories.partner_setup()
+        other, _ = factories.partner_setup(org_name="CPAM LANDES", org_code="401", structure_obj=structure)
+        tech = factories.technician(structure)
+        db.session.flush()
+        names = [("DURAND", "Éloïse"), ("MARTIN", "ÉLOÏSE"), ("LÉGER-D'ARC", "Hélène")] + [("PRINCE", "Marius")] * 9
+        requests = [factories.partner_request(org, tech, now=utcnow() - timedelta(days=20 - days),
+                                              person_last_name=last, person_first_name=first)
+                    for days, (last, first) in enumerate(names)]
+        cancelled = factories.partner_request(org, tech, status=Status.CANCELLED.value, person_last_name="ÉLOISE")
+        elsewhere = factories.partner_request(other, tech, person_first_name="Éloïse")
+        db.session.commit()
+        return {"app": app, "org": org.id, "other": other.id, "ids": [r.id for r in requests],
+                "cancelled": cancelled.id,
+                "elsewhere": elsewhere.id}
+
+
+def ours(org_id):
+    return PartnerRequest.query.filter(PartnerRequest.organisation_id == org_id)
+
+
+def test_pagination_is_clamped_to_the_pages_that_exist(rows):
+    order = (PartnerRequest.created_at, PartnerRequest.id)
+    with rows["app"].app_context():
+        query = ours(rows["org"]).filter(PartnerRequest.status != Status.CANCELLED.value)
+        first = paginate(query, 0, 5, order)
+        assert (first.total, first.pages, first.page) == (12, 3, 1)
+        assert [r.id for r in first.rows] == rows["ids"][:5]
+        last = paginate(query, 99, 5, order)
+        assert (last.page, [r.id for r in last.rows]) == (3, rows["ids"][10:])
+        empty = paginate(query.filter(PartnerRequest.id < 0), 4, 5, order)
+        assert (empty.rows, empty.total, empty.pages, empty.page) == ([], 0, 1, 1)
+        filters = from_args(page="7")
+        page = filters.paginate(ours(rows["org"]), order)
+        assert (page.total, page.pages, filters.page, filters.pages) == (12, 2, 2, 2)
+        assert filters.args() == {"page": 2}  # links go on from the page shown
+
+
+@pytest.mark.parametrize("typed,names", [
+    ("eloise", {("DURAND", "Éloïse"), ("MARTIN", "ÉLOÏSE")}),
+    ("ÉLOÏSE", {("DURAND", "Éloïse"), ("MARTIN", "ÉLOÏSE")}),
+    ("eloise martin", {("MARTIN", "ÉLOÏSE")}),
+    ("Martin Éloïse", {("MARTIN", "ÉLOÏSE")}),
+    ("d'arc helene", {("LÉGER-D'ARC", "Hélène")}),
+    ("100%", set()),
+])
+def test_folded_search_finds_accented_names_for_agents(rows, typed, names):
+    with rows["app"].app_context():
+        filters = from_args(recherche=typed)
+        found = filters.apply(ours(rows["org"])).all()
+        assert {(r.person_last_name, r.person_first_name) for r in found} == names
+        assert rows["cancelled"] not in {r.id for r in found}  # shown statuses only, whatever the search
+
+
+def test_load_for_agent_is_scoped_to_the_organisation(rows):
+    with rows["app"].app_context():
+        from models import Organisation
+        org = db.session.get(Organisation, rows["org"])
+        assert load_for_agent(PartnerRequest, rows["ids"][0], org).id == rows["ids"][0]
+        not_cancelled = (PartnerRequest.status != Status.CANCELLED.value,)
+        for request_id, extra in ((rows["elsewhere"], ()), (rows["cancelled"], not_cancelled)):
+            with pytest.raises(NotFound):
+                load_for_agent(PartnerRequest, request_id, org, extra_filters=extra)
+        locked = load_for_agent(PartnerRequest, rows["ids"][1], org, for_update=True, extra_filters=not_cancelled)
+        assert locked.id == rows["ids"][1]
+        db.session.rollback()
