@@ -440,8 +440,12 @@ def test_difficulty_report_with_saisine_history_and_completion(browser_page, tmp
         expect(page).to_have_url(detail_url)
         expect(notice).to_be_focused()
     expect(browser_page.h1()).to_have_text(f"Détail de la demande n° {number}")
-    expect(summary_value(region(page, "Informations saisies"), "Commentaire")).to_have_text(
-        f"{comment}\n{addition}")
+    # The complement is a dated entry with its author, under the comment of the filing.
+    written = summary_value(region(page, "Informations saisies"), "Commentaire")
+    expect(written.locator("> .user-text")).to_have_text(comment)
+    expect(written.locator(".case-entry-head")).to_have_text(
+        re.compile(r"^Complément du \d\d/\d\d/\d{4} \d\dh\d\dmin par LAPIERRE Martine :$"))
+    expect(written.locator(".case-entry .user-text")).to_have_text(addition)
     expect(page.get_by_role("list", name="PJ envoyée(s)").get_by_role("listitem")).to_have_text(
         [f.name for f in files] + [extra.name])
     expect(page.get_by_role("link", name="Compléter la demande")).to_be_visible()  # still Nouveau
