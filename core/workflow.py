@@ -75,6 +75,8 @@ class Workflow:
     state_attr: str = "status"
     changed_attr: str | None = "status_at"     # the case's « Date statut », when it has one
     created_audit: str | None = None           # audit action of `start`
+    created_label: str = "Création"            # the first line of `timeline`
+    entry_labels: dict[str, str] = field(default_factory=dict)  # kind of appended entry -> label
     _hooks: dict[str, list[Hook]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -177,6 +179,20 @@ class Workflow:
         if kinds is not None:
             query = query.filter(CaseEvent.kind.in_(tuple(kinds)))
         return query.order_by(CaseEvent.at, CaseEvent.id).all()
+
+    def timeline(self, case: Any) -> list[tuple[datetime, str, Any]]:
+        """(date, what, who) of every entry, oldest first, for a history shown to agents: the
+        creation, each state entered (its label) and each appended entry (`entry_labels`)."""
+        lines = []
+        for event in self.history(case):
+            if event.kind == "created":
+                what = self.created_label
+            elif event.kind == "transition":
+                what = self.label(event.to_state)
+            else:
+                what = self.entry_labels.get(event.kind, event.kind)
+            lines.append((event.at, what, event.actor))
+        return lines
 
     def _event(self, case: Any, user: Any, now: datetime, **values: Any) -> CaseEvent:
         if case.id is None:  # a new case added to the session: its id names the entry

@@ -332,6 +332,10 @@ class PartnerRequest(db.Model):
     def status_label(self):
         return REQUEST_WORKFLOW.label(self.status)
 
+    def timeline(self):
+        """(date, what, who) of the request's history, for agents."""
+        return REQUEST_WORKFLOW.timeline(self) if self.id is not None else []
+
     # --- Display -------------------------------------------------------------------------------
 
     @property
@@ -394,7 +398,8 @@ REQUEST_WORKFLOW = Workflow(
         Transition("resolve", (Status.TAKEN.value,), Status.RESOLVED.value, allowed=_agent, guard=_has_answer,
                    effect=_resolved, audit="partner_request_resolved", label="Résoudre"),
     ],
-    initial=Status.NEW.value, created_audit="partenaires.request_submitted")
+    initial=Status.NEW.value, created_audit="partenaires.request_submitted", created_label="Dépôt de la demande",
+    entry_labels={"complement": "Demande complétée"})
 
 
 @db.event.listens_for(PartnerRequest, "before_insert")

@@ -1,6 +1,7 @@
 """Espace Partenaires, agent side: queue, request page, « Prendre en charge », « Résoudre »,
 organisation settings and conventions (spec partenaires.md §7)."""
 import io
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -554,3 +555,23 @@ def test_settings_of_an_organisation_not_configured_yet(app, login, world):
     with app.app_context():
         settings = db.session.get(PartnerSettings, org_id)
         assert settings.ods_offered == [5] and settings.documents_offered() == ["Attestation de droits"]
+
+
+def test_the_agent_sees_the_dated_history_of_the_request(app, login, world):
+    """Filed, completed, taken in charge: each line dated with who did it (core.workflow timeline),
+    redrawn with the status after an action."""
+    req_id, _ = make_request(app, world["org"], world["victor"])
+    with app.app_context():
+        from models import User
+        req = db.session.get(PartnerRequest, req_id)
+        req.complete(db.session.get(User, world["victor"]), "Voici la facture.")
+        db.session.commit()
+    agent = client_of(app, login, "agent@example.fr")
+    lines = [li.get_text(" ", strip=True) for li in page(agent, f"/agent/partenaires/demandes/{req_id}")
+             .select("#demande-suivi .case-timeline li")]
+    assert [line.split(" : ", 1)[1] for line in lines] == [
+        "Dépôt de la demande (CHAUSSON Victor)", "Demande complétée (CHAUSSON Victor)"]
+    assert all(re.match(r"^\d\d/\d\d/\d{4} \d\dh\d\dmin : ", line) for line in lines)
+    done = fragment(agent, f"/agent/partenaires/demandes/{req_id}/prise-en-charge", method="post")
+    last = done.select("#demande-suivi[hx-swap-oob] .case-timeline li")[-1].get_text(" ", strip=True)
+    assert last.endswith(" : Pris en charge (MARTIN Camille)")
