@@ -30,8 +30,10 @@ from sqlalchemy.sql.elements import ColumnElement
 from core.database import begin_immediate
 from core.formatting import fold_text
 from core.inputs import to_id
+from core.uploads import AttachmentSet
 from core.templating import render, wants_fragment
-from core.workflow import Workflow
+from core.workflow import IllegalTransition, Workflow
+from extensions import db
 from models import Organisation
 
 Case = TypeVar("Case")
@@ -218,6 +220,19 @@ class Queue:
 
 
 @dataclass(frozen=True)
+class Answer:
+    """An answer typed with files on a case's page (« Résoudre », « Répondre »): its form, the
+    upload policy of its files, who may give it, the service call that makes it
+    (`make(case, user, text, files)`), the form field holding the text, and the confirmation."""
+    form: Callable[[], Any]
+    policy: str
+    allowed: Callable[[Any, Any], bool]
+    make: Callable[[Any, Any, str, Any], Any]
+    field: str
+    message: Callable[[Any], str]
+
+
+@dataclass(frozen=True)
 class DetailPage:
     """A case's agent page: `template`, whose `block` an action swaps in place with htmx,
     `context(case)` its template context, and the page at `endpoint` with the case's id as `id_arg`."""
@@ -226,6 +241,8 @@ class DetailPage:
     context: Callable[[Any], dict[str, Any]]
     endpoint: str
     id_arg: str
+    refusal: Callable[[Any], str] = lambda case: "Rien n’a été modifié."  # why an action was refused
+    answer: Answer | None = None
 
     def show(self, case: Any) -> ResponseReturnValue:
         """The whole page (a GET)."""
@@ -242,3 +259,38 @@ class DetailPage:
     def refused(self, case: Any, message: str) -> ResponseReturnValue:
         """A forged or repeated action: nothing changed, and the block says why (409)."""
         return render(self.template, block=self.block, status=409, refusal=message, **self.context(case))
+
+    def redisplay(self, case: Any, form: Any, files: Any, status: int = 200, **extra: Any) -> ResponseReturnValue:
+        """The block again with what was typed and the files added (« Ajouter » / « Retirer »
+        without JavaScript, or errors)."""
+        return render(self.template, block=self.block, status=status, **extra, **self.context(case, form, files))
+
+    def act(self, load_locked: Callable[[], Any], action: Callable[[Any], Any],
+            message: Callable[[Any], str]) -> ResponseReturnValue:
+        """A move of the case: loaded again locked, made (through its service), committed, then
+        `done`; when the workflow refuses it (another agent was quicker), nothing changed: 409."""
+        case = load_locked()
+        try:
+            action(case)
+        except IllegalTransition:
+            db.session.rollback()
+            return self.refused(case, self.refusal(case))
+        db.session.commit()
+        return self.done(case, message(case))
+
+    def answer_with_files(self, load: Callable[[bool], Any]) -> ResponseReturnValue:
+        """The page's `answer`, for the case `load(for_update)` gives. Refused before the files
+        are touched (a refused action stores nothing); « Ajouter » / « Retirer » without
+        JavaScript redisplay; errors answer 422 with everything kept; else `act`."""
+        spec, case = self.answer, load(False)
+        if not spec.allowed(case, current_user):
+            return self.refused(case, self.refusal(case))
+        form, files = spec.form(), AttachmentSet.from_request(spec.policy)
+        if files.is_update:
+            return self.redisplay(case, form, files, has_errors=files.has_errors)
+        files_ok = files.validate()
+        if form.validate_on_submit() and files_ok:
+            text = form[spec.field].data
+            return self.act(lambda: load(True), lambda locked: spec.make(locked, current_user, text, files),
+                            spec.message)
+        return self.redisplay(case, form, files, status=422, has_errors=True)

@@ -134,6 +134,21 @@ def _module_calls(module_name):
     module = sys.modules[module_name]
     tree = ast.parse(inspect.getsource(module))
     calls = {node.name: _called_names(node) for node in tree.body if isinstance(node, ast.FunctionDef)}
+    # A kit page declared at module level (`DETAIL = DetailPage(…, answer=Answer(…, service.answer,
+    # …))`): a function calling `DETAIL.answer_with_files(…)` calls what its `answer` names.
+    answers = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            for keyword in node.value.keywords:
+                if keyword.arg == "answer":
+                    named = {n.attr for n in ast.walk(keyword.value) if isinstance(n, ast.Attribute)}
+                    answers.update({t.id: named for t in node.targets if isinstance(t, ast.Name)})
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            for call in ast.walk(node):
+                if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                        and call.func.attr == "answer_with_files" and isinstance(call.func.value, ast.Name)):
+                    calls[node.name] |= answers.get(call.func.value.id, set())
     service = getattr(module, "service", None)
     if service is not None and getattr(service, "__name__", "").endswith(".service") and service is not module:
         service_calls = _module_calls(service.__name__)

@@ -11,14 +11,13 @@ from sqlalchemy.orm import joinedload
 from blueprints.agent import bp
 from blueprints.msa import service
 from core import catalogues
-from core.queue import Choice, DetailPage, Queue, agent_organisation, load_for_agent
+from core.queue import Answer, Choice, DetailPage, Queue, agent_organisation, load_for_agent
 from core.templating import render
 from core.throttle import notifies
 from core.uploads import MB, AttachmentSet, register_policy
 from extensions import db
 from forms.agent_msa import ConversationAnswerForm, ConversationCloseForm
 from models import Attachment, Conversation, ConversationMessage
-from core.workflow import IllegalTransition
 from models.msa import CONVERSATION_FILES, CONVERSATION_WORKFLOW, MESSAGE_FILES, ConversationStatus
 
 PORTAL = "msa"
@@ -139,13 +138,11 @@ def _context(conversation, answer_form=None, files=None, **extra):
     return context
 
 
-DETAIL = DetailPage(CONVERSATION_TEMPLATE, "thread", _context, "agent.msa_conversation", "conversation_id")
-_done = DETAIL.done
-
-
-def _refused(conversation):
-    """A forged or repeated action on a closed conversation: nothing changed, and the page says why."""
-    return DETAIL.refused(conversation, "Cette conversation est clôturée : rien n’a été modifié.")
+DETAIL = DetailPage(CONVERSATION_TEMPLATE, "thread", _context, "agent.msa_conversation", "conversation_id",
+                    refusal=lambda conversation: "Cette conversation est clôturée : rien n’a été modifié.",
+                    answer=Answer(ConversationAnswerForm, ANSWER_POLICY, Conversation.can_answer, service.answer,
+                                  "body", lambda _: "Votre réponse a été envoyée. L’adhérent en a été informé "
+                                                    "par courriel."))
 
 
 @bp.route("/msa/conversations/<int:conversation_id>")
@@ -157,41 +154,13 @@ def msa_conversation(conversation_id):
 @notifies
 def msa_answer(conversation_id):
     org = msa_organisation()
-    conversation = load_conversation(conversation_id, org)
-    if not conversation.can_answer(current_user):
-        # Checked before touching the files: a refused action stores nothing.
-        return _refused(conversation)
-    form = ConversationAnswerForm()
-    files = AttachmentSet.from_request(ANSWER_POLICY)
-    if files.is_update:
-        # « Ajouter » / « Retirer » without JavaScript: redisplay with what was typed.
-        return render(CONVERSATION_TEMPLATE, block="thread", has_errors=files.has_errors,
-                       **_context(conversation, form, files))
-    files_ok = files.validate()
-    if form.validate_on_submit() and files_ok:
-        conversation = load_conversation(conversation_id, org, for_update=True)
-        try:
-            service.answer(conversation, current_user, form.body.data, files)
-        except IllegalTransition:
-            db.session.rollback()
-            return _refused(conversation)
-        db.session.commit()
-        return _done(conversation, "Votre réponse a été envoyée. L’adhérent en a été informé par courriel.")
-    return render(CONVERSATION_TEMPLATE, block="thread", status=422, has_errors=True,
-                   **_context(conversation, form, files))
+    return DETAIL.answer_with_files(lambda lock: load_conversation(conversation_id, org, for_update=lock))
 
 
 @bp.route("/msa/conversations/<int:conversation_id>/cloture", methods=["POST"])
 def msa_close(conversation_id):
     org = msa_organisation()
-    form = ConversationCloseForm()
-    if not form.validate_on_submit():
+    if not ConversationCloseForm().validate_on_submit():
         abort(400)
-    conversation = load_conversation(conversation_id, org, for_update=True)
-    try:
-        service.close(conversation, current_user)
-    except IllegalTransition:
-        db.session.rollback()
-        return _refused(conversation)
-    db.session.commit()
-    return _done(conversation, "La conversation est clôturée.")
+    return DETAIL.act(lambda: load_conversation(conversation_id, org, for_update=True),
+                      lambda locked: service.close(locked, current_user), lambda _: "La conversation est clôturée.")

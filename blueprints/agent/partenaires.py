@@ -15,7 +15,7 @@ from blueprints.agent import bp
 from blueprints.partenaires import service
 from core import audit
 from core.inputs import to_id
-from core.queue import Choice, DetailPage, Queue, agent_organisation, fold_search, load_for_agent
+from core.queue import Answer, Choice, DetailPage, Queue, agent_organisation, fold_search, load_for_agent
 from core.templating import render
 from core.throttle import notifies
 from core.uploads import MB, AttachmentSet, attachments_of, register_policy
@@ -29,7 +29,7 @@ from forms.agent_partenaires import (
     RequestTakeForm,
 )
 from models import Attachment, Convention, Organisation, PartnerRequest, PartnerSettings, Status, Structure
-from models.partenaires import ANSWER_FILES, REQUEST_FILES, REQUEST_WORKFLOW, IllegalTransition, Situation, catalogue
+from models.partenaires import ANSWER_FILES, REQUEST_FILES, REQUEST_WORKFLOW, Situation, catalogue
 
 PORTAL = "partenaires"
 ANSWER_POLICY = "partenaires_reponse"
@@ -139,11 +139,6 @@ def _detail_context(req, resolve_form=None, files=None, **extra):
     return context
 
 
-DETAIL = DetailPage(REQUEST_TEMPLATE, "actions", _detail_context, "agent.partner_request", "request_id")
-_done = DETAIL.done
-_refused = DETAIL.refused
-
-
 @bp.route("/partenaires/demandes/<int:request_id>")
 def partner_request(request_id):
     return DETAIL.show(load_request(request_id, partner_organisation()))
@@ -157,50 +152,33 @@ def _refusal_message(req):
     return "Cette demande est déjà résolue : rien n’a été modifié."
 
 
+def _resolved_message(req):
+    return f"La demande N°{req.number} est résolue. Le demandeur a été invité par courriel à consulter la réponse."
+
+
+DETAIL = DetailPage(REQUEST_TEMPLATE, "actions", _detail_context, "agent.partner_request", "request_id",
+                    refusal=_refusal_message,
+                    answer=Answer(RequestResolveForm, ANSWER_POLICY, PartnerRequest.can_resolve,
+                                  service.resolve_request, "answer", _resolved_message))
+
+
 @bp.route("/partenaires/demandes/<int:request_id>/prise-en-charge", methods=["POST"])
 @notifies
 def partner_take(request_id):
     org = partner_organisation()
-    form = RequestTakeForm()
-    if not form.validate_on_submit():
+    if not RequestTakeForm().validate_on_submit():
         abort(400)
-    req = load_request(request_id, org, for_update=True)
-    try:
-        service.take_in_charge(req, current_user)
-    except IllegalTransition:
-        db.session.rollback()
-        return _refused(req, _refusal_message(req))
-    db.session.commit()
-    return _done(req, f"La demande N°{req.number} est prise en charge. Le demandeur en a été informé par courriel.")
+    return DETAIL.act(lambda: load_request(request_id, org, for_update=True),
+                      lambda locked: service.take_in_charge(locked, current_user),
+                      lambda req: f"La demande N°{req.number} est prise en charge. Le demandeur en a été informé "
+                                  "par courriel.")
 
 
 @bp.route("/partenaires/demandes/<int:request_id>/resolution", methods=["POST"])
 @notifies
 def partner_resolve(request_id):
     org = partner_organisation()
-    req = load_request(request_id, org)
-    if not req.can_resolve(current_user):
-        # Checked before touching the files: a refused action stores nothing.
-        return _refused(req, _refusal_message(req))
-    form = RequestResolveForm()
-    files = AttachmentSet.from_request(ANSWER_POLICY)
-    if files.is_update:
-        # « Ajouter » / « Retirer » without JavaScript: redisplay with what was typed.
-        return render(REQUEST_TEMPLATE, block="actions", has_errors=files.has_errors,
-                      **_detail_context(req, form, files))
-    files_ok = files.validate()
-    if form.validate_on_submit() and files_ok:
-        req = load_request(request_id, org, for_update=True)
-        try:
-            service.resolve_request(req, current_user, form.answer.data, files)
-        except IllegalTransition:
-            db.session.rollback()
-            return _refused(req, _refusal_message(req))
-        db.session.commit()
-        return _done(req, f"La demande N°{req.number} est résolue. Le demandeur a été invité par courriel à "
-                          "consulter la réponse.")
-    return render(REQUEST_TEMPLATE, block="actions", status=422, has_errors=True,
-                  **_detail_context(req, form, files))
+    return DETAIL.answer_with_files(lambda lock: load_request(request_id, org, for_update=lock))
 
 
 # --- Settings of the organisation ----------------------------------------------------------------
