@@ -39,6 +39,7 @@ class Portal:
     agent_links: tuple[AgentLink, ...] = ()
     services: tuple[str, ...] = ()  # what it offers to other portals: "messages", "documents"…
     listed: bool = True          # shown on the home page
+    available: bool = True       # False: a placeholder, its pages say it is not online yet
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -80,12 +81,12 @@ register(Portal(
     services=("messages",),
 ))
 register(Portal(
-    code="armees", name="e-social des armées – Portail Des Aides",
+    code="armees", available=False, name="e-social des armées – Portail Des Aides",
     description="Pour les ressortissants du ministère des Armées : demandes de prestations et de prêts "
                 "d’action sociale.",
 ))
 register(Portal(
-    code="apgis", name="Apgis – Espace Assuré",
+    code="apgis", available=False, name="Apgis – Espace Assuré",
     description="Pour les assurés de l’Apgis : remboursements, demandes et documents.",
 ))
 register(Portal(
