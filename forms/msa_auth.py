@@ -43,7 +43,8 @@ class MsaLoginForm(Form):
 
 
 class MsaSignupForm(Form):
-    nir = NirField("Numéro de sécurité sociale sans la clé", render_kw={"spellcheck": "false", "maxlength": 25})
+    # The same words as at login (seed 004: « mon identifiant (mon numéro de sécurité sociale sans la clé) »).
+    nir = NirField(NIR_LABEL, render_kw={"spellcheck": "false", "maxlength": 25})
     last_name = last_name_field()
     first_name = first_name_field()
     birth_date = DateFRField("Date de naissance", [InputRequired("Saisissez votre date de naissance.")],

@@ -2,7 +2,8 @@
 
 Labels, limits and lists come from the seed and data/catalogues/partenaires.json. The lists an
 organisation narrows (motives, documents) are given to the form by the view, from its settings.
-Labels carry the seed's asterisk; the form macros add « (obligatoire) » for screen readers."""
+Required fields carry the seed's asterisk, explained in text above each form (« Les champs précédés
+d'un astérisque* sont obligatoires. »); the form macros then leave out « (obligatoire) »."""
 import re
 import secrets
 
@@ -52,7 +53,7 @@ class InChoices:
 
 class RequiredWhen:
     """Required only when `condition(form)` holds (the Saisine blocks); otherwise the field is
-    ignored altogether. Sets the `required` flag so that the macros say « (obligatoire) »."""
+    ignored altogether. Sets the `required` flag so that the macros mark the field as required."""
     field_flags = {"required": True}
 
     def __init__(self, condition, message):

@@ -74,7 +74,6 @@ def signup():
         signup_row = service.start_signup(**details)
         db.session.commit()
         session[SIGNUP_SESSION_KEY] = signup_row.token
-        flash(f"Un code vient de vous être envoyé à {email}.", "success")
         return redirect(url_for("msa.signup_code"))
     return render("msa/signup.html", form=form, status=status)
 

@@ -121,7 +121,7 @@ def test_signup_with_emailed_code_then_login_by_nir(browser_page):
     browser_page.check(shot="msa-inscription")
     expect(browser_page.h1()).to_have_text("S’inscrire à Mon espace privé")
     # The NIR typed with spaces, as printed on the card.
-    page.get_by_label("Numéro de sécurité sociale sans la clé").fill(
+    page.get_by_label(NIR_LABEL).fill(
         f"{nir[0]} {nir[1:3]} {nir[3:5]} {nir[5:7]} {nir[7:10]} {nir[10:]}")
     page.get_by_label(re.compile(r"^Nom")).fill(last_name)
     page.get_by_label(re.compile(r"^Prénom")).fill("Gaël")
@@ -130,7 +130,8 @@ def test_signup_with_emailed_code_then_login_by_nir(browser_page):
     page.get_by_role("button", name="Recevoir mon code").click()
     browser_page.check(shot="msa-inscription-code")
     expect(browser_page.h1()).to_have_text("Saisissez le code reçu par e-mail")
-    expect(page.locator("#messages")).to_contain_text(f"Un code vient de vous être envoyé à {email}.")
+    expect(page.locator("main")).to_contain_text(f"Un code vient de vous être envoyé à {email}.")
+    expect(page.locator("#messages")).not_to_contain_text("Un code vient de vous être envoyé")
 
     body = mail_body(browser_page, email, "Votre code d’inscription à Mon espace privé")
     code = re.search(r"\b(\d{6})\b", body)

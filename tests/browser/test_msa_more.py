@@ -50,7 +50,7 @@ def start_signup(browsing):
     nir, birth_date, last_name = fresh_identity()
     email = unique_email("renvoi.msa")
     browsing.goto("/msa/inscription")
-    page.get_by_label("Numéro de sécurité sociale sans la clé").fill(nir)
+    page.get_by_label(re.compile(r"^Identifiant \(numéro de sécurité sociale sans la clé\)")).fill(nir)
     page.get_by_label(re.compile(r"^Nom")).fill(last_name)
     page.get_by_label(re.compile(r"^Prénom")).fill("Léa")
     page.get_by_label(re.compile(r"^Date de naissance")).fill(birth_date.strftime("%d/%m/%Y"))

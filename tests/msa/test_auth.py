@@ -137,6 +137,12 @@ def code_in(body):
     return re.search(r"\b(\d{6})\b", body).group(1)
 
 
+def code_sent_notices(soup):
+    """Every text of the page saying a code was sent: the code page says it once (no flash too)."""
+    return [el.get_text(" ", strip=True) for el in soup.select("main p")
+            if "Un code vient de vous être envoyé" in el.get_text()]
+
+
 def start_signup(client, **changes):
     response = client.post("/msa/inscription", data=dict(SIGNUP, **changes))
     assert response.status_code == 302 and response.headers["Location"].endswith("/msa/inscription/code")
@@ -148,6 +154,13 @@ def test_signup_page(client):
     for name in ("nir", "last_name", "first_name", "birth_date", "email"):
         assert soup.select_one(f"#{name}"), name
     assert soup.select_one("label[for=birth_date]").get_text(" ", strip=True).startswith("Date de naissance")
+
+
+def test_signup_names_the_nir_as_the_login_does(client):
+    """Seed 004: « mon identifiant (mon numéro de sécurité sociale sans la clé) », in both places."""
+    labels = [page(client, url).select_one("label[for=nir]").get_text(" ", strip=True)
+              for url in ("/msa/connexion", "/msa/inscription")]
+    assert labels == ["Identifiant (numéro de sécurité sociale sans la clé) (obligatoire)"] * 2
 
 
 def test_signup_emails_a_code_at_once_then_creates_and_connects_the_account(app, client, outbox):
@@ -163,8 +176,8 @@ def test_signup_emails_a_code_at_once_then_creates_and_connects_the_account(app,
 
     soup = page(client, "/msa/inscription/code")
     assert soup.h1.get_text(strip=True) == "Saisissez le code reçu par e-mail"
-    assert soup.select_one(".notice--success").get_text(strip=True) == \
-        "Un code vient de vous être envoyé à jp.lacoste@example.fr."
+    assert code_sent_notices(soup) == ["Un code vient de vous être envoyé à jp.lacoste@example.fr. "
+                                       "Il est valable 30 minutes et vous pouvez faire 5 essais."]
     assert soup.select_one("#code")["autocomplete"] == "one-time-code"
 
     response = client.post("/msa/inscription/code", data={"code": code, "password": NEW_PASSWORD,
@@ -302,8 +315,8 @@ def test_existing_nir_or_email_leaks_nothing(app, client, outbox, taken):
     soup = page(client, "/msa/inscription/code")
     # Exactly what a new member sees.
     assert soup.h1.get_text(strip=True) == "Saisissez le code reçu par e-mail"
-    assert soup.select_one(".notice--success").get_text(strip=True) == \
-        "Un code vient de vous être envoyé à jp.lacoste@example.fr."
+    assert code_sent_notices(soup) == ["Un code vient de vous être envoyé à jp.lacoste@example.fr. "
+                                       "Il est valable 30 minutes et vous pouvez faire 5 essais."]
     mails = outbox("email")
     to_typed = [m for m in mails if m["to"] == "jp.lacoste@example.fr"]
     assert len(to_typed) == 1

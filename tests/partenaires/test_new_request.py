@@ -110,11 +110,11 @@ def test_each_form_has_the_fields_of_the_seed(partner, ods):
     if ods == 5:
         assert form.select_one("select[name=motive]") is None
         assert [i["value"] for i in form.select("input[name=documents][type=checkbox]")] == entry["documents"]
-        assert soup.select_one("#documents-groupe legend").get_text(" ", strip=True) == "Documents * (obligatoire)"
+        assert soup.select_one("#documents-groupe legend").get_text(" ", strip=True) == "Documents *"
     else:
         options = [o.get_text(strip=True) for o in form.select("select#motive option")]
         assert options == ["Sélectionner un motif"] + entry["motives"]
-        assert soup.select_one("label[for=motive]").get_text(" ", strip=True) == "Motif de la demande * (obligatoire)"
+        assert soup.select_one("label[for=motive]").get_text(" ", strip=True) == "Motif de la demande *"
     # ODS 1: the two appointment modalities as checkboxes in a fieldset.
     rdv = form.select("#rdv_modalities-groupe fieldset input[type=checkbox][name=rdv_modalities]")
     assert [i["value"] for i in rdv] == (["Téléphonique / Visio", "Physique"] if ods == 1 else [])
@@ -126,8 +126,8 @@ def test_each_form_has_the_fields_of_the_seed(partner, ods):
         assert soup.find("h2", string="Personne concernée")
         civilities = [lab.get_text(strip=True) for lab in form.select("#civility-groupe .choice label")]
         assert civilities == ["Madame", "Monsieur"]
-        assert soup.select_one("label[for=last_name]").get_text(" ", strip=True) == "Nom * (obligatoire)"
-        assert soup.select_one("label[for=first_name]").get_text(" ", strip=True) == "Prénom * (obligatoire)"
+        assert soup.select_one("label[for=last_name]").get_text(" ", strip=True) == "Nom *"
+        assert soup.select_one("label[for=first_name]").get_text(" ", strip=True) == "Prénom *"
         assert form.select_one("#birth_date")["placeholder"] == "jj/mm/aaaa"
         assert soup.select_one("#birth_place-aide").get_text(strip=True) == \
             "(N° du Département de naissance ou Libellé du pays)"
@@ -143,7 +143,7 @@ def test_each_form_has_the_fields_of_the_seed(partner, ods):
     else:
         assert form.select_one("input[type=file]") is None
     # Comments with the live counter, and the two buttons.
-    assert soup.select_one("label[for=comments]").get_text(" ", strip=True) == "Commentaires * (obligatoire)"
+    assert soup.select_one("label[for=comments]").get_text(" ", strip=True) == "Commentaires *"
     assert soup.select_one("#comments-limite").get_text(strip=True) == "(5000 caractères maximum)"
     buttons = [b.get_text(strip=True) for b in form.select(".actions button")]
     assert buttons == ["Annuler", "Valider"]
@@ -471,18 +471,31 @@ def test_saisine_button_not_offered_when_the_motive_is_not(partner):
     assert soup.select_one("#consent") is None
 
 
+@pytest.mark.parametrize("ods", [1, 2, 3, 4, 5])
+def test_required_fields_are_marked_once(partner, ods):
+    """The seed's asterisk, explained above the form, and not « (obligatoire) » as well."""
+    data = saisine_data(**{"afficher-questions": "motif"}) if ods == 2 else {}
+    soup = post(partner, ods, data, status=200) if data else page(partner.client, NEW.format(ods))
+    marks = [el.get_text(" ", strip=True) for el in soup.select("main form label, main form legend")]
+    starred = [m for m in marks if m.endswith("*")]
+    assert starred and all("(obligatoire)" not in m for m in marks), marks
+    assert soup.select_one("main form .required") is None
+    if ods == 2:
+        assert "Consentement de l'assuré *" in starred
+
+
 def test_saisine_without_javascript(partner):
     typed = dict(saisine_data(), **{"afficher-questions": "motif", "last_name": "pain"})
     soup = post(partner, 2, typed, status=200)
     assert errors_of(soup) == [] and not soup.title.get_text().startswith("Erreur")
     legend = soup.select_one("#consent-groupe legend").get_text(" ", strip=True)
-    assert legend == "Consentement de l'assuré * (obligatoire)"
+    assert legend == "Consentement de l'assuré *"
     assert soup.select_one("label[for=consent]").get_text(strip=True) == SAISINE["consent_label"]
     assert soup.select_one("#consent")["type"] == "checkbox"
     frameworks = soup.select("#frameworks-groupe input[name=frameworks]")
     assert [i["value"] for i in frameworks] == SAISINE["frameworks"]
     assert soup.select_one("#frameworks-groupe legend").get_text(" ", strip=True) == \
-        "Accompagnement santé sollicité dans le cadre de * (obligatoire)"
+        "Accompagnement santé sollicité dans le cadre de *"
     assert soup.select_one("#frameworks-aide").get_text(strip=True) == "Sélectionnez la ou les réponses"
     assert soup.select_one("#saisine-renoncement input") is None
     # Everything typed is kept and nothing is stored.
