@@ -173,6 +173,11 @@ class Conversation(db.Model):
         return CONVERSATION_WORKFLOW.can(self, "answer", user)
 
     @property
+    def reference(self):
+        """« Conversation n° 12 »: how the member and the agent name the same conversation."""
+        return f"Conversation n° {self.id}"
+
+    @property
     def status_label(self):
         return CONVERSATION_WORKFLOW.label(self.status)
 

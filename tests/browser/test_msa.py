@@ -286,7 +286,7 @@ def test_agent_answers_member_reads_and_replies(browser_page, live_server):
     expect(row).to_contain_text("Non lu : message de l’adhérent en attente de réponse")
     row.get_by_role("link", name=OBJECT_LABEL).click()
     browser_page.check(shot="msa-agent-conversation")
-    expect(browser_page.h1()).to_have_text(f"Conversation N°{conversation_id}")
+    expect(browser_page.h1()).to_have_text(f"Conversation n° {conversation_id}")
     expect(page.locator("#msa-messages")).to_contain_text(token)
 
     answer = f"Merci, nous avons bien noté la naissance ; votre dossier est mis à jour. Réf. {token}"

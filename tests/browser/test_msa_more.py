@@ -339,7 +339,7 @@ def test_agent_closes_and_the_member_can_no_longer_reply(browser_page, live_serv
         agent_page = agent.page
         agent.log_in(AGENT_EMAIL)
         agent.goto(f"/agent/msa/conversations/{conversation_id}")
-        expect(agent.h1()).to_have_text(f"Conversation N°{conversation_id}")
+        expect(agent.h1()).to_have_text(f"Conversation n° {conversation_id}")
         expect(agent_page.locator("#msa-messages")).to_contain_text(token)
         agent_page.get_by_role("button", name="Clôturer la conversation").click()
         expect(agent_page.locator("#messages")).to_contain_text("La conversation est clôturée.")

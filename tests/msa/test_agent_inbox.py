@@ -103,7 +103,7 @@ def test_inbox_lists_new_conversations_of_the_organisation_oldest_first(app, age
     assert conversation_ids(soup) == [old, recent]  # default: Nouveau only, oldest first
     first = soup.select_one("#msa-liste tbody tr")
     cells = [td.get_text(" ", strip=True) for td in first.select("td")]
-    assert cells[0] == "Famille, logement > Allocations familiales > Attestation"
+    assert cells[0] == f"Conversation n° {old} – Famille, logement > Allocations familiales > Attestation"
     assert cells[1] == "Jeanne LACOSTE"
     assert re.fullmatch(r"\d\d/\d\d/\d{4} \d\dh\d\dmin", cells[2])
     assert cells[3] == "Nouveau"
@@ -183,7 +183,7 @@ def test_conversation_page_shows_every_message_in_order_with_files(app, agent, w
         db.session.commit()
         attachment_id = Attachment.query.one().id
     soup = page(agent, f"/agent/msa/conversations/{cid}")
-    assert soup.h1.get_text(strip=True) == f"Conversation N°{cid}"
+    assert soup.h1.get_text(strip=True) == f"Conversation n° {cid}"
     items = soup.select("#msa-messages > li")
     assert [li.select_one(".user-text").get_text() for li in items] == [
         "Première question.", "Une réponse.", "Merci,\nvoici le document."]

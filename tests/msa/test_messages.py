@@ -250,7 +250,8 @@ def test_send_creates_conversation_message_audit_email_and_sms(app, member_clien
     [sms] = outbox("sms")
     assert sms["to"] == "06.12.34.56.78"
     home = page(member_client, "/msa/messages")
-    assert home.select_one(f"#conversation-{cid} a").get_text(strip=True).startswith("Famille, logement")
+    assert home.select_one(f"#conversation-{cid} a").get_text(strip=True).startswith(
+        f"Conversation n° {cid} – Famille, logement")
 
 
 def test_no_sms_without_mobile(other_client, outbox):
@@ -326,6 +327,26 @@ def test_dates_are_shown_in_french_time(app, member_client, members, utc, paris)
     assert card.get_text(strip=True).endswith(f"dernier échange le {paris}")
     message = page(member_client, f"/msa/messages/{cid}").select_one("#msg-fil li p")
     assert message.get_text(" ", strip=True) == f"Vous – le {paris}"
+
+
+def test_conversations_with_the_same_object_are_told_apart_by_number_and_date(app, member_client, members):
+    first, second = make_conversation(app, members), make_conversation(app, members)
+    with app.app_context():
+        for cid, day in ((first, 3), (second, 4)):
+            conversation = db.session.get(Conversation, cid)
+            conversation.created_at = conversation.updated_at = datetime(2026, 3, day, 9, 15, tzinfo=timezone.utc)
+        db.session.commit()
+    soup = page(member_client, "/msa/messages")
+    links = [soup.select_one(f"#conversation-{cid} a").get_text(strip=True) for cid in (first, second)]
+    assert links == [f"Conversation n° {cid} – Santé > RSA > Motif" for cid in (first, second)]
+    dates = [soup.select_one(f"#conversation-{cid} .hint").get_text(strip=True) for cid in (first, second)]
+    assert dates[0].startswith("Envoyée le 03/03/2026 10h15min")
+    assert dates[1].startswith("Envoyée le 04/03/2026 10h15min")
+    hide = soup.select_one(f"#conversation-{first} button[value=masquer]").get_text(" ", strip=True)
+    assert hide == f"Masquer la conversation n° {first}"
+    # The conversation page names it as the agent does (their page is titled « Conversation n° … »).
+    conversation = page(member_client, f"/msa/messages/{first}")
+    assert conversation.find("p", string=f"Conversation n° {first}, envoyée le 03/03/2026 10h15min")
 
 
 def test_other_members_conversation_is_404(app, other_client, members):
