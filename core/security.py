@@ -40,6 +40,8 @@ def init_app(app: Flask) -> None:
             # URLs are versioned (?v=<hash>) so a year is safe.
             h["Cache-Control"] = "public, max-age=31536000, immutable"
             return response
+        if request.endpoint == "main.favicon":  # the same for everyone: its own cache time stays
+            return response
         h.add("Vary", "HX-Request, Cookie")
         # A response to a request with a session cookie (a logged-in user's, a sign-up in progress)
         # or that sets one is personal: never stored by a browser or a proxy.

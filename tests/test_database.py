@@ -184,7 +184,7 @@ def test_demo_is_idempotent(app):
 def test_sqlite_online_backup(app, tmp_path):
     target = tmp_path / "sauvegarde.sqlite"
     result = app.test_cli_runner().invoke(args=["backup", str(target)])
-    assert "Base sauvegardée" in result.output
+    assert "Database backed up to" in result.output
     import sqlite3
     with sqlite3.connect(target) as conn:
         assert conn.execute("SELECT count(*) FROM commune").fetchone()[0] == 35493

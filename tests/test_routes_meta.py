@@ -11,7 +11,7 @@ from core.access import check_access  # noqa: F401  (the mechanism under test)
 # Endpoints reachable without login, each for a reason.
 PUBLIC_ALLOWLIST = {
     "static",                       # CSS, JS, htmx
-    "main.index", "main.accessibility",
+    "main.index", "main.accessibility", "main.favicon",
     "auth.login", "auth.logout", "auth.register",
     "auth.activate_link", "auth.activate",
     "auth.forgot_password", "auth.reset_link", "auth.reset_password",

@@ -8,6 +8,7 @@ from core.places import commune_index, search_communes
 from core.templating import render
 
 bp = Blueprint("components", __name__)
+bp.cli.help = "Shared components: clean up files uploaded to forms that were never sent."
 
 FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 

@@ -73,8 +73,9 @@ def attachment_download(attachment_id):
 
 
 @bp.cli.command("purge-uploads")
-@click.option("--jours", default=2, show_default=True, help="Âge minimal des fichiers abandonnés.")
-def purge_uploads_command(jours):
-    """Delete files added to forms that were never sent."""
-    count = purge_abandoned(timedelta(days=jours))
-    click.echo(f"{count} fichier(s) supprimé(s).")
+@click.option("--days", "--jours", "days", default=2, show_default=True,
+              help="Minimum age, in days, of the abandoned files to delete.")
+def purge_uploads_command(days):
+    """Delete files added to forms that were never sent (run daily)."""
+    count = purge_abandoned(timedelta(days=days))
+    click.echo(f"{count} file(s) deleted.")

@@ -626,8 +626,8 @@ def test_abandoned_files_are_purged(essai_app, owner, sent_file):
         abandoned = Attachment.query.filter_by(original_name="abandonne.pdf").one()
         abandoned.created_at = utcnow() - timedelta(days=3)
         db.session.commit()
-    result = essai_app.test_cli_runner().invoke(args=["components", "purge-uploads", "--jours", "2"])
-    assert "1 fichier(s) supprimé(s)." in result.output
+    result = essai_app.test_cli_runner().invoke(args=["components", "purge-uploads", "--days", "2"])
+    assert "1 file(s) deleted." in result.output
     assert [r[0] for r in rows(essai_app)] == ["relevé d’identité.pdf"]
     assert len(list(folder.iterdir())) == 1
     assert owner.get(f"/composants/pieces-jointes/{sent_file}").status_code == 200

@@ -56,7 +56,7 @@ def test_load_is_complete_and_idempotent(any_db_app):
 
 def test_cli_loads_communes(app):
     result = app.test_cli_runner().invoke(args=["communes", "load"])
-    assert "35493 couples code postal – commune chargés." in result.output
+    assert "35493 postcode–town pairs loaded." in result.output
 
 
 def test_fragment_is_a_labelled_select(client):

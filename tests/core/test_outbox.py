@@ -84,7 +84,7 @@ def test_server_down_keeps_the_message_and_the_cli_retries(app, smtp_server):
     app.config["MAIL_PORT"] = controller.port
     mail.init_app(app)
     result = app.test_cli_runner().invoke(args=["outbox", "deliver"])
-    assert "1 message(s) envoyé(s), 0 échec(s)." in result.output
+    assert "1 message(s) sent, 0 failed." in result.output
     assert len(handler.messages) == 1
     with app.app_context():
         assert OutboxMessage.query.one().status == OutboxMessage.STATUS_SENT
