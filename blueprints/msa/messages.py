@@ -12,6 +12,7 @@ from blueprints.msa import bp, service
 from blueprints.msa.context import member_required
 from core import audit, drafts
 from core.cascade import Cascade
+from core.receipts import message_receipt, receipt_response
 from core.submission import SubmissionReplayed, is_token, new_token, token_or_new
 from core.templating import render
 from core.throttle import notifies
@@ -217,6 +218,13 @@ def messages_send(member):
 def messages_sent(member, conversation_id):
     conversation = own_conversation(conversation_id)
     return render("msa/messages/sent.html", conversation=conversation, sms=bool(member.mobile))
+
+
+@bp.route("/messages/<int:conversation_id>/accuse-de-reception.pdf")
+@member_required
+def messages_receipt(member, conversation_id):
+    conversation = own_conversation(conversation_id)
+    return receipt_response(message_receipt(conversation), f"accuse-de-reception-message-{conversation.id}.pdf")
 
 
 # --- Conversation ----------------------------------------------------------------------------

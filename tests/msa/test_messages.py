@@ -482,3 +482,44 @@ def test_home_links(member_client):
 def test_anonymous_is_sent_to_login(client):
     response = client.get("/msa/messages")
     assert response.status_code == 302 and "/msa/" in response.headers["Location"]
+
+
+# --- Receipts (issue 13.6) ----------------------------------------------------------------------
+
+def receipt_text(response):
+    from pypdf import PdfReader
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.get_data())).pages)
+
+
+def test_receipt_from_the_sent_and_conversation_pages(app, member_client, members, outbox):
+    from core.formatting import PARIS as paris
+    location = send(member_client, CODES_CHANGE, TEXT).headers["Location"]
+    with app.app_context():
+        conversation = Conversation.query.one()
+        cid, sent_at = conversation.id, conversation.created_at
+    receipt = f"/msa/messages/{cid}/accuse-de-reception.pdf"
+    for soup in (page(member_client, location), page(member_client, f"/msa/messages/{cid}")):
+        link = soup.select_one("#accuse-de-reception")
+        assert link.get_text(strip=True) == "Télécharger l’accusé de réception (PDF)" and link["href"] == receipt
+    text = receipt_text(member_client.get(receipt))
+    assert f"message N°{cid}" in text
+    assert sent_at.astimezone(paris).strftime("%d/%m/%Y %Hh%Mmin") in text
+    assert "Changement de situation - Famille" in text
+    assert "MSA Gironde" in text
+    with app.app_context():
+        from models import User
+        member = db.session.get(User, members["a"])
+        assert f"{member.first_name} {member.last_name}" in text
+    # The acknowledgement mail: reference, date and a link to the conversation.
+    [email] = outbox("email")
+    assert f"message N°{cid}" in email["body"]
+    assert sent_at.astimezone(paris).strftime("%d/%m/%Y %Hh%Mmin") in email["body"]
+    assert f"/msa/messages/{cid}" in email["body"]
+
+
+def test_no_receipt_of_another_members_message(app, other_client, members):
+    cid = make_conversation(app, members)
+    assert other_client.get(f"/msa/messages/{cid}/accuse-de-reception.pdf").status_code == 404
+    assert other_client.get("/msa/messages/999999/accuse-de-reception.pdf").status_code == 404
