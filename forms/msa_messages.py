@@ -1,6 +1,9 @@
 """Forms of « Ma messagerie » (MSA, member side)."""
 from forms.base import Form
+from wtforms import HiddenField
 from wtforms.validators import DataRequired
+
+from core.submission import token_or_new
 
 from forms.fields import CountedTextAreaField
 
@@ -22,10 +25,17 @@ class MessageWriteForm(Form):
 
 class MessageReplyForm(Form):
     body = _message_field("Votre réponse (minimum 10 caractères)")
+    submission = HiddenField()  # one-time token (core.submission): a reply posted twice is added once
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.submission.data = token_or_new(self.submission.data)
 
 
 class MessageSendForm(Form):
-    """« Envoyer » on the summary: only the CSRF token."""
+    """« Envoyer » on the summary: the CSRF token and the message's one-time submission token
+    (kept in the draft, see blueprints.msa.messages)."""
+    submission = HiddenField()
 
 
 class ConversationVisibilityForm(Form):

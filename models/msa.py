@@ -149,6 +149,9 @@ class Conversation(db.Model):
     hidden = db.Column(db.Boolean, nullable=False, default=False)          # hidden by the member
     unread_by_member = db.Column(db.Boolean, nullable=False, default=False)
     assigned_agent_id = db.Column(db.Integer, db.ForeignKey("user.id"))
+    # Random token of the summary that sent it (core.submission): « Envoyer » posted again finds
+    # this conversation instead of opening another one (and mailing twice).
+    submission_token = db.Column(db.String(32), unique=True)
 
     member = db.relationship("User", foreign_keys=[member_id])
     organisation = db.relationship("Organisation")
@@ -248,6 +251,8 @@ class ConversationMessage(db.Model):
     from_agent = db.Column(db.Boolean, nullable=False, default=False)
     body = db.Column(db.Text, nullable=False)  # plain text, always shown escaped with its line breaks
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    # Token of the member's reply form (core.submission): a reply posted twice is added once.
+    submission_token = db.Column(db.String(32), unique=True)
 
     conversation = db.relationship("Conversation", back_populates="messages")
     author = db.relationship("User")

@@ -6,11 +6,14 @@ a hidden input of the summary, files in their signed upload set); a server-side 
 keeps a copy for the writing step's GET (refresh, back, « Modifier », a new login), never the cookie."""
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from blueprints.msa import bp, service
 from blueprints.msa.context import member_required
 from core import audit, drafts
 from core.cascade import Cascade
+from core.receipts import message_receipt, receipt_response
+from core.submission import SubmissionReplayed, is_token, new_token, token_or_new
 from core.templating import render
 from core.throttle import notifies
 from core.uploads import MB, AttachmentSet, attachments_of, register_policy
@@ -22,6 +25,8 @@ from models.msa import Conversation
 CATALOGUE = "msa-messagerie"
 POLICY = "msa_message"
 DRAFT_KIND = service.DRAFT_KIND
+REPLAYED = ("Ce formulaire a déjà servi à envoyer un autre message : rien n’a été envoyé. Vérifiez votre "
+            "message puis cliquez de nouveau sur « Envoyer ».")
 
 register_policy(POLICY, max_count=3, max_size=5 * MB, extensions=("pdf", "jpg", "jpeg", "png"))
 
@@ -46,9 +51,18 @@ def own_conversation(conversation_id):
     return Conversation.query.filter_by(id=conversation_id, member_id=current_user.id).first_or_404()
 
 
-def save_draft(state, body, files):
-    drafts.save(current_user, DRAFT_KIND, {"codes": state.codes, "body": body or ""},
+def save_draft(state, body, files, submission=None):
+    """The message being written, with the submission token its summary will carry (kept from one
+    save to the next: the same message is sent once, whatever « Précédent » / « Valider » came
+    between)."""
+    drafts.save(current_user, DRAFT_KIND,
+                {"codes": state.codes, "body": body or "", "submission": submission or new_token()},
                 attachment_token=files.token)
+
+
+def draft_submission(draft):
+    token = draft.data.get("submission") if draft else None
+    return token if is_token(token) else None
 
 
 # --- Home ----------------------------------------------------------------------------------
@@ -133,7 +147,7 @@ def messages_new(member):
 
     form = MessageWriteForm()
     files = AttachmentSet.from_request(POLICY, token=draft_files)
-    save_draft(state, form.body.data, files)
+    save_draft(state, form.body.data, files, draft_submission(draft))
     context = {"state": state, "service": service, "writing": True, "form": form, "files": files}
     if files.is_update or "precedent" in request.form:
         # « Ajouter » / « Retirer » without JavaScript, or « Précédent » from the summary:
@@ -143,7 +157,31 @@ def messages_new(member):
     valid = files.validate() and valid
     if not valid:
         return render("msa/messages/new.html", status=422, has_errors=True, **context)
-    return render("msa/messages/summary.html", send_form=MessageSendForm(), **context)
+    # Post/redirect/get: the summary is a page of its own, so that Back from the « envoyé » page
+    # never asks to post the writing step again.
+    return redirect(url_for(".messages_summary"), code=303)
+
+
+@bp.route("/messages/recapitulatif")
+@member_required
+def messages_summary(member):
+    """« Récapitulatif de ma demande », from the draft. Without one (the message was sent, then
+    Back), the messaging home; with an incomplete one, the step to finish."""
+    draft = drafts.load(current_user, DRAFT_KIND)
+    if draft is None:
+        return redirect(url_for(".messages"))
+    state = catalogue().resolve(draft.data.get("codes") or {})
+    form = MessageWriteForm(body=draft.data.get("body", ""))
+    if not (state.complete and form.body.validate(form)):
+        return redirect(url_for(".messages_new", **state.codes))
+    submission = draft_submission(draft)
+    if submission is None:
+        submission = new_token()
+        drafts.save(current_user, DRAFT_KIND, dict(draft.data, submission=submission),
+                    attachment_token=draft.attachment_token)
+    files = AttachmentSet.from_request(POLICY, token=draft.attachment_token)
+    return render("msa/messages/summary.html", state=state, service=online_service(state), form=form, files=files,
+                  send_form=MessageSendForm(submission=submission))
 
 
 @bp.route("/messages/recapitulatif", methods=["POST"])
@@ -152,6 +190,7 @@ def messages_new(member):
 def messages_send(member):
     state = catalogue().resolve(request.form)
     form = MessageWriteForm()
+    send_form = MessageSendForm()
     files = AttachmentSet.from_request(POLICY)
     if not state.complete:
         return redirect(url_for(".messages_new", **state.codes))
@@ -161,9 +200,17 @@ def messages_send(member):
                       service=online_service(state), writing=True, form=form, files=files)
     if member.organisation_id is None:
         abort(409)
-    conversation = service.send_message(member, current_user, state, form.body.data, files)
-    db.session.commit()
-    return redirect(url_for(".messages_sent", conversation_id=conversation.id))
+    try:
+        conversation = service.send_message(member, current_user, state, form.body.data, files,
+                                            token_or_new(send_form.submission.data))
+    except SubmissionReplayed:
+        # Not this member's summary: nothing sent; the summary again with everything kept and a
+        # new token, so that « Envoyer » sends it once if it is really wanted.
+        send_form.submission.data = new_token()
+        save_draft(state, form.body.data, files, send_form.submission.data)
+        return render("msa/messages/summary.html", status=409, has_errors=True, replayed=REPLAYED, state=state,
+                      service=online_service(state), form=form, files=files, send_form=send_form)
+    return redirect(url_for(".messages_sent", conversation_id=conversation.id), code=303)
 
 
 @bp.route("/messages/<int:conversation_id>/envoye")
@@ -171,6 +218,13 @@ def messages_send(member):
 def messages_sent(member, conversation_id):
     conversation = own_conversation(conversation_id)
     return render("msa/messages/sent.html", conversation=conversation, sms=bool(member.mobile))
+
+
+@bp.route("/messages/<int:conversation_id>/accuse-de-reception.pdf")
+@member_required
+def messages_receipt(member, conversation_id):
+    conversation = own_conversation(conversation_id)
+    return receipt_response(message_receipt(conversation), f"accuse-de-reception-message-{conversation.id}.pdf")
 
 
 # --- Conversation ----------------------------------------------------------------------------
@@ -194,10 +248,16 @@ def messages_conversation(member, conversation_id):
             valid = form.validate_on_submit()
             valid = files.validate() and valid
             if valid:
-                service.reply(conversation, current_user, form.body.data, files)
-                db.session.commit()
+                try:
+                    service.reply(conversation, current_user, form.body.data, files, form.submission.data)
+                    db.session.commit()
+                except (SubmissionReplayed, IntegrityError):
+                    # The same reply posted twice at once (its twin was added), or a forged token.
+                    db.session.rollback()
+                    if service.replied_with(form.submission.data, conversation, current_user) is None:
+                        abort(409)
                 flash("Votre réponse a bien été envoyée.", "success")
-                return redirect(url_for(".messages_conversation", conversation_id=conversation.id))
+                return redirect(url_for(".messages_conversation", conversation_id=conversation.id), code=303)
         status = 200 if files.is_update else 422
         return render("msa/messages/conversation.html", status=status, conversation=conversation, form=form,
                       files=files, attachments=_attachments(conversation),

@@ -11,50 +11,96 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app, render_template
+from sqlalchemy.exc import IntegrityError
 
 from core import audit, drafts
+from core.database import begin_immediate
 from core.notify import notify
 from core.outbox import queue_sms
+from core.submission import SubmissionReplayed
 from core.urls import public_url
 from extensions import db
 from models import MsaMember, MsaSignup, Organisation, Role, User
-from models.msa import CONVERSATION_WORKFLOW, SIGNUP_CODE_MINUTES, Conversation
+from models.msa import CONVERSATION_WORKFLOW, SIGNUP_CODE_MINUTES, Conversation, ConversationMessage
 
 if TYPE_CHECKING:
     from core.cascade import CascadeState
     from core.uploads import AttachmentSet
-    from models import ConversationMessage
     from models.case_event import CaseEvent
 
 DRAFT_KIND = "msa.message"
 ANSWER_EMAIL_SUBJECT = "MSA – Une réponse vous attend dans « Ma messagerie »"
 
 
-def send_message(member: MsaMember, user: User, state: CascadeState, body: str, files: AttachmentSet) -> Conversation:
+def send_message(member: MsaMember, user: User, state: CascadeState, body: str, files: AttachmentSet,
+                 token: str) -> Conversation:
     """A new conversation with its first message and files; the acknowledgement by email (and
-    SMS), and the draft forgotten."""
+    SMS), and the draft forgotten; committed. The summary posted twice (double tap, Back then
+    « Renvoyer le formulaire ») sends once: the second post finds the conversation by the form's
+    submission token, and nothing is mailed again. Another member's token: SubmissionReplayed."""
+    begin_immediate()
+    existing = sent_with(token, user)
+    if existing is not None:
+        db.session.rollback()
+        return existing
+    if db.session.query(Conversation.id).filter_by(submission_token=token).first() is not None:
+        db.session.rollback()
+        raise SubmissionReplayed(token)
     labels = [choice.node.label for choice in state.path]
     codes = state.codes
     conversation = Conversation(member_id=user.id, organisation_id=member.organisation_id, theme=codes["theme"],
-                                subject=codes["subject"], reason=codes["reason"], object_label=" > ".join(labels))
+                                subject=codes["subject"], reason=codes["reason"], object_label=" > ".join(labels),
+                                submission_token=token)
     message = conversation.start(user, body)
+    db.session.flush()
     attached = files.attach_to(message, organisation_id=member.organisation_id)
     audit.record(user, "msa.conversation.created", conversation, attachments=len(attached))
     context = {"user": user, "conversation": conversation, "labels": labels, "attachments": attached}
     notify(user.email, "msa_message_ack", "MSA – Accusé de réception de votre message",
-           reference=f"message N°{conversation.id}", date=conversation.created_at, **context)
+           reference=f"message N°{conversation.id}", date=conversation.created_at,
+           link=public_url("msa.messages_conversation", conversation_id=conversation.id), **context)
     if member.mobile:
         queue_sms(member.mobile, render_template("emails/msa_message_ack_sms.txt", **context).strip(), user=user)
     drafts.discard(user, DRAFT_KIND)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # PostgreSQL: the same summary committed a moment ago by a concurrent post.
+        db.session.rollback()
+        existing = sent_with(token, user)
+        if existing is None:
+            raise SubmissionReplayed(token) from None
+        return existing
     return conversation
 
 
-def reply(conversation: Conversation, user: User, body: str, files: AttachmentSet) -> ConversationMessage:
-    """The member's reply: the conversation waits for an answer again (« Nouveau »)."""
+def sent_with(token: str, user: User) -> Conversation | None:
+    """The conversation this member already opened with this summary, if any."""
+    return Conversation.query.filter_by(submission_token=token, member_id=user.id).first()
+
+
+def reply(conversation: Conversation, user: User, body: str, files: AttachmentSet,
+          token: str | None = None) -> ConversationMessage:
+    """The member's reply: the conversation waits for an answer again (« Nouveau »). The same reply
+    form posted twice adds one message: the second post returns the first one. A token that
+    already added someone else's message (or to another conversation): SubmissionReplayed."""
+    if token is not None:
+        earlier = replied_with(token, conversation, user)
+        if earlier is not None:
+            return earlier
+        if db.session.query(ConversationMessage.id).filter_by(submission_token=token).first() is not None:
+            raise SubmissionReplayed(token)
     message = conversation.add_member_message(user, body)
+    message.submission_token = token
     attached = files.attach_to(message, organisation_id=conversation.organisation_id)
     audit.record(user, "msa.conversation.replied", conversation, attachments=len(attached))
     return message
+
+
+def replied_with(token: str, conversation: Conversation, user: User) -> ConversationMessage | None:
+    """The reply this member already added to this conversation with this form, if any."""
+    return ConversationMessage.query.filter_by(submission_token=token, conversation_id=conversation.id,
+                                               author_id=user.id).first()
 
 
 def answer(conversation: Conversation, agent: User, body: str, files: AttachmentSet) -> ConversationMessage:

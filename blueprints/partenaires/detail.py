@@ -17,6 +17,7 @@ from blueprints.partenaires.context import organisation_required
 from blueprints.partenaires.history import page_number, structure_requests
 from blueprints.partenaires.requests import ATTACHMENT_POLICY
 from core.database import begin_immediate
+from core.receipts import receipt_response, request_receipt
 from core.templating import render, wants_fragment
 from core.uploads import AttachmentSet, send_attachment
 from extensions import db
@@ -274,3 +275,11 @@ def answer_file(number, attachment_id, ctx):
     if attachment is None:
         abort(404)
     return send_attachment(attachment)
+
+
+@bp.route("/demandes/<number>/accuse-de-reception.pdf")
+@organisation_required
+def request_receipt_pdf(number, ctx):
+    """The request's dated receipt, for any technician of the structure (as the detail)."""
+    req = load_request(ctx, number)
+    return receipt_response(request_receipt(req), f"accuse-de-reception-{req.number}.pdf")

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from core import audit
 from core.database import begin_immediate
 from core.notify import notify
+from core.submission import SubmissionReplayed
 from core.urls import public_url
 from extensions import db
 from models import AuthToken, Convention, Organisation, Role, Structure, TokenPurpose, User, UserSession
@@ -32,11 +33,6 @@ if TYPE_CHECKING:
 
 
 # --- Technicians' side ----------------------------------------------------------------------------
-
-class SubmissionReplayed(Exception):
-    """The form's submission token already filed another user's request (a replayed or forged
-    form): nothing is filed."""
-
 
 def submit_request(organisation: Organisation, technician: User, token: str, fields: dict[str, Any],
                    files: AttachmentSet | None) -> str:

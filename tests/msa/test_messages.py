@@ -53,9 +53,11 @@ def write_step(codes, body, **extra):
 
 
 def send(client, codes=CODES_PLAIN, body=TEXT):
-    summary = submit(client, NEW, write_step(codes, body))
+    summary = submit(client, NEW, write_step(codes, body), follow_redirects=True)
     lot = summary.select_one("#msg-envoi input[name=pieces_jointes-lot]")["value"]
-    return client.post("/msa/messages/recapitulatif", data={**codes, "body": body, "pieces_jointes-lot": lot})
+    token = summary.select_one("#msg-envoi input[name=submission]")["value"]
+    return client.post("/msa/messages/recapitulatif", data={**codes, "body": body, "pieces_jointes-lot": lot,
+                                                            "submission": token})
 
 
 # --- Cascade ----------------------------------------------------------------------------------
@@ -152,8 +154,8 @@ def test_writing_step_wording(member_client):
 def test_message_length_in_code_points(member_client, body, ok):
     response = member_client.post(NEW, data=write_step(CODES_PLAIN, body))
     if ok:
-        assert response.status_code == 200
-        soup = submit(member_client, NEW, write_step(CODES_PLAIN, body))
+        assert response.status_code == 303 and response.headers["Location"] == "/msa/messages/recapitulatif"
+        soup = submit(member_client, NEW, write_step(CODES_PLAIN, body), follow_redirects=True)
         assert soup.h1.get_text(strip=True) == "Récapitulatif de ma demande"
     else:
         soup = submit(member_client, NEW, write_step(CODES_PLAIN, body), status=422)
@@ -170,7 +172,7 @@ def test_message_length_in_code_points(member_client, body, ok):
 
 def test_crlf_counts_as_one_character(member_client):
     body = "a" * 748 + "\r\nb"  # 750 once CRLF is stored as LF
-    soup = submit(member_client, NEW, write_step(CODES_PLAIN, body))
+    soup = submit(member_client, NEW, write_step(CODES_PLAIN, body), follow_redirects=True)
     assert soup.select_one("#msg-texte").get_text() == "a" * 748 + "\nb"
 
 
@@ -180,7 +182,7 @@ HOSTILE = '<script>alert(1)</script> <b>gras</b> <a hx-get="/msa/messages" hx-tr
 
 
 def test_summary_shows_the_text_escaped(member_client):
-    soup = submit(member_client, NEW, write_step(CODES_CHANGE, HOSTILE))
+    soup = submit(member_client, NEW, write_step(CODES_CHANGE, HOSTILE), follow_redirects=True)
     recap = soup.select_one("#msg-recapitulatif")
     assert [dd.get_text() for dd in recap.select("dd")][:3] == [
         "Famille, logement", "Allocations familiales", "Changement de situation - Famille"]
@@ -194,7 +196,7 @@ def test_summary_shows_the_text_escaped(member_client):
 
 
 def test_precedent_keeps_the_text(member_client):
-    summary = submit(member_client, NEW, write_step(CODES_PLAIN, HOSTILE))
+    summary = submit(member_client, NEW, write_step(CODES_PLAIN, HOSTILE), follow_redirects=True)
     data = {i["name"]: i.get("value", "") for i in summary.select("#msg-envoi input")}
     assert data["body"] == HOSTILE
     soup = submit(member_client, NEW, {**data, "precedent": "1"})
@@ -206,7 +208,7 @@ def test_precedent_keeps_the_text(member_client):
 
 
 def test_annuler_forgets_the_draft(member_client):
-    submit(member_client, NEW, write_step(CODES_PLAIN, TEXT))
+    submit(member_client, NEW, write_step(CODES_PLAIN, TEXT), follow_redirects=True)
     response = member_client.post(NEW, data={**CODES_PLAIN, "body": TEXT, "annuler": "1"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/msa/messages")
     soup = page(member_client, NEW + "?theme=famille-logement&subject=allocations-familiales&reason=dossier")
@@ -216,7 +218,7 @@ def test_annuler_forgets_the_draft(member_client):
 def test_annuler_in_the_cascade_forgets_the_draft_too(member_client):
     """« Précédent » kept the text; then « Modifier » back to the cascade and « Annuler » there: the
     next message starts empty."""
-    submit(member_client, NEW, write_step(CODES_PLAIN, TEXT))
+    submit(member_client, NEW, write_step(CODES_PLAIN, TEXT), follow_redirects=True)
     soup = page(member_client, NEW + "?theme=famille-logement")
     cancel = soup.select_one("button[name=annuler]").find_parent("form")
     response = member_client.post(NEW, data={"annuler": "1"})
@@ -229,7 +231,7 @@ def test_annuler_in_the_cascade_forgets_the_draft_too(member_client):
 
 def test_send_creates_conversation_message_audit_email_and_sms(app, member_client, members, outbox):
     response = send(member_client, CODES_CHANGE, HOSTILE)
-    assert response.status_code == 302
+    assert response.status_code == 303
     with app.app_context():
         conversation = Conversation.query.one()
         assert conversation.member_id == members["a"]
@@ -255,17 +257,17 @@ def test_send_creates_conversation_message_audit_email_and_sms(app, member_clien
 
 
 def test_no_sms_without_mobile(other_client, outbox):
-    assert send(other_client).status_code == 302
+    assert send(other_client).status_code == 303
     assert len(outbox("email")) == 1 and outbox("sms") == []
 
 
 def test_send_with_attachment(app, member_client, members):
     soup = submit(member_client, NEW, {**write_step(CODES_PLAIN, TEXT),
                                        "pieces_jointes": (io.BytesIO(PDF), "avis.pdf")},
-                  content_type="multipart/form-data")
+                  content_type="multipart/form-data", follow_redirects=True)
     assert "avis.pdf" in soup.select_one("#msg-recapitulatif").get_text()
     data = {i["name"]: i.get("value", "") for i in soup.select("#msg-envoi input")}
-    assert member_client.post("/msa/messages/recapitulatif", data=data).status_code == 302
+    assert member_client.post("/msa/messages/recapitulatif", data=data).status_code == 303
     with app.app_context():
         from models import Attachment
         [attachment] = Attachment.query.all()
@@ -278,13 +280,71 @@ def test_send_with_attachment(app, member_client, members):
 
 
 def test_send_refuses_tampered_short_text(app, member_client):
-    summary = submit(member_client, NEW, write_step(CODES_PLAIN, TEXT))
+    summary = submit(member_client, NEW, write_step(CODES_PLAIN, TEXT), follow_redirects=True)
     data = {i["name"]: i.get("value", "") for i in summary.select("#msg-envoi input")}
     data["body"] = "court"
     response = member_client.post("/msa/messages/recapitulatif", data=data)
     assert response.status_code == 422
     with app.app_context():
         assert Conversation.query.count() == 0
+
+
+def summary_form(client, codes=CODES_PLAIN, body=TEXT):
+    summary = submit(client, NEW, write_step(codes, body), follow_redirects=True)
+    return {i["name"]: i.get("value", "") for i in summary.select("#msg-envoi input")}
+
+
+def test_the_summary_posted_twice_sends_once(app, member_client, members, outbox):
+    """A double tap, or Back then « Renvoyer le formulaire »: one conversation, one mail, one SMS,
+    and both answers lead to the same « envoyé » page."""
+    data = summary_form(member_client)
+    first = member_client.post("/msa/messages/recapitulatif", data=data)
+    second = member_client.post("/msa/messages/recapitulatif", data=data)
+    assert first.status_code == second.status_code == 303
+    assert first.headers["Location"] == second.headers["Location"]
+    with app.app_context():
+        conversation = Conversation.query.one()
+        assert ConversationMessage.query.count() == 1
+        assert conversation.submission_token == data["submission"]
+        assert first.headers["Location"] == f"/msa/messages/{conversation.id}/envoye"
+    assert len(outbox("email")) == 1 and len(outbox("sms")) == 1
+
+
+def test_back_to_the_summary_after_sending_never_posts_again(app, member_client, members, outbox):
+    """The summary is a GET page (post/redirect/get): Back from « envoyé » fetches it again, finds
+    no draft any more, and shows the messaging home where the message is listed."""
+    data = summary_form(member_client)
+    assert member_client.get("/msa/messages/recapitulatif").status_code == 200
+    member_client.post("/msa/messages/recapitulatif", data=data)
+    response = member_client.get("/msa/messages/recapitulatif")
+    assert response.status_code == 302 and response.headers["Location"] == "/msa/messages"
+    # A new message gets a new token: it is sent as well.
+    again = summary_form(member_client)
+    assert again["submission"] != data["submission"]
+    member_client.post("/msa/messages/recapitulatif", data=again)
+    with app.app_context():
+        assert Conversation.query.count() == 2
+    assert len(outbox("email")) == 2
+
+
+def test_another_members_submission_token_sends_nothing(app, member_client, other_client, members, outbox):
+    data = summary_form(member_client)
+    member_client.post("/msa/messages/recapitulatif", data=data)
+    theirs = summary_form(other_client, body="Un autre message, pour une autre raison.")
+    soup = submit(other_client, "/msa/messages/recapitulatif", dict(theirs, submission=data["submission"]),
+                  status=409)
+    assert soup.title.get_text().startswith("Erreur : ")
+    assert "rien n’a été envoyé" in soup.select_one("#msg-envoi-refuse[role=alert]").get_text()
+    assert soup.select_one("#msg-texte").get_text() == "Un autre message, pour une autre raison."
+    fresh = soup.select_one("#msg-envoi input[name=submission]")["value"]
+    assert fresh != data["submission"]
+    with app.app_context():
+        assert Conversation.query.count() == 1
+    assert len(outbox("email")) == 1
+    # « Envoyer » again, with the new token: sent once.
+    assert other_client.post("/msa/messages/recapitulatif", data=dict(theirs, submission=fresh)).status_code == 303
+    with app.app_context():
+        assert Conversation.query.filter_by(member_id=members["b"]).count() == 1
 
 
 # --- Conversation -----------------------------------------------------------------------------
@@ -380,9 +440,26 @@ def test_reply(app, member_client, members):
     soup = submit(member_client, f"/msa/messages/{cid}", {"body": "trop court"[:9]}, status=422)
     assert errors_of(soup) == ["Votre message doit faire au moins 10 caractères (il en fait 9)."]
     response = member_client.post(f"/msa/messages/{cid}", data={"body": "Voici ma réponse complète."})
-    assert response.status_code == 302
+    assert response.status_code == 303
     soup = page(member_client, f"/msa/messages/{cid}")
     assert [p.get_text() for p in soup.select("#msg-fil .user-text")] == [HOSTILE, "Voici ma réponse complète."]
+
+
+def test_a_reply_posted_twice_is_added_once(app, member_client, other_client, members):
+    cid = make_conversation(app, members)
+    token = page(member_client, f"/msa/messages/{cid}").select_one("#msg-reponse input[name=submission]")["value"]
+    data = {"body": "Voici ma réponse complète.", "submission": token}
+    first = member_client.post(f"/msa/messages/{cid}", data=data)
+    second = member_client.post(f"/msa/messages/{cid}", data=data)
+    assert first.status_code == second.status_code == 303
+    assert first.headers["Location"] == second.headers["Location"] == f"/msa/messages/{cid}"
+    with app.app_context():
+        assert ConversationMessage.query.filter_by(conversation_id=cid).count() == 2  # the first and the reply
+    # Another member cannot replay it in their own conversation.
+    other = make_conversation(app, members, member="b")
+    assert other_client.post(f"/msa/messages/{other}", data=data).status_code == 409
+    with app.app_context():
+        assert ConversationMessage.query.filter_by(conversation_id=other).count() == 1
 
 
 def test_a_reply_to_an_answered_conversation_waits_for_an_answer_again(app, member_client, members):
@@ -426,3 +503,44 @@ def test_home_links(member_client):
 def test_anonymous_is_sent_to_login(client):
     response = client.get("/msa/messages")
     assert response.status_code == 302 and "/msa/" in response.headers["Location"]
+
+
+# --- Receipts (issue 13.6) ----------------------------------------------------------------------
+
+def receipt_text(response):
+    from pypdf import PdfReader
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.get_data())).pages)
+
+
+def test_receipt_from_the_sent_and_conversation_pages(app, member_client, members, outbox):
+    from core.formatting import PARIS as paris
+    location = send(member_client, CODES_CHANGE, TEXT).headers["Location"]
+    with app.app_context():
+        conversation = Conversation.query.one()
+        cid, sent_at = conversation.id, conversation.created_at
+    receipt = f"/msa/messages/{cid}/accuse-de-reception.pdf"
+    for soup in (page(member_client, location), page(member_client, f"/msa/messages/{cid}")):
+        link = soup.select_one("#accuse-de-reception")
+        assert link.get_text(strip=True) == "Télécharger l’accusé de réception (PDF)" and link["href"] == receipt
+    text = receipt_text(member_client.get(receipt))
+    assert f"message N°{cid}" in text
+    assert sent_at.astimezone(paris).strftime("%d/%m/%Y %Hh%Mmin") in text
+    assert "Changement de situation - Famille" in text
+    assert "MSA Gironde" in text
+    with app.app_context():
+        from models import User
+        member = db.session.get(User, members["a"])
+        assert f"{member.first_name} {member.last_name}" in text
+    # The acknowledgement mail: reference, date and a link to the conversation.
+    [email] = outbox("email")
+    assert f"message N°{cid}" in email["body"]
+    assert sent_at.astimezone(paris).strftime("%d/%m/%Y %Hh%Mmin") in email["body"]
+    assert f"/msa/messages/{cid}" in email["body"]
+
+
+def test_no_receipt_of_another_members_message(app, other_client, members):
+    cid = make_conversation(app, members)
+    assert other_client.get(f"/msa/messages/{cid}/accuse-de-reception.pdf").status_code == 404
+    assert other_client.get("/msa/messages/999999/accuse-de-reception.pdf").status_code == 404

@@ -223,7 +223,7 @@ def test_everything_else_is_404(app, tech, foreign, key):
     number = numbers_.get(key, "2299999999")
     file_id = files.get(key, 1)
     for path in (url(number), url(number, "completer"), url(number, "annuler"),
-                 f"{url(number)}/pieces-jointes/{file_id}"):
+                 f"{url(number)}/pieces-jointes/{file_id}", f"{url(number)}/accuse-de-reception.pdf"):
         assert tech.get(path).status_code == 404, path
         fragment(tech, path, status=404)
     for action, data in (("completer", {"comment": "x"}), ("annuler", {"motive": CANCEL_MOTIVES[0], "confirm": "y"})):
