@@ -46,6 +46,7 @@ MESSAGE = ("Bonjour,\r\n"
            "le matin.\r\n"
            "Merci d’avance, Élise Fontaine")
 MESSAGE_CHARS = len(MESSAGE.replace("\r\n", "\n"))     # as the form's counter counts them
+RECAP = "/msa/messages/recapitulatif"              # the recap page « Valider » redirects to (PRG)
 RECAP_HEADING = "Récapitulatif de ma demande"       # <h1> of templates/msa/messages/summary.html
 MESSAGE_SAMPLE = "je vous écris au sujet de mon dossier"   # shown by the recap (nothing to escape)
 
@@ -117,7 +118,7 @@ def _check_fragment(session, path, current_path, must_contain, what):
 
 
 def check_recap(status, body):
-    """The POST's answer must be the recap page with the message, nothing else."""
+    """The recap page (GET after « Valider ») must show the message, nothing else."""
     html = _text(body)
     problems = []
     if status != 200:
@@ -127,7 +128,7 @@ def check_recap(status, body):
     if MESSAGE_SAMPLE not in html:
         problems.append("the message is not in the recap")
     if problems:
-        raise RuntimeError(f"POST {NEW} is not the recap ({', '.join(problems)}): {_gist(body)}")
+        raise RuntimeError(f"GET {RECAP} is not the recap ({', '.join(problems)}): {_gist(body)}")
 
 
 def member_session(base, nir=MEMBER_NIR):
@@ -173,13 +174,13 @@ def member_session(base, nir=MEMBER_NIR):
     body, content_type = multipart(fields, [("pieces_jointes", "", "application/octet-stream", b"")])
     member.recap_fields, member.recap_body, member.recap_content_type = fields, body, content_type
 
-    # Warm-up POST through the jar (the answer sets the cookie with the draft), then the fixed
-    # cookie replayed twice, as wrk does.
+    # « Valider » through the jar: the draft is saved server-side and the answer redirects to the
+    # recap page (post/redirect/get); that page, replayed with the fixed cookie, is what is measured.
     status, answer, _ = s.get(NEW, {"Content-Type": content_type}, body)
     check_recap(status, answer)
     member.recap_cookie = s.cookie_header
     for _ in range(2):
-        status, answer = replay(base, "POST", NEW, member.recap_headers, body)
+        status, answer = replay(base, "GET", RECAP, member.recap_headers)
         check_recap(status, answer)
     member.recap_bytes = len(answer)
     return member
@@ -192,5 +193,5 @@ def check_still_valid(member):
     status, answer = replay(member.base, "GET", REASONS, member.fragment_headers(SUBJECTS))
     if status != 200 or 'id="msg-objet-reason"' not in _text(answer):
         raise RuntimeError(f"after the measure, {REASONS} answered {status}: the figures are not the fragment's")
-    status, answer = replay(member.base, "POST", NEW, member.recap_headers, member.recap_body)
+    status, answer = replay(member.base, "GET", RECAP, member.recap_headers)
     check_recap(status, answer)

@@ -919,6 +919,8 @@ def inprocess_history(*instances):
     from app import create_app
     apps = []
     os.environ.setdefault("GUICHET_PUBLIC_URL", "http://127.0.0.1")
+    # The test client sends « Host: localhost »: trusted here as well as the public address.
+    os.environ["TRUSTED_HOSTS"] = "127.0.0.1,localhost"
     for instance in instances:
         os.environ["GUICHET_INSTANCE_PATH"] = str(instance)
         apps.append(create_app())
@@ -974,8 +976,8 @@ def weigh_msa(member):
                         ("Nouveau message, étape de rédaction", msa.WRITING)):
         status, body = msa.replay(base, "GET", path, {"Cookie": member.cascade_cookie})
         pages.append(entry(label + MSA_WHO, path, status, body))
-    status, body = msa.replay(base, "POST", msa.NEW, member.recap_headers, member.recap_body)
-    pages.append(entry("Récapitulatif de message" + MSA_WHO, msa.NEW + " (POST)", status, body))
+    status, body = msa.replay(base, "GET", msa.RECAP, member.recap_headers)
+    pages.append(entry("Récapitulatif de message" + MSA_WHO, msa.RECAP, status, body))
     for label, path, current in MSA_FRAGMENTS:
         status, body = msa.replay(base, "GET", path, member.fragment_headers(current))
         fragments.append(entry(label + MSA_WHO, path, status, body))
@@ -999,9 +1001,9 @@ def msa_rows(member):
         {"label": MSA_ROW_LABELS[1], "display": msa.WRITING + " (HX-Request)", "paths": [msa.WRITING],
          "headers": member.fragment_headers(msa.REASONS), "budget": None},
         {"label": MSA_ROW_LABELS[2],
-         "display": f"POST {msa.NEW} (multipart, {len(member.recap_body)} octets : 3 codes, message de "
-                    f"{msa.MESSAGE_CHARS} caractères, jeton CSRF)",
-         "paths": [msa.NEW], "headers": member.recap_headers, "body": member.recap_body, "budget": None},
+         "display": f"GET {msa.RECAP} (brouillon enregistré par « Valider » : message de "
+                    f"{msa.MESSAGE_CHARS} caractères)",
+         "paths": [msa.RECAP], "headers": member.recap_headers, "budget": None},
     ]
 
 
@@ -1020,14 +1022,14 @@ def msa_report(ctx):
         "`templates/msa/messages/new.html`. Sujet choisi (« Allocations familiales », la plus longue liste "
         "de motifs du catalogue : 8) : la réponse propose les motifs ; motif choisi (« Mon dossier - Famille », "
         "sans service en ligne) : la réponse est l’étape de rédaction (zone de texte, pièces jointes).",
-        f"- Récapitulatif : `POST {msa.NEW}` en `multipart/form-data` comme le formulaire de rédaction "
-        f"(son `enctype`) : jeton CSRF, {codes}, un message de {m['chars']} caractères ({m['message_bytes']} "
-        "octets UTF-8, accents et apostrophes typographiques, deux retours à la ligne), le jeton signé des pièces "
-        f"jointes et le champ fichier vide ; {m['body_bytes']} octets en tout. La réponse (statut 200, "
-        f"« {msa.RECAP_HEADING} », le message repris ; {m['recap_bytes']} octets) est vérifiée avant la mesure, "
-        "une fois par le navigateur simulé puis deux fois avec le cookie fixe. La vue enregistre le brouillon "
-        "dans la session à chaque envoi ; le cookie rejoué est celui renvoyé après un premier envoi (brouillon "
-        "compris), et le jeton CSRF reste valable (`WTF_CSRF_TIME_LIMIT = None` : il vit autant que la session).",
+        f"- Récapitulatif : `GET {msa.RECAP}`, la page où mène « Valider » (post/redirect/get). Avant la mesure, "
+        f"le formulaire de rédaction est envoyé une fois comme un navigateur (`POST {msa.NEW}` en "
+        f"`multipart/form-data` : jeton CSRF, {codes}, un message de {m['chars']} caractères "
+        f"({m['message_bytes']} octets UTF-8, accents et apostrophes typographiques, deux retours à la ligne), le "
+        f"jeton signé des pièces jointes et le champ fichier vide ; {m['body_bytes']} octets) : le brouillon est "
+        f"enregistré côté serveur, et la page (statut 200, « {msa.RECAP_HEADING} », le message repris ; "
+        f"{m['recap_bytes']} octets) est vérifiée une fois par le navigateur simulé puis deux fois avec le cookie "
+        "fixe que rejoue la charge.",
         "- Pas de budget pour ces mesures dans `quality.md` §2 (seulement le rapport à la page minimale, demandé "
         "pour « a message recap »).",
     ]
