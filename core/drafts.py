@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
+from core.database import begin_immediate
 from extensions import db
 from models.base import utcnow
 from models.draft import Draft
@@ -40,6 +41,9 @@ def save(user: User, kind: str, data: dict[str, Any], step: str | None = None,
          attachment_token: str | None = None) -> Draft:
     """Create or replace the user's draft of this kind, and commit."""
     for _ in range(2):
+        # A writer from the start (SQLite): two saves at once (a double click) queue instead of
+        # failing on the read-then-write lock upgrade.
+        begin_immediate()
         draft = Draft.query.filter_by(owner_id=user.id, kind=kind).first()
         if draft is None:
             draft = Draft(owner_id=user.id, kind=kind)

@@ -101,3 +101,31 @@ def test_files_of_a_kept_draft_outlive_the_purge_of_abandoned_uploads(app):
         db.session.commit()
         assert purge_abandoned(timedelta(days=2)) == 1
         assert Attachment.query.count() == 0 and not storage_path("a" * 32).exists()
+
+
+def test_saves_at_the_same_moment_never_fail(app):
+    """Several saves of one draft at once (a double click on « Valider », two tabs): each one
+    commits, none fails on SQLite's lock upgrade, one draft remains."""
+    import threading
+    uid = _user(app)
+    errors = []
+
+    def save_many(label):
+        with app.app_context():
+            user = db.session.get(User, uid)
+            for i in range(15):
+                try:
+                    drafts.save(user, "essai", {"texte": f"{label}-{i}"})
+                except Exception as error:  # noqa: BLE001  (collected, then asserted)
+                    errors.append(repr(error))
+                    db.session.rollback()
+            db.session.remove()
+
+    threads = [threading.Thread(target=save_many, args=(n,)) for n in ("a", "b", "c", "d")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with app.app_context():
+        assert Draft.query.count() == 1 and Draft.query.one().data["texte"].endswith("-14")
