@@ -176,7 +176,10 @@ def member_session(base, nir=MEMBER_NIR):
 
     # « Valider » through the jar: the draft is saved server-side and the answer redirects to the
     # recap page (post/redirect/get); that page, replayed with the fixed cookie, is what is measured.
-    status, answer, _ = s.get(NEW, {"Content-Type": content_type}, body)
+    status, answer, headers = s.get(NEW, {"Content-Type": content_type}, body)
+    if status != 303 or not (headers.get("Location") or "").endswith(RECAP):
+        raise RuntimeError(f"POST {NEW} answered {status} (expected 303 to {RECAP}): {_gist(answer)}")
+    status, answer, _ = s.get(RECAP)
     check_recap(status, answer)
     member.recap_cookie = s.cookie_header
     for _ in range(2):
