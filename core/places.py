@@ -158,16 +158,27 @@ def _countries_in_french():
             for c in pycountry.countries]
 
 
-def countries_fr() -> list[tuple[str, str]]:
-    """[(alpha-2, French name)] sorted in French, France first."""
+@lru_cache(maxsize=1)
+def _countries_sorted() -> tuple[tuple[str, str], ...]:
     names = [(c.alpha_2, name) for c, name, _ in _countries_in_french()]
     names.sort(key=lambda item: _sort_key(item[1]))
     france = [item for item in names if item[0] == "FR"]
-    return france + [item for item in names if item[0] != "FR"]
+    return tuple(france + [item for item in names if item[0] != "FR"])
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, str]:
+    return dict(_countries_sorted())
+
+
+def countries_fr() -> list[tuple[str, str]]:
+    """[(alpha-2, French name)] sorted in French, France first (sorted once per process: the
+    list is on every form with a country, and sorting 249 names costs about a millisecond)."""
+    return list(_countries_sorted())
 
 
 def country_name(code: str | None) -> str | None:
-    return dict(countries_fr()).get(code, code)
+    return _country_names().get(code, code)
 
 
 # --- Birth places typed in full (a département code, or a country's name) ------------------------

@@ -124,13 +124,14 @@ def messages_online_service(member, code):
 def messages_new(member):
     posted = request.method == "POST"
     state = catalogue().resolve(request.form if posted else request.args)
-    draft = drafts.load(current_user, DRAFT_KIND)
+    service = online_service(state)
+    # The draft is read only where it is shown or replaced (not for the cascade's steps).
+    writing = posted or (state.complete and (service is None or request.args.get("ecrire") == "1"))
+    draft = drafts.load(current_user, DRAFT_KIND) if writing else None
     draft_body = draft.data.get("body", "") if draft else ""
     draft_files = draft.attachment_token if draft else None
-    service = online_service(state)
 
     if not posted:
-        writing = state.complete and (service is None or request.args.get("ecrire") == "1")
         form = files = None
         if writing:
             form = MessageWriteForm(body=draft_body)
