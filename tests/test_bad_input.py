@@ -146,7 +146,7 @@ def test_tab_and_line_breaks_are_allowed_in_text(world):
     ids = world["ids"]
     body = "Bonjour,\r\n\tvoici ma réponse à la question posée."
     response = world["member"].post(f"/msa/messages/{ids['conversation']}", data={"body": body})
-    assert response.status_code == 302
+    assert response.status_code == 303  # post/redirect/get
     with world["app"].app_context():
         last = ConversationMessage.query.order_by(ConversationMessage.id.desc()).first()
         assert last.body == "Bonjour,\n\tvoici ma réponse à la question posée."

@@ -26,7 +26,7 @@ def test_visible_text_is_kept():
 
 def test_msa_message_is_stored_without_hidden_characters(app, member_client):
     response = send(member_client, CODES_PLAIN, f"Bonjour, montant {HIDDEN}2202 € reçu, merci de vérifier.")
-    assert response.status_code == 302
+    assert response.status_code == 303  # to the « envoyé » page (post/redirect/get)
     with app.app_context():
         body = ConversationMessage.query.one().body
     assert body == "Bonjour, montant 2202 € reçu, merci de vérifier."
@@ -79,7 +79,7 @@ def test_msa_sign_up_names_are_checked_too(client, outbox):
 
 def test_message_draft_is_kept_server_side_not_in_the_cookie(app, member_client, members):
     text = "Un long message " * 40
-    submit(member_client, NEW, write_step(CODES_PLAIN, text))
+    submit(member_client, NEW, write_step(CODES_PLAIN, text), status=303)  # « Valider »: to the summary
     with member_client.session_transaction() as session:
         assert all(text.strip()[:20] not in str(value) for value in session.values())
         assert "msa_message_draft" not in session
@@ -91,7 +91,7 @@ def test_message_draft_is_kept_server_side_not_in_the_cookie(app, member_client,
 def test_message_draft_survives_a_new_login(app, member_client, members, login):
     from tests.msa.test_messages import textarea_text
     from tests.helpers import page
-    submit(member_client, NEW, write_step(CODES_PLAIN, "Texte à retrouver après reconnexion."))
+    submit(member_client, NEW, write_step(CODES_PLAIN, "Texte à retrouver après reconnexion."), status=303)
     member_client.post("/compte/deconnexion")
     again = app.test_client()
     assert login(again, "membre@example.fr").status_code == 302
