@@ -96,6 +96,17 @@ class AttachmentSet:
         files.apply_request(add=add, remove=remove)
         return files
 
+    @classmethod
+    def posted_token(cls, form: Any, owner_id: int) -> str | None:
+        """The token of the first set a posted form carries, if signed for `owner_id` (used to keep
+        the files of a form posted on an expired session: core.replay)."""
+        for key in form:
+            if key.endswith("-lot"):
+                data = cls._unsign(form.get(key))
+                if data and data["owner"] == owner_id:
+                    return data["token"]
+        return None
+
     @staticmethod
     def _unsign(value: str | None) -> dict | None:
         if not value:
