@@ -91,7 +91,7 @@ def _keep_post(user_id: int) -> bool:
         return False
     from core.uploads import AttachmentSet  # imported late: core.uploads imports the models' world
     drafts.save(user, kind_for(request.endpoint), {"path": request.path, "fields": fields},
-                attachment_token=AttachmentSet.posted_token(request.form, user.id))
+                attachment_token=AttachmentSet.keep_posted(user))
     return True
 
 

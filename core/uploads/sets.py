@@ -97,14 +97,18 @@ class AttachmentSet:
         return files
 
     @classmethod
-    def posted_token(cls, form: Any, owner_id: int) -> str | None:
-        """The token of the first set a posted form carries, if signed for `owner_id` (used to keep
-        the files of a form posted on an expired session: core.replay)."""
-        for key in form:
-            if key.endswith("-lot"):
-                data = cls._unsign(form.get(key))
-                if data and data["owner"] == owner_id:
-                    return data["token"]
+    def keep_posted(cls, owner: Any) -> str | None:
+        """For a form posted on an expired session (core.replay): the token of the first set it
+        carries, signed for `owner`, with the files posted along with it stored in the set (so
+        that they are there after the login). None when the form carries no such set."""
+        for key in request.form:
+            name = key.removesuffix("-lot")
+            data = cls._unsign(request.form.get(key)) if key != name and cls.NAME.match(name) else None
+            if data and data["owner"] == owner.id and is_registered(data["policy"]):
+                files = cls(data["policy"], owner, name=name, token=data["token"],
+                            max_count=data["max"])
+                files.apply_request(add=True, remove=True)
+                return files.token
         return None
 
     @staticmethod

@@ -92,11 +92,28 @@ def test_files_added_before_the_expiry_stay(app, member_client, members):
                    content_type="multipart/form-data")
     lot = added.select_one("input[name=pieces_jointes-lot]")["value"]
     expire(app)
-    response = member_client.post(NEW, data={**write_step(CODES_PLAIN, TEXT), "pieces_jointes-lot": lot})
+    # Without JavaScript, a file chosen and sent with « Valider » (no « Ajouter »): kept too.
+    response = member_client.post(NEW, data={**write_step(CODES_PLAIN, TEXT), "pieces_jointes-lot": lot,
+                                             "pieces_jointes": (io.BytesIO(pdf_bytes()), "releve.pdf")},
+                                  content_type="multipart/form-data")
     back = msa_login(member_client, response.headers["Location"])
     soup = check(back)
     assert textarea_text(soup) == TEXT
-    assert [li.a.get_text() for li in soup.select("#pieces_jointes-contenu li")] == ["avis.pdf"]
+    assert [li.a.get_text() for li in soup.select("#pieces_jointes-contenu li")] == ["avis.pdf", "releve.pdf"]
+
+
+def test_a_set_signed_for_someone_else_keeps_no_file(app, member_client, other_client, members):
+    lot = page(other_client, NEW + "?theme=famille-logement&subject=allocations-familiales&reason=dossier&ecrire=1"
+               ).select_one("input[name=pieces_jointes-lot]")["value"]
+    expire(app)
+    member_client.post(NEW, data={**write_step(CODES_PLAIN, TEXT), "pieces_jointes-lot": lot, "Bad name-lot": lot,
+                                  "pieces_jointes": (io.BytesIO(pdf_bytes()), "releve.pdf")},
+                       content_type="multipart/form-data")
+    with app.app_context():
+        from models import Attachment
+        assert Attachment.query.count() == 0
+        draft = Draft.query.filter_by(owner_id=members["a"], kind="replay:msa.messages_new").one()
+        assert draft.attachment_token is None
 
 
 def test_another_user_never_gets_the_first_users_text(app, member_client, members):
