@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from extensions import db
-from models import Conversation, Draft, UserSession
+from models import Conversation, Draft, MsaMember, UserSession
 from tests import factories
 from tests.components.test_attachments_content import pdf_bytes
 from tests.helpers import check_page, page, submit
@@ -261,3 +261,25 @@ def test_the_organisation_choice_never_leads_off_site(app, world, login):  # noq
     login(client, "martine@example.fr")
     response = client.post("/partenaires/organisme?next=//evil.example/", data={"organisation": str(world["org"])})
     assert response.headers["Location"] == "/partenaires/accueil"
+
+
+@pytest.mark.parametrize("genuine", [True, False], ids=["own-form", "forged"])
+def test_with_csrf_on_only_a_genuine_form_is_kept(csrf_app, genuine):
+    """The expired session's cookie still carries its CSRF token: the member's own form is kept, a
+    forged one (no token) is refused before anything is kept."""
+    with csrf_app.app_context():
+        org = factories.organisation(portal="msa", code="MSA33", name="MSA Gironde")
+        db.session.add(MsaMember(user=factories.user(email="membre@example.fr"), nir=NIR_A, organisation=org))
+        db.session.commit()
+    client = csrf_app.test_client()
+    token = page(client, "/msa/connexion").select_one("input[name=csrf_token]")["value"]
+    client.post("/msa/connexion", data={"nir": NIR_A, "password": factories.PASSWORD, "csrf_token": token})
+    form = page(client, NEW + "?theme=famille-logement&subject=allocations-familiales&reason=dossier&ecrire=1")
+    token = form.select_one("#msg-formulaire input[name=csrf_token]")["value"]
+    expire(csrf_app)
+    response = client.post(NEW, data={**write_step(CODES_PLAIN, TEXT), **({"csrf_token": token} if genuine else {})})
+    if genuine:
+        assert response.status_code == 302 and urlsplit(response.headers["Location"]).path == "/msa/connexion"
+        assert len(replays(csrf_app)) == 1
+    else:
+        assert response.status_code == 400 and replays(csrf_app) == {}
