@@ -7,9 +7,11 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Blueprint, abort, current_app, redirect, request, url_for
+from flask import Blueprint, abort, current_app, request
 from flask_login import current_user
 from werkzeug.wrappers import Response
+
+from core.replay import login_redirect
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -20,19 +22,10 @@ def public(view: View) -> View:
     return view
 
 
-def _deny_anonymous():
-    login_url = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
-    if request.headers.get("HX-Request") == "true":
-        response = current_app.response_class(status=401)
-        response.headers["HX-Redirect"] = login_url
-        return response
-    return redirect(login_url)
-
-
 def check_access(roles: tuple[str, ...]) -> Response | None:
     """None if the current user may go on, else the response to return."""
     if not current_user.is_authenticated:
-        return _deny_anonymous()
+        return login_redirect()
     if roles and not current_user.has_role(*roles):
         abort(403)
     return None

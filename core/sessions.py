@@ -5,10 +5,11 @@ changing the password deletes every row of the user: a copied cookie stops worki
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import NamedTuple
 
 import secrets
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import login_user, logout_user
 from itsdangerous import URLSafeTimedSerializer
@@ -25,6 +26,17 @@ from core.throttle import account_key, get_throttle, ip_key, wait_message
 SESSION_KEY = "sid"
 # Don't write last_seen_at on every request.
 TOUCH_EVERY = timedelta(seconds=60)
+
+
+class ExpiredSession(NamedTuple):
+    """The login the request's cookie named, found expired during this request."""
+    user_id: int
+    reason: str  # "idle" or "absolute"
+
+
+def expired_session() -> ExpiredSession | None:
+    """Set when this request's cookie named a session that has just been found expired."""
+    return g.get("expired_session")
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -60,9 +72,12 @@ def load_user(user_id: str) -> User | None:
         return None
     now = utcnow()
     config = current_app.config
-    if (row.is_idle(config["SESSION_IDLE_MINUTES"], now)
-            or now - row.created_at > timedelta(hours=config["SESSION_ABSOLUTE_HOURS"])):
+    idle = row.is_idle(config["SESSION_IDLE_MINUTES"], now)
+    if idle or now - row.created_at > timedelta(hours=config["SESSION_ABSOLUTE_HOURS"]):
         # Idle for too long, or logged in for too long whatever the activity (ASVS 3.3.2).
+        # Whose session it was is remembered for this request only: the login redirect keeps
+        # what a form posted now had typed (core.replay).
+        g.expired_session = ExpiredSession(row.user_id, "idle" if idle else "absolute")
         db.session.delete(row)
         db.session.commit()
         session.clear()

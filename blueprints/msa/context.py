@@ -1,8 +1,10 @@
 """Who is an MSA member: a logged-in user with an MSA profile (models.msa.MsaMember)."""
 from functools import wraps
 
-from flask import abort, redirect, request, url_for
+from flask import abort
 from flask_login import current_user
+
+from core.replay import login_redirect
 
 
 def member_required(view):
@@ -10,7 +12,7 @@ def member_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
         if not current_user.is_authenticated:
-            return redirect(url_for("msa.login", next=request.full_path if request.method == "GET" else None))
+            return login_redirect("msa.login")
         member = getattr(current_user, "msa_member", None)
         if member is None:
             abort(403)

@@ -13,6 +13,7 @@ from blueprints.msa.context import member_required
 from core import audit, drafts
 from core.cascade import Cascade
 from core.receipts import message_receipt, receipt_response
+from core.replay import keeps_input, take as take_replay
 from core.submission import SubmissionReplayed, is_token, new_token, token_or_new
 from core.templating import render
 from core.throttle import notifies
@@ -120,9 +121,14 @@ def messages_online_service(member, code):
 # --- New message -----------------------------------------------------------------------------
 
 @bp.route("/messages/nouveau", methods=["GET", "POST"])
+@keeps_input
 @member_required
 def messages_new(member):
     posted = request.method == "POST"
+    if not posted:
+        replay = take_replay(current_user)
+        if replay is not None:
+            return _restore_writing(replay)
     state = catalogue().resolve(request.form if posted else request.args)
     service = online_service(state)
     # The draft is read only where it is shown or replaced (not for the cascade's steps).
@@ -161,6 +167,20 @@ def messages_new(member):
     # Post/redirect/get: the summary is a page of its own, so that Back from the « envoyé » page
     # never asks to post the writing step again.
     return redirect(url_for(".messages_summary"), code=303)
+
+
+def _restore_writing(replay):
+    """The writing step posted on an expired session, back after the login: into the message's
+    own draft (its files kept), then its writing step."""
+    state = catalogue().resolve(replay.form)
+    draft = drafts.load(current_user, DRAFT_KIND)
+    drafts.save(current_user, DRAFT_KIND,
+                {"codes": state.codes, "body": replay.form.get("body", ""),
+                 "submission": draft_submission(draft) or new_token()},
+                attachment_token=replay.attachment_token or (draft.attachment_token if draft else None))
+    if not state.complete:
+        return redirect(url_for(".messages_new", **state.codes))
+    return redirect(state.url(url_for(".messages_new"), extra={"ecrire": "1"}))
 
 
 @bp.route("/messages/recapitulatif")
@@ -231,12 +251,16 @@ def messages_receipt(member, conversation_id):
 # --- Conversation ----------------------------------------------------------------------------
 
 @bp.route("/messages/<int:conversation_id>", methods=["GET", "POST"])
+@keeps_input
 @member_required
 def messages_conversation(member, conversation_id):
     conversation = own_conversation(conversation_id)
     can_reply = conversation.can_reply(current_user)
-    form = MessageReplyForm() if can_reply else None
-    files = AttachmentSet.from_request(POLICY) if can_reply else None
+    # A reply posted on an expired session comes back after the login.
+    replay = take_replay(current_user) if can_reply and request.method == "GET" else None
+    form = (MessageReplyForm(formdata=replay.form) if replay else MessageReplyForm()) if can_reply else None
+    files = (AttachmentSet.from_request(POLICY, token=replay.attachment_token if replay else None)
+             if can_reply else None)
 
     if request.method == "POST":
         if not can_reply:

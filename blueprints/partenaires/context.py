@@ -1,7 +1,7 @@
 """The organisation a technician works on, chosen after login and kept in the session."""
 from functools import wraps
 
-from flask import g, redirect, session, url_for
+from flask import g, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
@@ -70,7 +70,13 @@ def organisation_required(view):
     def wrapped(*args, **kwargs):
         ctx = current_context()
         if ctx is None:
-            return redirect(url_for("partenaires.select_organisation"))
+            # Back to this page once chosen (a new login after an expired session lands here);
+            # the home page is where the choice leads anyway.
+            page = None
+            if request.method == "GET" and request.endpoint != "partenaires.home" and not request.headers.get(
+                    "HX-Request"):
+                page = request.full_path.rstrip("?")
+            return redirect(url_for("partenaires.select_organisation", next=page))
         return view(*args, ctx=ctx, **kwargs)
     return wrapped
 

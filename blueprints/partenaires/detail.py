@@ -18,6 +18,7 @@ from blueprints.partenaires.history import page_number, structure_requests
 from blueprints.partenaires.requests import ATTACHMENT_POLICY
 from core.database import begin_immediate
 from core.receipts import receipt_response, request_receipt
+from core.replay import keeps_input, take as take_replay
 from core.templating import render, wants_fragment
 from core.uploads import AttachmentSet, send_attachment
 from extensions import db
@@ -190,16 +191,20 @@ def detail(number, ctx):
 
 
 @bp.route("/demandes/<number>/completer", methods=["GET", "POST"])
+@keeps_input
 @organisation_required
 def complete_request(number, ctx):
     req = load_request(ctx, number)
     if not req.can_complete(current_user):
         return _refused(ctx, req)
-    form = RequestCompleteForm()
+    # Posted on an expired session: what was typed and added comes back after the login.
+    replay = take_replay(current_user) if request.method == "GET" else None
+    form = RequestCompleteForm(formdata=replay.form) if replay else RequestCompleteForm()
     form.set_remaining(req.comment_room())
     # The set exists even when no file can be added any more: files added before a colleague
     # filled the last places are still shown, to be removed.
-    files = (AttachmentSet.from_request(ATTACHMENT_POLICY.name, max_count=file_room(req))
+    files = (AttachmentSet.from_request(ATTACHMENT_POLICY.name, max_count=file_room(req),
+                                        token=replay.attachment_token if replay else None)
              if ods_catalogue(req.ods).get("attachments") else None)
     context = {"form": form, "files": files}
     if request.method == "GET":

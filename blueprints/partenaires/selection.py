@@ -8,6 +8,7 @@ from blueprints.partenaires import bp
 from blueprints.partenaires.context import (convention_of, current_context, enter_organisation,
                                             leave_organisation, organisation_required, structure_conventions)
 from core.inputs import to_id
+from core.urls import safe_next
 from core.templating import render
 from extensions import db
 from forms.partenaires import OrganisationContinueForm, OrganisationSelectForm
@@ -22,6 +23,8 @@ def _offered(user):
 @bp.route("/organisme", methods=["GET", "POST"])
 def select_organisation():
     offered = _offered(current_user)
+    # The page asked for before the choice (after a new login, e.g. a session that expired).
+    next_url = safe_next(request.args.get("next"))
     form = OrganisationSelectForm()
     form.organisation.choices = [SelectChoice("", "Sélectionner un organisme")] + [
         SelectChoice(str(c.organisation_id), c.organisation.name + (" *" if s.flagged else ""),
@@ -46,11 +49,11 @@ def select_organisation():
         else:
             enter_organisation(current_user, convention.organisation_id)
             db.session.commit()
-            return redirect(url_for("partenaires.home"))
+            return redirect(next_url or url_for("partenaires.home"))
     status = 422 if form.errors else 200
     return render("partenaires/select_organisation.html", form=form, message=message, chosen=chosen,
                   continue_form=OrganisationContinueForm(organisation=chosen.organisation_id if chosen else ""),
-                  has_flagged=any(s.flagged for _, s in offered), status=status)
+                  has_flagged=any(s.flagged for _, s in offered), next_url=next_url, status=status)
 
 
 @bp.route("/organisme/continuer", methods=["POST"])
@@ -62,7 +65,8 @@ def continue_organisation():
     enter_organisation(current_user, convention.organisation_id)
     db.session.commit()
     ctx = current_context()
-    return redirect(url_for("partenaires.home" if ctx.can_create else "partenaires.history"))
+    return redirect(safe_next(request.args.get("next"))
+                    or url_for("partenaires.home" if ctx.can_create else "partenaires.history"))
 
 
 @bp.route("/accueil")

@@ -96,6 +96,21 @@ class AttachmentSet:
         files.apply_request(add=add, remove=remove)
         return files
 
+    @classmethod
+    def keep_posted(cls, owner: Any) -> str | None:
+        """For a form posted on an expired session (core.replay): the token of the first set it
+        carries, signed for `owner`, with the files posted along with it stored in the set (so
+        that they are there after the login). None when the form carries no such set."""
+        for key in request.form:
+            name = key.removesuffix("-lot")
+            data = cls._unsign(request.form.get(key)) if key != name and cls.NAME.match(name) else None
+            if data and data["owner"] == owner.id and is_registered(data["policy"]):
+                files = cls(data["policy"], owner, name=name, token=data["token"],
+                            max_count=data["max"])
+                files.apply_request(add=True, remove=True)
+                return files.token
+        return None
+
     @staticmethod
     def _unsign(value: str | None) -> dict | None:
         if not value:

@@ -26,13 +26,15 @@ function dialogs(root){each("dialog[data-modal]",root,function(g){if(g.dataset.r
  g.oncancel=function(e){e.preventDefault();g.querySelector("[data-cancel]").click()};
  g.close();g.showModal();g.querySelector("[tabindex]").focus()})}
 function init(root){counters(root);dropzones(root);dialogs(root)}
-/* Idle session warning. */
-function idle(){var b=d.body,mins=+b.dataset.idleMinutes;if(!mins)return;
- var warn=d.getElementById("session-warning"),btn=d.getElementById("session-continue"),t;
- function arm(){clearTimeout(t);t=setTimeout(function(){warn.hidden=false;btn.focus()},(mins-(+b.dataset.warningMinutes||5))*60000)}
- btn.addEventListener("click",function(){var x=new XMLHttpRequest();x.open("POST",b.dataset.keepaliveUrl);
-  var h=JSON.parse(b.getAttribute("hx-headers")||"{}");for(var k in h)x.setRequestHeader(k,h[k]);x.send();warn.hidden=true;arm()});
- d.addEventListener("htmx:afterRequest",arm);arm()}
+/* Idle session warning. Typing is activity: one keep-alive a minute at most, none once the
+   session has surely expired (the next post keeps what was typed). */
+function idle(){var b=d.body,ms=b.dataset.idleMinutes*6e4;if(!ms)return;
+ var warn=d.getElementById("session-warning"),btn=d.getElementById("session-continue"),t,last;
+ function arm(){last=Date.now();clearTimeout(t);t=setTimeout(function(){warn.hidden=false;btn.focus()},ms-(b.dataset.warningMinutes||5)*6e4)}
+ function ping(){var n=Date.now()-last,x=new XMLHttpRequest(),h=JSON.parse(b.getAttribute("hx-headers")),k;
+  warn.hidden=true;if(n<6e4||n>ms-6e4)return;x.open("POST",b.dataset.keepaliveUrl);
+  for(k in h)x.setRequestHeader(k,h[k]);x.send();arm()}
+ btn.onclick=ping;d.addEventListener("input",ping);d.addEventListener("htmx:afterRequest",arm);arm()}
 d.addEventListener("DOMContentLoaded",function(){init(d);focusSummary(d);idle()});
 d.addEventListener("htmx:afterSettle",function(e){init(e.detail.elt);focusSummary(e.detail.elt)});
 })();
