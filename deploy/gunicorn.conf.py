@@ -21,6 +21,9 @@ max_requests = 2000    # recycle workers now and then (memory)
 max_requests_jitter = 200
 # Loaded once in the master (communes, catalogues), then forked: less memory and faster restarts.
 preload_app = True
+# The socket is the group's (nginx's user is added to the guichet group), files the app writes are not
+# readable by others.
+umask = 0o007
 forwarded_allow_ips = "127.0.0.1"  # only nginx, on this host; the app trusts it with PROXY_FIX=1
 
 accesslog = "-"
