@@ -139,7 +139,7 @@ def create_structure_command(name: str, max_technicians: int, manager_email: str
     structure, manager = _commit_or_fail(action)
     click.echo(f"Structure {structure.name} created.")
     if manager is not None:
-        click.echo(f"Invitation sent to {manager.email} (partner manager).")
+        click.echo(f"Partner manager {manager.email} invited; activation link queued for email.")
 
 
 @agent_cli.command("create")
@@ -157,7 +157,8 @@ def create_agent_command(email: str, first_name: str, last_name: str, organisati
     def action():
         return create_agent(email, first_name, last_name, find_organisation(organisation_code, portal))
     user = _commit_or_fail(action)
-    click.echo(f"Agent {user.email} of {user.organisation.name} created; activation link sent by email.")
+    click.echo(f"Agent {user.email} of {user.organisation.name} created; activation link queued for email "
+               "(see `flask outbox deliver`).")
 
 
 @import_cli.command("conventions")
