@@ -32,6 +32,7 @@ ENV_SETTINGS = {
     "PROXY_FIX": lambda v: v.lower() in ("1", "true", "yes"),
     "SESSION_COOKIE_SECURE": lambda v: v.lower() in ("1", "true", "yes"),
     "DEV_MAILBOX": lambda v: v.lower() in ("1", "true", "yes"),
+    "LOG_LEVEL": str,
 }
 
 
@@ -49,6 +50,8 @@ def create_app(test_config=None):
     else:
         app.config.update(test_config)
 
+    from core import logs
+    logs.init_app(app)  # first: what the set-up below logs has the same format
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _configure_secret_key(app)
     _configure_public_url(app)

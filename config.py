@@ -56,5 +56,7 @@ class Defaults:
     TOKEN_VALIDITY_HOURS = 12
     # Server-side drafts (core.drafts) untouched for longer are dropped.
     DRAFT_RETENTION_DAYS = 30
+    # Level of the log lines written to stderr (core.logs): DEBUG, INFO, WARNING, ERROR.
+    LOG_LEVEL = "INFO"
     # Absolute lifetime of a login session, whatever the activity (OWASP ASVS 3.3.2).
     SESSION_ABSOLUTE_HOURS = 12

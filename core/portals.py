@@ -93,6 +93,9 @@ register(Portal(
     code="agent", name="Espace agents",
     description="Pour les agents des organismes : traitement des demandes et des messages.",
     roles=("agent",),
+    agent_title="Administration",
+    agent_links=(AgentLink("Organismes", "agent.admin_organisations", admin=True),
+                 AgentLink("Agents des organismes", "agent.admin_agents", admin=True)),
 ))
 
 
