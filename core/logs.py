@@ -96,15 +96,16 @@ def configure(level: int | str = logging.INFO) -> logging.Handler:
     """Send every logger's records (the app's, the outbox's SMS lines, the libraries') to stderr
     through one handler on the root logger; calling it again (one app per test) replaces nothing."""
     root = logging.getLogger()
-    existing = next((h for h in root.handlers if h.get_name() == HANDLER_NAME), None)
-    if existing is not None:
-        existing.setLevel(level)
-        return existing
-    handler = make_handler(level=level)
-    root.addHandler(handler)
-    handler_level = handler.level
-    if root.level == logging.NOTSET or root.level > handler_level:
-        root.setLevel(handler_level)
+    handler = next((h for h in root.handlers if h.get_name() == HANDLER_NAME), None)
+    if handler is not None:
+        handler.setLevel(level)
+    else:
+        handler = make_handler(level=level)
+        root.addHandler(handler)
+    # Also when the handler was there already: `flask db upgrade` in the same process (alembic's
+    # fileConfig) puts the root logger back to WARNING, which would hide the SMS lines.
+    if root.level == logging.NOTSET or root.level > handler.level:
+        root.setLevel(handler.level)
     return handler
 
 
