@@ -65,6 +65,11 @@ def new_request(ods, ctx):
     if posted:
         form_ok = form.validate_on_submit()
         files_ok = files.validate() if files is not None else True
+        if form_ok and files_ok and _questions_never_shown(form):
+            # Without JavaScript, a renunciation answer ticked and « Valider » pressed at once:
+            # the optional questions it opens were never offered. The form comes back with them
+            # open and everything kept; the next « Valider » files it.
+            return render(TEMPLATE, questions_added=True, **context)
         if form_ok and files_ok:
             try:
                 number = service.submit_request(ctx.organisation, current_user, form.submission.data,
@@ -78,6 +83,13 @@ def new_request(ods, ctx):
             return redirect(url_for("partenaires.request_sent", number=number))
         return render(TEMPLATE, status=422, has_errors=True, **context)
     return render(TEMPLATE, **context)
+
+
+def _questions_never_shown(form):
+    """True when the answers open optional questions the page did not show (their hidden marker
+    was not posted). The saisine's own questions are required: left unseen, they fail validation
+    and come back as errors."""
+    return form.renunciation_shown() and SHOWN_RENUNCIATION not in request.form
 
 
 def _questions_fragment(form, refresh, context):

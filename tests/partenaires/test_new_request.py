@@ -440,6 +440,10 @@ def test_comments_are_shown_escaped_when_kept(partner):
 
 # --- Saisine mission accompagnement santé --------------------------------------------------------------
 
+# What a page that showed the saisine and renunciation questions posts with them.
+RENUNCIATION_SHOWN = {"questions-affichees": "1", "renoncement-affiche": "1"}
+
+
 def saisine_data(**overrides):
     return valid(2, motive=SAISINE["motive"], **overrides)
 
@@ -584,7 +588,7 @@ def test_saisine_renunciation_answers_stored(partner):
     soup = post(partner, 2, saisine_data(consent="y", frameworks=frameworks, duration="Depuis toujours"), status=422)
     assert error_of(soup, "duration") == "Sélectionnez une réponse de la liste."
     post(partner, 2, saisine_data(consent="y", frameworks=frameworks, care=["Pharmacie", "Chirurgie"],
-                                  duration="De 3 mois à 1 an", causes=["De transport"]))
+                                  duration="De 3 mois à 1 an", causes=["De transport"], **RENUNCIATION_SHOWN))
     r = stored(partner.app)
     assert r.motive == SAISINE["motive"]
     assert r.saisine == {"consent": True, "frameworks": frameworks, "care": ["Chirurgie", "Pharmacie"],
@@ -592,8 +596,64 @@ def test_saisine_renunciation_answers_stored(partner):
 
 
 def test_renunciation_blocks_are_optional(partner):
-    post(partner, 2, saisine_data(consent="y", frameworks=SAISINE["renunciation_frameworks"]))
+    post(partner, 2, saisine_data(consent="y", frameworks=SAISINE["renunciation_frameworks"], **RENUNCIATION_SHOWN))
     assert stored(partner.app).saisine["care"] == []
+
+
+def test_valider_with_renunciation_never_shown_offers_its_questions_first(partner):
+    """Issue 13, point 5: without JavaScript, motive and renunciation chosen, then « Valider »
+    straight away (neither « Afficher les questions… » button pressed): the form comes back once
+    with the renunciation questions open and everything typed kept; nothing is filed until the
+    next « Valider »."""
+    typed = saisine_data(consent="y", frameworks=[SAISINE["renunciation_frameworks"][1], SAISINE["frameworks"][0]],
+                         last_name="pain", comments="Pas de médecin traitant.\nA besoin d'aide.")
+    soup = post(partner, 2, typed, status=200)
+    assert requests_of(partner.app) == []
+    assert errors_of(soup) == [] and not soup.title.get_text().startswith("Erreur")
+    notice = soup.select_one("#questions-ajoutees")
+    assert notice["role"] == "status" and "pas encore été envoyée" in notice.get_text()
+    assert notice.select_one("a")["href"] == "#saisine-renoncement"
+    # The three questions are open, with the markers that say the page showed them.
+    block = soup.select_one("#saisine-renoncement")
+    assert [i["value"] for i in block.select("#care-groupe input[type=checkbox]")] == SAISINE["care"]
+    assert [i["value"] for i in block.select("#duration-groupe input[type=radio]")] == SAISINE["durations"]
+    assert [i["value"] for i in block.select("#causes-groupe input[type=checkbox]")] == SAISINE["causes"]
+    assert soup.select_one("input[type=hidden][name=renoncement-affiche]")
+    assert soup.select_one("input[type=hidden][name=questions-affichees]")
+    # Everything typed is kept.
+    assert soup.select_one("#motive option[selected]")["value"] == SAISINE["motive"]
+    assert soup.select_one("#consent").has_attr("checked")
+    ticked = [i["value"] for i in soup.select("#frameworks-groupe input[checked]")]
+    assert sorted(ticked) == sorted(typed["frameworks"])
+    assert soup.select_one("#last_name")["value"] == "PAIN"
+    assert soup.select_one("#phone")["value"] == "06.00.00.00.00"  # as the form shows it
+    assert soup.select_one("input[name=civility][checked]")["value"] == "Mme"
+    assert textarea_text(soup, "comments") == typed["comments"]
+    token = soup.select_one("input[name=submission]")["value"]
+    # Second « Valider », with what the page now posts (markers, same token): filed once.
+    again = dict(typed, care=SAISINE["care"][:1], submission=token,
+                 **{"questions-affichees": "1", "renoncement-affiche": "1"})
+    post(partner, 2, again)
+    r = stored(partner.app)
+    assert r.saisine["care"] == SAISINE["care"][:1] and r.saisine["consent"] is True
+    assert r.person_last_name == "PAIN"
+
+
+def test_valider_with_renunciation_shown_files_at_once(partner):
+    """With the questions shown (JavaScript, or after « Afficher les questions… »), « Valider »
+    files straight away, answered or not."""
+    post(partner, 2, saisine_data(consent="y", frameworks=SAISINE["renunciation_frameworks"][:1], **RENUNCIATION_SHOWN))
+    assert stored(partner.app).saisine["frameworks"] == SAISINE["renunciation_frameworks"][:1]
+
+
+def test_errors_come_before_the_offered_questions(partner):
+    """A form with errors comes back with them (422), the renunciation questions open as well."""
+    soup = post(partner, 2, saisine_data(consent="y", frameworks=SAISINE["renunciation_frameworks"][:1], phone=""),
+                status=422)
+    assert error_of(soup, "phone") == "Saisissez le numéro de téléphone."
+    assert soup.select_one("#care-groupe") and soup.select_one("input[name=renoncement-affiche]")
+    assert soup.select_one("#questions-ajoutees") is None
+    assert requests_of(partner.app) == []
 
 
 def test_other_motive_stores_no_saisine(partner):
@@ -757,7 +817,8 @@ def test_submission_on_each_database(any_db_app):
                                                   "password": factories.PASSWORD}).status_code == 302
     assert client.post("/partenaires/organisme", data={"organisation": org_id}).status_code == 302
     data = saisine_data(consent="y", frameworks=SAISINE["renunciation_frameworks"], duration="Plus d'1 an",
-                        causes=["D'avance des frais"], comments="Nul\x00 part", pieces_jointes=files("BS.pdf"))
+                        causes=["D'avance des frais"], comments="Nul\x00 part", pieces_jointes=files("BS.pdf"),
+                        **RENUNCIATION_SHOWN)
     response = submit(client, NEW.format(2), data, status=302, content_type="multipart/form-data")
     number = this_year_prefix() + "00001"
     assert response.location.endswith(number)
