@@ -9,6 +9,15 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import IntegrityError
+
+from core.database import begin_immediate
+from extensions import db
+
+T = TypeVar("T")
 
 _TOKEN = re.compile(r"[0-9a-f]{32}")
 
@@ -29,3 +38,32 @@ def token_or_new(value: object) -> str:
     """The posted token when it has the right shape, else a fresh one (a form without a valid
     token is still accepted, once)."""
     return value if is_token(value) else new_token()  # type: ignore[return-value]
+
+
+def create_once(token: str, model: Any, mine: Callable[[], Any], create: Callable[[], T],
+                found: Callable[[Any], T]) -> T:
+    """Create what a final submission creates, once per token, and commit.
+
+    `mine()` finds what this user already created with the token (the second post of a double
+    click: `found(it)` is returned, nothing is created); a token already stored on another
+    user's `model` row raises SubmissionReplayed; else `create()` runs in a writing transaction
+    (BEGIN IMMEDIATE on SQLite) and is committed. Two posts committing at once on PostgreSQL: the
+    unique constraint stops the second, which then finds the first."""
+    begin_immediate()
+    existing = mine()
+    if existing is not None:
+        db.session.rollback()
+        return found(existing)
+    if db.session.query(model.id).filter_by(submission_token=token).first() is not None:
+        db.session.rollback()
+        raise SubmissionReplayed(token)
+    result = create()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        existing = mine()
+        if existing is None:
+            raise SubmissionReplayed(token) from None
+        return found(existing)
+    return result

@@ -11,13 +11,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app, render_template
-from sqlalchemy.exc import IntegrityError
 
 from core import audit, drafts
-from core.database import begin_immediate
 from core.notify import notify
 from core.outbox import queue_sms
-from core.submission import SubmissionReplayed
+from core.submission import SubmissionReplayed, create_once
 from core.urls import public_url
 from extensions import db
 from models import MsaMember, MsaSignup, Organisation, Role, User
@@ -38,40 +36,26 @@ def send_message(member: MsaMember, user: User, state: CascadeState, body: str, 
     SMS), and the draft forgotten; committed. The summary posted twice (double tap, Back then
     « Renvoyer le formulaire ») sends once: the second post finds the conversation by the form's
     submission token, and nothing is mailed again. Another member's token: SubmissionReplayed."""
-    begin_immediate()
-    existing = sent_with(token, user)
-    if existing is not None:
-        db.session.rollback()
-        return existing
-    if db.session.query(Conversation.id).filter_by(submission_token=token).first() is not None:
-        db.session.rollback()
-        raise SubmissionReplayed(token)
-    labels = [choice.node.label for choice in state.path]
-    codes = state.codes
-    conversation = Conversation(member_id=user.id, organisation_id=member.organisation_id, theme=codes["theme"],
-                                subject=codes["subject"], reason=codes["reason"], object_label=" > ".join(labels),
-                                submission_token=token)
-    message = conversation.start(user, body)
-    db.session.flush()
-    attached = files.attach_to(message, organisation_id=member.organisation_id)
-    audit.record(user, "msa.conversation.created", conversation, attachments=len(attached))
-    context = {"user": user, "conversation": conversation, "labels": labels, "attachments": attached}
-    notify(user.email, "msa_message_ack", "MSA – Accusé de réception de votre message",
-           reference=f"message N°{conversation.id}", date=conversation.created_at,
-           link=public_url("msa.messages_conversation", conversation_id=conversation.id), **context)
-    if member.mobile:
-        queue_sms(member.mobile, render_template("emails/msa_message_ack_sms.txt", **context).strip(), user=user)
-    drafts.discard(user, DRAFT_KIND)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # PostgreSQL: the same summary committed a moment ago by a concurrent post.
-        db.session.rollback()
-        existing = sent_with(token, user)
-        if existing is None:
-            raise SubmissionReplayed(token) from None
-        return existing
-    return conversation
+    def create() -> Conversation:
+        labels = [choice.node.label for choice in state.path]
+        codes = state.codes
+        conversation = Conversation(member_id=user.id, organisation_id=member.organisation_id, theme=codes["theme"],
+                                    subject=codes["subject"], reason=codes["reason"],
+                                    object_label=" > ".join(labels), submission_token=token)
+        message = conversation.start(user, body)
+        db.session.flush()
+        attached = files.attach_to(message, organisation_id=member.organisation_id)
+        audit.record(user, "msa.conversation.created", conversation, attachments=len(attached))
+        context = {"user": user, "conversation": conversation, "labels": labels, "attachments": attached}
+        notify(user.email, "msa_message_ack", "MSA – Accusé de réception de votre message",
+               reference=f"message N°{conversation.id}", date=conversation.created_at,
+               link=public_url("msa.messages_conversation", conversation_id=conversation.id), **context)
+        if member.mobile:
+            queue_sms(member.mobile, render_template("emails/msa_message_ack_sms.txt", **context).strip(), user=user)
+        drafts.discard(user, DRAFT_KIND)
+        return conversation
+
+    return create_once(token, Conversation, lambda: sent_with(token, user), create, lambda found: found)
 
 
 def sent_with(token: str, user: User) -> Conversation | None:

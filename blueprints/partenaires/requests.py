@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from blueprints.partenaires import bp, service
 from blueprints.partenaires.context import organisation_required
+from core.submission import SubmissionReplayed
 from core.templating import render, wants_fragment
 from core.uploads import MB, AttachmentSet, delete_stored, register_policy, remove_attachments
 from extensions import db
@@ -74,7 +75,7 @@ def new_request(ods, ctx):
             try:
                 number = service.submit_request(ctx.organisation, current_user, form.submission.data,
                                                 form.request_fields(), files)
-            except service.SubmissionReplayed:
+            except SubmissionReplayed:
                 # Not this user's form: nothing filed; everything typed is shown again with a new
                 # token, so that « Valider » files it once if it is really wanted.
                 form.submission.data = secrets.token_hex(16)

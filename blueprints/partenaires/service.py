@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from core import audit
 from core.database import begin_immediate
 from core.notify import notify
-from core.submission import SubmissionReplayed
+from core.submission import create_once
 from core.urls import public_url
 from extensions import db
 from models import AuthToken, Convention, Organisation, Role, Structure, TokenPurpose, User, UserSession
@@ -39,29 +39,14 @@ def submit_request(organisation: Organisation, technician: User, token: str, fie
     """File the request with its number, its files, its first history entry and audit record, in
     one transaction; returns the number. A form posted twice (double click, reload) files one
     request: the second post finds it by the form's submission token."""
-    begin_immediate()
-    existing = filed_with(token, technician)
-    if existing is not None:
-        db.session.rollback()
-        return existing
-    if db.session.query(PartnerRequest.id).filter_by(submission_token=token).first() is not None:
-        db.session.rollback()
-        raise SubmissionReplayed(token)
-    count = len(files.items) if files is not None else 0
-    req = PartnerRequest.submit(organisation, technician, submission_token=token, attachments=count, **fields)
-    if files is not None:
-        files.attach_to(req, organisation_id=req.organisation_id)
-    number = req.number
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # PostgreSQL: the same form committed a moment ago by a concurrent post.
-        db.session.rollback()
-        existing = filed_with(token, technician)
-        if existing is None:
-            raise SubmissionReplayed(token) from None
-        return existing
-    return number
+    def create() -> str:
+        count = len(files.items) if files is not None else 0
+        req = PartnerRequest.submit(organisation, technician, submission_token=token, attachments=count, **fields)
+        if files is not None:
+            files.attach_to(req, organisation_id=req.organisation_id)
+        return req.number
+
+    return create_once(token, PartnerRequest, lambda: filed_with(token, technician), create, lambda number: number)
 
 
 def filed_with(token: str, technician: User) -> str | None:
