@@ -34,6 +34,7 @@ from core.uploads import AttachmentSet
 from core.templating import render, wants_fragment
 from core.workflow import IllegalTransition, Workflow
 from extensions import db
+from sqlalchemy.exc import IntegrityError
 from models import Organisation
 
 Case = TypeVar("Case")
@@ -227,9 +228,12 @@ class Answer:
     form: Callable[[], Any]
     policy: str
     allowed: Callable[[Any, Any], bool]
-    make: Callable[[Any, Any, str, Any], Any]
+    make: Callable[..., Any]
     field: str
     message: Callable[[Any], str]
+    # The answer posted twice (a double click, a reload) is given once: `already(case, user, token)`
+    # finds the one this form's one-time token (its `submission` field) gave; `make` then gets `token=`.
+    already: Callable[[Any, Any, str], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -275,7 +279,13 @@ class DetailPage:
         except IllegalTransition:
             db.session.rollback()
             return self.refused(case, self.refusal(case))
-        db.session.commit()
+        try:
+            db.session.commit()
+        except IntegrityError:
+            # A one-time token stored a moment ago by the same form's twin: what it asked is done.
+            db.session.rollback()
+            case = load_locked()
+            db.session.rollback()
         return self.done(case, message(case))
 
     def answer_with_files(self, load: Callable[[bool], Any]) -> ResponseReturnValue:
@@ -283,14 +293,19 @@ class DetailPage:
         are touched (a refused action stores nothing); « Ajouter » / « Retirer » without
         JavaScript redisplay; errors answer 422 with everything kept; else `act`."""
         spec, case = self.answer, load(False)
+        form = spec.form()
+        token = form["submission"].data if spec.already is not None and "submission" in form else None
+        if token and spec.already(case, current_user, token) is not None:
+            return self.done(case, spec.message(case))
         if not spec.allowed(case, current_user):
             return self.refused(case, self.refusal(case))
-        form, files = spec.form(), AttachmentSet.from_request(spec.policy)
+        files = AttachmentSet.from_request(spec.policy)
         if files.is_update:
             return self.redisplay(case, form, files, has_errors=files.has_errors)
         files_ok = files.validate()
         if form.validate_on_submit() and files_ok:
             text = form[spec.field].data
-            return self.act(lambda: load(True), lambda locked: spec.make(locked, current_user, text, files),
+            extra = {"token": token} if token else {}
+            return self.act(lambda: load(True), lambda locked: spec.make(locked, current_user, text, files, **extra),
                             spec.message)
         return self.redisplay(case, form, files, status=422, has_errors=True)

@@ -2,8 +2,11 @@
 
 The inbox's filters are a plain GET form parsed by the view (unknown values are ignored, never an
 error), like the Espace Partenaires queue."""
-from forms.base import Form
+from wtforms.fields import HiddenField
 from wtforms.validators import DataRequired
+
+from core.submission import token_or_new
+from forms.base import Form
 
 from forms.fields import CountedTextAreaField
 
@@ -22,6 +25,11 @@ class ConversationAnswerForm(Form):
         too_long="La réponse doit faire {max} caractères maximum : elle en fait {count}. Raccourcissez-la.",
         description="L’adhérent la lira dans « Ma messagerie » ; il est prévenu par courriel, sans le contenu "
                     "de la réponse.")
+    submission = HiddenField()  # one-time token (core.submission): an answer posted twice is given once
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.submission.data = token_or_new(self.submission.data)
 
 
 class ConversationCloseForm(Form):

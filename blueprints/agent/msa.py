@@ -142,7 +142,7 @@ DETAIL = DetailPage(CONVERSATION_TEMPLATE, "thread", _context, "agent.msa_conver
                     refusal=lambda conversation: "Cette conversation est clôturée : rien n’a été modifié.",
                     answer=Answer(ConversationAnswerForm, ANSWER_POLICY, Conversation.can_answer, service.answer,
                                   "body", lambda _: "Votre réponse a été envoyée. L’adhérent en a été informé "
-                                                    "par courriel."))
+                                                    "par courriel.", already=service.answered_with))
 
 
 @bp.route("/msa/conversations/<int:conversation_id>")

@@ -87,13 +87,22 @@ def replied_with(token: str, conversation: Conversation, user: User) -> Conversa
                                                author_id=user.id).first()
 
 
-def answer(conversation: Conversation, agent: User, body: str, files: AttachmentSet) -> ConversationMessage:
-    """An agent's answer (« En cours »); the member is told an answer is waiting."""
+def answer(conversation: Conversation, agent: User, body: str, files: AttachmentSet,
+           token: str | None = None) -> ConversationMessage:
+    """An agent's answer (« En cours »); the member is told an answer is waiting. `token`: the
+    answer form's one-time token (an answer posted twice is given once, see answered_with)."""
     message = conversation.answer(agent, body)
+    message.submission_token = token
     db.session.flush()
     attached = files.attach_to(message, organisation_id=conversation.organisation_id)
     audit.record(agent, "msa_conversation_answered", conversation, message=message.id, files=len(attached))
     return message
+
+
+def answered_with(conversation: Conversation, agent: User, token: str) -> ConversationMessage | None:
+    """The answer this agent already gave to this conversation with this form, if any."""
+    return ConversationMessage.query.filter_by(submission_token=token, conversation_id=conversation.id,
+                                               author_id=agent.id).first()
 
 
 def close(conversation: Conversation, agent: User) -> CaseEvent:

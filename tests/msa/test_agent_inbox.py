@@ -241,6 +241,23 @@ def test_answer_stores_the_message_and_emails_the_member_without_its_content(app
     assert soup.select("#msa-messages > li")[-1].select_one(".user-text").get_text() == ANSWER + "\nCordialement."
 
 
+def test_an_answer_posted_twice_is_given_once(app, agent, world, outbox):
+    """A double click on « Envoyer la réponse », or a reload of the POST: the form's one-time token
+    finds the first answer; one message, one email, and the same confirmation."""
+    cid = make_conversation(app, world["org"], world["jeanne"])
+    url = f"/agent/msa/conversations/{cid}"
+    token = page(agent, url).select_one("#msa-reponse input[name=submission]")["value"]
+    for _ in range(2):
+        response = submit(agent, url + "/reponse", {"body": ANSWER, "submission": token}, status=303)
+        assert response.headers["Location"].endswith(url)
+    assert [m for m in conversation(app, cid)["messages"] if m[0]] == [(True, ANSWER)]
+    assert len(outbox("email")) == 1
+    fresh = page(agent, url).select_one("#msa-reponse input[name=submission]")["value"]
+    assert fresh != token  # the next answer is a new one
+    submit(agent, url + "/reponse", {"body": ANSWER + " Suite.", "submission": fresh}, status=303)
+    assert len([m for m in conversation(app, cid)["messages"] if m[0]]) == 2
+
+
 def test_answer_in_place_with_htmx_and_files(app, agent, world, outbox):
     cid = make_conversation(app, world["org"], world["jeanne"])
     data = {"body": ANSWER, "pieces_jointes": (io.BytesIO(pdf_bytes()), "courrier.pdf")}
