@@ -37,4 +37,7 @@ function idle(){var b=d.body,ms=b.dataset.idleMinutes*6e4;if(!ms)return;
  btn.onclick=ping;d.addEventListener("input",ping);d.addEventListener("htmx:afterRequest",arm);arm()}
 d.addEventListener("DOMContentLoaded",function(){init(d);focusSummary(d);idle()});
 d.addEventListener("htmx:afterSettle",function(e){init(e.detail.elt);focusSummary(e.detail.elt)});
+/* The button htmx disabled while its request ran lost the focus: give it back if it is still there. */
+var was;d.addEventListener("htmx:beforeRequest",function(){was=d.activeElement});
+d.addEventListener("htmx:afterRequest",function(){if(was&&d.activeElement==d.body&&d.contains(was))was.focus();was=null});
 })();

@@ -117,7 +117,9 @@ def test_requires_a_chosen_organisation(app, world, login):
     client = app.test_client()
     login(client, "martine@example.fr")
     response = client.get(HISTORY)
-    assert response.status_code == 302 and response.headers["Location"].endswith("/partenaires/organisme")
+    # The organisation choice, then back to the history (`next`).
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/partenaires/organisme?next=/partenaires/demandes")
 
 
 def test_other_organisation_selected_shows_its_own_requests(app, world, login):
