@@ -13,3 +13,5 @@ from models.msa import Conversation, ConversationMessage, MsaMember, MsaSignup  
 from models.throttle import ThrottleFailure  # noqa: F401
 from models.draft import Draft  # noqa: F401
 from models.case_event import CaseEvent  # noqa: F401
+from models.armees import (AidApplication, AidPayment, ApplicationSequence, BenefitSetting,  # noqa: F401
+                           ComplementRequest, ReceivedDocument, RessortissantProfile)

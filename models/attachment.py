@@ -70,6 +70,9 @@ class Attachment(db.Model):
     content_type = db.Column(db.String(100), nullable=False)
     size = db.Column(db.Integer, nullable=False)
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    # Which named document of the form the file answers, where a form asks for several by name
+    # (« Avis d'imposition », « RIB »…): a code of the portal's catalogue; None elsewhere.
+    document = db.Column(db.String(60))
 
     stored_file = db.relationship(StoredFile)
 
