@@ -61,3 +61,25 @@ def partner_request(org, requester, ods=4, status="nouveau", now=None, **fields)
     r = PartnerRequest.submit(org, requester, now=now, ods=ods, **defaults)
     r.status = status
     return r
+
+
+# --- Portail Des Aides (armees) -----------------------------------------------------------------
+
+def armees_application(owner, org, benefit="garde-jeunes-enfants", state="en-creation", decision=None, agent=None,
+                       data=None, now=None):
+    """An application moved through the real workflow (no hooks: no mail) to `state`; `agent`
+    (of `org`) makes the agent's moves. `data` is what was transmitted (AidApplication.data)."""
+    from blueprints.armees import catalogue
+    from models.armees import APPLICATION_WORKFLOW, GRANTED, AidApplication
+    b = catalogue.get(benefit, include_unpublished=True)
+    application = AidApplication(user_id=owner.id, organisation_id=org.id, benefit_code=b.code,
+                                 benefit_label=b.label, data=data or {})
+    APPLICATION_WORKFLOW.start(application, owner, now=now)
+    order = ["en-creation", "prise-en-charge", "instruction", "terminee"]
+    moves = [("transmit", owner), ("start_instruction", agent),
+             ("grant" if (decision or GRANTED) == GRANTED else "refuse", agent)]
+    for name, who in moves[:order.index(state)]:
+        if name == "transmit":
+            application.give_reference(now)
+        APPLICATION_WORKFLOW.fire(application, name, who, now=now, hooks=False)
+    return application

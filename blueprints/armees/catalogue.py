@@ -52,9 +52,12 @@ class FieldSpec:
 
 @dataclass(frozen=True)
 class DocumentSpec:
+    """A document of « Vos justificatifs ». `porte_documents`: the proof of ressortissant status,
+    asked of every benefit, kept in « Mon porte-documents » once given and reusable from there."""
     code: str
     label: str
     required: bool = False
+    porte_documents: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,7 +115,7 @@ def _field(raw: dict[str, Any], where: str, types: tuple[str, ...]) -> FieldSpec
                      max_length=raw.get("max_length"), max=raw.get("max"))
 
 
-def _benefit(raw: dict[str, Any]) -> Benefit:
+def _benefit(raw: dict[str, Any], common_documents: tuple[dict[str, Any], ...] = ()) -> Benefit:
     code = raw["code"]
     if raw.get("kind") not in KIND_LABELS:
         raise CatalogueError(f"{code}: kind must be aide or pret")
@@ -123,13 +126,16 @@ def _benefit(raw: dict[str, Any]) -> Benefit:
     names = [f.name for f in fields]
     if len(set(names)) != len(names):
         raise CatalogueError(f"{code}: field names must be unique")
-    documents = tuple(DocumentSpec(d["code"], d["label"], bool(d.get("required"))) for d in raw.get("documents", ()))
+    documents = tuple(DocumentSpec(d["code"], d["label"], bool(d.get("required")), bool(d.get("porte_documents")))
+                      for d in (*common_documents, *raw.get("documents", ())))
     return Benefit(code=code, label=raw["label"], kind=raw["kind"], means_tested=bool(raw.get("means_tested")),
                    summary=raw.get("summary", ""), eligibility=questions, fields=fields, documents=documents)
 
 
 def _file_benefits() -> tuple[Benefit, ...]:
-    return tuple(_benefit(b) for b in load(CATALOGUE)["benefits"])
+    data = load(CATALOGUE)
+    common = tuple(data.get("common_documents", ()))
+    return tuple(_benefit(b, common) for b in data["benefits"])
 
 
 _FILE: tuple[Benefit, ...] | None = None

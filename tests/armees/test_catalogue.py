@@ -17,7 +17,10 @@ def test_the_data_file_holds_aids_and_loans_with_their_questions_fields_and_docu
         assert (table.type, table.label) == ("table", "Composition de la famille")
         assert [c.type for c in table.columns] == ["text", "text", "date", "select"]
         assert {f.type for b in benefits for f in b.fields} >= {"text", "select", "date", "checkbox", "table"}
-        assert [d.required for d in family.documents] == [True, True, False]
+        assert [d.required for d in family.documents] == [True, True, True, False]
+        # Every benefit asks for the proof of ressortissant status, kept in the porte-documents.
+        assert all(b.documents[0].code == "qualite-ressortissant" and b.documents[0].porte_documents
+                   for b in benefits)
 
 
 def test_an_excluding_answer_is_found():
