@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from bleach.callbacks import nofollow
@@ -12,6 +13,7 @@ from bleach.linkifier import Linker
 from markupsafe import Markup, escape
 
 PARIS = ZoneInfo("Europe/Paris")
+NBSP = "\u00a0"
 
 
 def fr_date(value: date | datetime | None) -> str:
@@ -28,6 +30,18 @@ def fr_datetime(value: datetime | None) -> str:
     if value is None:
         return "—"
     return value.astimezone(PARIS).strftime("%d/%m/%Y %Hh%Mmin")
+
+
+def fr_amount(value: Decimal | float | int | str | None, cents: bool = False) -> str:
+    """An amount in euros as French readers write it: « 1 234,56 € », with no-break spaces so that
+    it never wraps. `cents=True`: `value` is a whole number of cents. "" for None or "" ."""
+    if value is None or value == "":
+        return ""
+    amount = Decimal(value) / 100 if cents else Decimal(str(value))
+    amount = amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    whole, _, decimals = f"{abs(amount):,.2f}".partition(".")
+    sign = "-" if amount < 0 else ""
+    return sign + whole.replace(",", NBSP) + "," + decimals + NBSP + "€"
 
 
 def fold_text(text: str | None) -> str:
@@ -65,4 +79,5 @@ def linkify(text: str | None) -> Markup:
     return linkify_html(escape(text or ""))
 
 
-FILTERS = {"fr_date": fr_date, "fr_datetime": fr_datetime, "filesize": filesize, "linkify": linkify}
+FILTERS = {"fr_date": fr_date, "fr_datetime": fr_datetime, "fr_amount": fr_amount, "filesize": filesize,
+           "linkify": linkify}

@@ -55,3 +55,12 @@ def test_only_addresses_written_in_full_become_links(text, links):
     from bs4 import BeautifulSoup
     from core.formatting import linkify
     assert [a["href"] for a in BeautifulSoup(str(linkify(text)), "html.parser").find_all("a")] == links
+
+
+def test_amounts_in_euros_never_wrap():
+    from core.formatting import fr_amount
+    assert fr_amount("1234.5") == "1\u00a0234,50\u00a0€"
+    assert fr_amount(123456, cents=True) == "1\u00a0234,56\u00a0€"
+    assert fr_amount(-5) == "-5,00\u00a0€"
+    assert fr_amount("0.005") == "0,01\u00a0€"
+    assert fr_amount(None) == fr_amount("") == ""
