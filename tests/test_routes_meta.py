@@ -21,6 +21,7 @@ PUBLIC_ALLOWLIST = {
     "partenaires.index", "msa.index", "armees.index", "apgis.index",
     "msa.login", "msa.signup", "msa.signup_code",  # MSA login by NIR and sign-up, before any account
     "msa.service_info",             # general information on how to use a service, no personal data
+    "armees.benefits", "armees.benefit",  # the benefits catalogue and its detail sheets, public as the seed's
 }
 
 

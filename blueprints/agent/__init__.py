@@ -19,3 +19,4 @@ def index():
 from blueprints.agent import partenaires  # noqa: E402,F401  (Espace Partenaires agent screens)
 from blueprints.agent import msa  # noqa: E402,F401  (MSA « Ma messagerie » agent inbox)
 from blueprints.agent import admin  # noqa: E402,F401  (the administrator's organisations and agents)
+from blueprints.agent import armees  # noqa: E402,F401  (Portail Des Aides, Igesa agents)

@@ -4,9 +4,17 @@ Modules: `home` (portal home, « Mon espace », the PDA personal space, « Mes i
 « Mon porte-documents », « Mes documents reçus »), `benefits` (« Déposer une demande »: the
 catalogue, its search and detail pages), `apply` (the six-step wizard), `follow` (« Suivre mes
 demandes », « Suivi de la demande d'aide », complement requests). Operations that change state
-live in `service`; the catalogue in `catalogue`. The Igesa agents' side is blueprints/agent/armees.py."""
+live in `service`; the catalogue in `catalogue`. The Igesa agents' side is blueprints/agent/armees.py.
+
+Every page needs a ressortissant's login (a citizen account), except those marked @public."""
 from flask import Blueprint
 
-bp = Blueprint("armees", __name__)
+from core.access import protect_blueprint
 
-from blueprints.armees import home  # noqa: E402,F401
+bp = Blueprint("armees", __name__)
+protect_blueprint(bp, "citizen")
+
+from blueprints.armees import home  # noqa: E402,F401  (slice SPACE)
+from blueprints.armees import benefits  # noqa: E402,F401  (slice WIZARD)
+from blueprints.armees import apply  # noqa: E402,F401  (slice WIZARD)
+from blueprints.armees import follow  # noqa: E402,F401  (slice FOLLOW)
