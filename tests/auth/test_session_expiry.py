@@ -9,7 +9,7 @@ import pytest
 
 from extensions import db
 from models import Attachment, Conversation, Draft, MsaMember, PartnerRequest, UserSession
-from models.partenaires import REQUEST_FILES
+from models.partenaires import ANSWER_FILES, REQUEST_FILES
 from tests import factories
 from tests.components.test_attachments_content import pdf_bytes
 from tests.helpers import check_page, page, submit
@@ -368,3 +368,42 @@ def test_the_msa_agents_answer_comes_back_on_the_conversation_page(app, login):
     submit(agent, url + "/reponse", {"body": answer, "submission": token}, status=303)
     with app.app_context():
         assert [m.body for m in db.session.get(Conversation, cid).messages if m.from_agent] == [answer]
+
+
+def test_the_partner_agents_answer_comes_back_with_its_file(app, login):
+    """« Résoudre » (Espace Partenaires, agent side): the answer and the file added before the
+    expiry are on the request's page after the login, and resolve it."""
+    with app.app_context():
+        org, structure = factories.partner_setup()
+        victor = factories.technician(structure, email="victor@example.fr")
+        factories.user(email="agent@example.fr", role="agent", organisation=org)
+        db.session.flush()
+        req = factories.partner_request(org, victor, status="pris-en-charge")
+        db.session.commit()
+        req_id = req.id
+    agent = app.test_client()
+    login(agent, "agent@example.fr")
+    url = f"/agent/partenaires/demandes/{req_id}"
+    lot = page(agent, url).select_one("input[name=pieces_jointes-lot]")["value"]
+    submit(agent, url + "/resolution", {"answer": "", "pieces_jointes-lot": lot, "pieces_jointes-ajouter": "1",
+                                        "pieces_jointes": (io.BytesIO(pdf_bytes()), "attestation.pdf")},
+           content_type="multipart/form-data")
+    expire(app)
+    answer = "L’attestation de droits est jointe ; la situation est régularisée depuis le 1er novembre."
+    response = agent.post(url + "/resolution", data={"answer": answer, "pieces_jointes-lot": lot})
+    assert next_of(response.headers["Location"]) == url
+    back = agent.post(response.headers["Location"], data={"email": "agent@example.fr",
+                                                          "password": factories.PASSWORD})
+    assert back.headers["Location"] == url
+    soup = page(agent, url)
+    assert soup.select_one("#answer").get_text().lstrip("\r\n") == answer
+    assert [li.a.get_text() for li in soup.select("#pieces_jointes-contenu li")] == ["attestation.pdf"]
+    assert RESTORED in notices(soup)
+
+    lot = soup.select_one("input[name=pieces_jointes-lot]")["value"]
+    submit(agent, url + "/resolution", {"answer": answer, "pieces_jointes-lot": lot}, status=303)
+    with app.app_context():
+        resolved = db.session.get(PartnerRequest, req_id)
+        assert resolved.status == "resolu" and resolved.answer == answer
+        answered = Attachment.query.filter_by(subject_id=req_id, subject_type=ANSWER_FILES.name)
+        assert [a.original_name for a in answered] == ["attestation.pdf"]
