@@ -144,7 +144,7 @@ def build_world(app):
             "token": ["jeton-inconnu"],
             "filename": ["css/guichet.css", "js/guichet.js"],
             # wizard steps (/composants/assistant/<step>, /composants/dossier/<step>)
-            "step": ["identite", "choix", "recapitulatif", "dossier"],
+            "step": ["identite", "dossier", "choix", "recapitulatif"],  # the crawl takes the first two
         }
         return World(pools=pools, org_partenaires=org_p.id)
 
