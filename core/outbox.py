@@ -17,8 +17,9 @@ from sqlalchemy import event, update
 from sqlalchemy.orm import Session
 
 from core.throttle import request_was_throttled
+from core.uploads.storage import storage_path
 from extensions import db, mail
-from models import OutboxMessage
+from models import Attachment, OutboxMessage
 from models.base import utcnow
 
 if TYPE_CHECKING:
@@ -44,11 +45,16 @@ def _check_throttled():
 
 
 def queue_email(recipient: str, subject: str, body: str, user: User | None = None,
-                html: str | None = None) -> OutboxMessage:
-    """Use core.notify.notify, which renders the mail from its templates; this only queues it."""
+                html: str | None = None, attachments: Collection[Attachment] = ()) -> OutboxMessage:
+    """Use core.notify.notify, which renders the mail from its templates; this only queues it.
+    `attachments` (stored files, flushed) are attached to the mail when it is sent: the outbox
+    keeps their ids, never their bytes."""
     _check_throttled()
+    ids = [a.id for a in attachments]
+    if None in ids:
+        raise ValueError("flush the attachments before queueing the mail that carries them")
     msg = OutboxMessage(channel="email", recipient=recipient, subject=subject, body=body, html=html,
-                        user_id=getattr(user, "id", None))
+                        user_id=getattr(user, "id", None), attachment_ids=ids or None)
     db.session.add(msg)
     return msg
 
@@ -80,8 +86,16 @@ def _send(message):
         if current_app.config.get("DEV_MAILBOX"):
             return  # development: the dev mailbox page is the mail client
         raise RuntimeError("MAIL_SERVER n’est pas configuré")
-    mail.send(Message(subject=message.subject, recipients=[message.recipient], body=message.body,
-                      html=message.html))
+    mail_message = Message(subject=message.subject, recipients=[message.recipient], body=message.body,
+                           html=message.html)
+    for attachment_id in message.attachment_ids or ():
+        attachment = db.session.get(Attachment, attachment_id)
+        if attachment is None:  # deleted since: the mail says what it is about without it
+            log.warning("Attachment %s of outbox message %s is gone", attachment_id, message.id)
+            continue
+        mail_message.attach(attachment.original_name, attachment.content_type,
+                            storage_path(attachment.storage_name).read_bytes())
+    mail.send(mail_message)
 
 
 def deliver(ids: Collection[int] | None = None) -> tuple[int, int]:

@@ -43,12 +43,12 @@ from core.uploads.purge import purge_abandoned
 from core.uploads.scan import ScanUnavailable, clamd_scan, scan_file
 from core.uploads.sets import AttachmentSet, FormWithAttachments
 from core.uploads.storage import (STORAGE_NAME, ReceivedUpload, delete_stored, remove_attachments, send_attachment,
-                                  storage_path, store_upload, stored_file_for, upload_folder)
+                                  storage_path, store_generated, store_upload, stored_file_for, upload_folder)
 
 __all__ = [
     "CHUNK_SIZE", "FORMATS", "HEAD_SIZE", "MB", "STORAGE_NAME", "AttachmentSet", "FileFormat", "FormWithAttachments",
     "ReceivedUpload", "ScanUnavailable", "UploadPolicy", "UploadRejected", "attachments_of", "clamd_scan",
     "delete_stored", "display_name", "extension_of", "get_policy", "link_copy", "purge_abandoned",
     "register_policy", "remove_attachments", "resolve_subject", "scan_file", "send_attachment", "size_label",
-    "storage_path", "store_upload", "stored_file_for", "upload_folder",
+    "storage_path", "store_generated", "store_upload", "stored_file_for", "upload_folder",
 ]
