@@ -27,8 +27,8 @@ from forms.agent_armees import (BenefitEditForm, ComplementAskForm, DecisionGran
                                 InstructionStartForm, PaymentRecordForm)
 from models import Attachment
 from models.armees import (APPLICATION_FILES, APPLICATION_WORKFLOW, COMPLEMENT_REASONS, CREATING, DONE, GRANTED,
-                           INSTRUCTING, PORTE_DOCUMENT_KINDS, RECEIVED_FILES, REFUSED, TAKEN, AidApplication, AidPayment,
-                           BenefitSetting, ComplementRequest)
+                           INSTRUCTING, PORTE_DOCUMENT_KINDS, RECEIVED_FILES, REFUSED, TAKEN, AidApplication,
+                           AidPayment, BenefitSetting, ComplementRequest)
 from models.base import utcnow
 
 PORTAL = "armees"
