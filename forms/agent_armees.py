@@ -7,7 +7,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from wtforms import BooleanField, HiddenField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from core.submission import token_or_new
 from forms.base import Form
@@ -87,7 +88,8 @@ class ComplementAskForm(_OnceForm):
 
     def set_documents(self, choices: list[tuple[str, str]]) -> None:
         for n in range(1, COMPLEMENT_ROWS + 1):
-            self[f"document_{n}"].choices = [("", "Sélectionnez un document")] + choices
+            self[f"document_{n}"].choices = [SelectChoice("", "Sélectionnez un document")] + [
+                SelectChoice(code, label) for code, label in choices]
 
     def rows(self) -> list[tuple[Any, Any, Any]]:
         return [(self[f"document_{n}"], self[f"reason_{n}"], self[f"detail_{n}"])
@@ -97,7 +99,14 @@ class ComplementAskForm(_OnceForm):
         ok = super().validate(extra_validators)
         chosen = 0
         for document, reason, detail in self.rows():
+            if reason.data and reason.data not in COMPLEMENT_REASONS:
+                reason.errors = [*reason.errors, "Sélectionnez un motif de la liste."]
+                ok = False
             if not document.data:
+                continue
+            if document.data not in {c.value for c in document.choices}:
+                document.errors = [*document.errors, "Sélectionnez un document de la liste."]
+                ok = False
                 continue
             chosen += 1
             if not reason.data:
@@ -106,7 +115,7 @@ class ComplementAskForm(_OnceForm):
             if document.data == "autre" and not (detail.data or "").strip():
                 detail.errors = [*detail.errors, "Précisez le document demandé."]
                 ok = False
-        if not chosen:
+        if not chosen and not any(d.errors for d, _, _ in self.rows()):
             first = self["document_1"]
             first.errors = [*first.errors, "Sélectionnez au moins un document à demander."]
             ok = False
@@ -126,11 +135,11 @@ class ComplementAskForm(_OnceForm):
 
 for _n in range(1, COMPLEMENT_ROWS + 1):
     setattr(ComplementAskForm, f"document_{_n}", SelectField(
-        f"Document demandé n°{_n}", choices=[], validate_choice=True,
+        f"Document demandé n°{_n}", choices=[], validate_choice=False,
         description="Au moins un document." if _n == 1 else "Facultatif."))
     setattr(ComplementAskForm, f"reason_{_n}", SelectField(
-        f"Motif pour le document n°{_n}", choices=[("", "Sélectionnez un motif"), *COMPLEMENT_REASONS.items()],
-        validate_choice=True))
+        f"Motif pour le document n°{_n}", choices=[SelectChoice("", "Sélectionnez un motif")] + [
+            SelectChoice(code, label) for code, label in COMPLEMENT_REASONS.items()], validate_choice=False))
     setattr(ComplementAskForm, f"detail_{_n}", StringField(
         f"Précision sur le document n°{_n} (facultatif, obligatoire pour « Autre document »)",
         [Length(max=80, message="La précision doit faire 80 caractères maximum.")]))
@@ -138,8 +147,8 @@ for _n in range(1, COMPLEMENT_ROWS + 1):
 
 class PaymentRecordForm(_OnceForm):
     """« Enregistrer un paiement » (granted applications)."""
-    paid_on = DateFRField("Date du paiement", [DataRequired("Saisissez la date du paiement.")], not_future=True)
-    amount = AmountField("Montant", [DataRequired("Saisissez le montant du paiement.")])
+    paid_on = DateFRField("Date du paiement", [InputRequired("Saisissez la date du paiement.")], not_future=True)
+    amount = AmountField("Montant", [InputRequired("Saisissez le montant du paiement.")])
     label = StringField("Libellé", [DataRequired("Saisissez le libellé du paiement."),
                                     Length(max=LABEL_MAX, message=f"Le libellé doit faire {LABEL_MAX} caractères "
                                                                   "maximum.")],
@@ -148,7 +157,7 @@ class PaymentRecordForm(_OnceForm):
 
 class DecisionGrantForm(Form):
     """« Accorder »: the amount granted, written in the letter."""
-    amount = AmountField("Montant accordé", [DataRequired("Saisissez le montant accordé.")])
+    amount = AmountField("Montant accordé", [InputRequired("Saisissez le montant accordé.")])
 
 
 class DecisionRefuseForm(Form):
