@@ -7,7 +7,7 @@ reference and date open it and a link leads to it. The mail goes through the out
 the commit, retried when the mail server is away)."""
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -32,11 +32,11 @@ def paragraphs(text: str) -> Markup:
 
 
 def notify(recipient: str, template: str, subject: str, user: User | None = None, reference: str | None = None,
-           date: datetime | None = None, link: str | None = None, attachments: Collection[Attachment] = (),
+           date: datetime | None = None, link: str | None = None, attachments: Iterable[Attachment] = (),
            **context: Any) -> OutboxMessage:
     """Queue the mail `template` to `recipient`. `reference` and `date` name the case the mail is
-    about; `link` is where to read it (also given to the template); `attachments` (stored
-    Attachment rows, e.g. a decision letter) go with the mail as files."""
+    about; `link` is where to read it (also given to the template); `attachments` are files sent
+    with it (flushed Attachment rows, e.g. a generated PDF: core.uploads.attach_generated)."""
     context.update(user=user, link=link, reference=reference, date=date)
     body = render_template(f"emails/{template}.txt", **context).strip()
     footer = render_template("emails/footer.txt", site=public_url("main.index")).strip()

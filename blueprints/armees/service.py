@@ -21,16 +21,14 @@ def operator() -> Organisation | None:
 from core import audit  # noqa: E402
 from core.formatting import fr_amount, fr_date  # noqa: E402
 from core.notify import notify  # noqa: E402
-from core.uploads import store_generated, stored_file_for  # noqa: E402
+from core.uploads import attach_generated  # noqa: E402
 from core.urls import public_url  # noqa: E402
-from models import Attachment  # noqa: E402
 from models.armees import (APPLICATION_WORKFLOW, COMPLEMENT_REASONS, GRANTED, RECEIVED_FILES,  # noqa: E402
                            REFUSED, AidPayment, ComplementRequest, IllegalTransition, ReceivedDocument)
 from models.base import utcnow  # noqa: E402
 
 AGENT_DOCUMENT_LABELS = {"rib": "Relevé d’identité bancaire (RIB)", "attestation-honneur": "Attestation sur l’honneur",
                          "autre": "Autre document"}
-DECISION_POLICY = "armees_decision"  # the policy name stored on the letters (made here, never uploaded)
 
 
 def _agent_of(application, agent) -> bool:
@@ -114,13 +112,9 @@ def decide(application, agent, decision, amount_cents=None, reason=None, now=Non
     application.decision_reason = (reason or "").strip() or None
     member = application.user
     pdf = decision_letter(application, agent, now)
-    stored = stored_file_for(store_generated(pdf, letter_filename(application), "application/pdf"))
-    letter = Attachment(owner_id=member.id, organisation_id=application.organisation_id, policy=DECISION_POLICY,
-                        subject_type=RECEIVED_FILES.name, subject_id=application.id,
-                        original_name=letter_filename(application), stored_file=stored,
-                        content_type="application/pdf", size=len(pdf), created_at=now, document="decision")
-    db.session.add(letter)
-    db.session.flush()
+    letter = attach_generated(pdf, letter_filename(application), owner=member, subject_type=RECEIVED_FILES.name,
+                              subject_id=application.id, organisation_id=application.organisation_id,
+                              document="decision")
     received = ReceivedDocument(user_id=member.id, application=application, attachment_id=letter.id,
                                 title=f"{letter_title(application)} – {application.benefit_label}", created_at=now)
     db.session.add(received)

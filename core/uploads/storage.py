@@ -95,18 +95,18 @@ def store_upload(upload: FileStorage, policy: UploadPolicy) -> ReceivedUpload:
     return ReceivedUpload(storage_name, name, content_type, size, digest.hexdigest())
 
 
-def store_generated(data: bytes, name: str, content_type: str) -> ReceivedUpload:
-    """Store bytes the application made itself (a PDF letter) like an upload, unchecked: they
-    never came from a user. Register them with `stored_file_for` in the caller's transaction."""
-    if not data:
+def store_bytes(content: bytes, name: str, content_type: str) -> ReceivedUpload:
+    """Write bytes the application made itself (a generated PDF) to disk as `store_upload` writes
+    an upload: under a random name, hashed, not checked (they were never a user's)."""
+    if not content:
         raise ValueError("nothing to store")
     storage_name = secrets.token_hex(16)
     path = storage_path(storage_name)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
     with os.fdopen(fd, "wb") as out:
-        out.write(data)
-    return ReceivedUpload(storage_name, display_name(name), content_type, len(data),
-                          hashlib.sha256(data).hexdigest())
+        out.write(content)
+    return ReceivedUpload(storage_name, display_name(name), content_type, len(content),
+                          hashlib.sha256(content).hexdigest())
 
 
 def _stored_with_hash(sha256: str) -> StoredFile | None:

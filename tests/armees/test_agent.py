@@ -50,10 +50,10 @@ def _state(app, application_id):
 
 def _add_file(app, application_id, owner_id, document="livret-famille", name="livret.pdf",
               subject=APPLICATION_FILES.name):
-    from core.uploads import store_generated, stored_file_for
+    from core.uploads import store_bytes, stored_file_for
     with app.app_context():
         data = b"%PDF-1.4 justificatif " + name.encode()
-        stored = stored_file_for(store_generated(data, name, "application/pdf"))
+        stored = stored_file_for(store_bytes(data, name, "application/pdf"))
         attachment = Attachment(owner_id=owner_id, policy="armees_test", subject_type=subject,
                                 subject_id=application_id, original_name=name, stored_file=stored,
                                 content_type="application/pdf", size=len(data), document=document)

@@ -153,35 +153,3 @@ def test_dev_mailbox_absent_in_production(tmp_path, template_db):
     from tests.conftest import _sqlite_app
     app = _sqlite_app(tmp_path, template_db, DEV_MAILBOX=False, MAIL_SUPPRESS_SEND=False)
     assert app.test_client().get("/dev/courriels").status_code == 404
-
-
-def test_attachments_are_sent_from_storage(smtp_app, smtp_server, tmp_path):
-    """A mail queued with stored files (a decision letter) carries them; the outbox keeps ids only."""
-    from email import message_from_bytes, policy
-
-    from core.uploads import store_generated, stored_file_for
-    from models import Attachment
-    from tests import factories
-    _, handler = smtp_server
-    with smtp_app.app_context():
-        owner = factories.user(email="anne@example.fr")
-        db.session.flush()
-        data = b"%PDF-1.4 lettre de d\xc3\xa9cision"
-        attachment = Attachment(owner_id=owner.id, policy="test", original_name="décision.pdf",
-                                stored_file=stored_file_for(store_generated(data, "décision.pdf", "application/pdf")),
-                                content_type="application/pdf", size=len(data))
-        db.session.add(attachment)
-        db.session.flush()
-        message = queue_email("anne@example.fr", "Votre décision", "La lettre est jointe.", attachments=[attachment])
-        assert message.attachment_ids == [attachment.id]
-        db.session.commit()
-    mail = message_from_bytes(handler.messages[0].content, policy=policy.default)
-    parts = list(mail.iter_attachments())
-    assert [(p.get_filename(), p.get_content_type()) for p in parts] == [("décision.pdf", "application/pdf")]
-    assert parts[0].get_content() == data
-
-
-def test_unflushed_attachments_are_refused(app):
-    from models import Attachment
-    with app.app_context(), pytest.raises(ValueError):
-        queue_email("anne@example.fr", "Objet", "Corps", attachments=[Attachment()])
