@@ -143,8 +143,10 @@ DETAIL = DetailPage(TEMPLATE, "actions", _context, "agent.armees_application", "
 
 
 def _invalid(application, **forms):
-    """The actions block (htmx) or the page again with the errors next to the fields (422)."""
-    return render(TEMPLATE, block="actions", status=422, has_errors=True, **_context(application, **forms))
+    """The page again with the errors next to the fields (422); with htmx, the actions block in 200
+    (htmx logs every 4xx as an error in the console, and the answer is an expected one)."""
+    return render(TEMPLATE, block="actions", status=200 if wants_fragment() else 422, has_errors=True,
+                  **_context(application, **forms))
 
 
 @bp.route("/armees/demandes/<int:application_id>")
