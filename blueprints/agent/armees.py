@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import case
 from sqlalchemy.orm import joinedload
 
 from blueprints.agent import bp
@@ -42,13 +41,16 @@ def igesa():
 
 # --- Queue -------------------------------------------------------------------------------------
 
-# What needs doing first (not yet instructed, then being instructed), then the oldest first.
-STATUS_RANK = case({TAKEN: 0, INSTRUCTING: 1}, value=AidApplication.status, else_=2)
+# In the order of the index (organisation, state, date of the state): a page of 10 out of
+# thousands is read from the index, never sorted (bench/armees.py).
+ORDER = (AidApplication.status, AidApplication.status_at, AidApplication.id)
 SHOWN = (TAKEN, INSTRUCTING, DONE)
 
 
 class ApplicationQueue(Queue):
-    statuses = {"": None, TAKEN: TAKEN, INSTRUCTING: INSTRUCTING, DONE: DONE}
+    """Opens on what awaits an agent (« Prise en charge »), oldest first."""
+    statuses = {TAKEN: TAKEN, INSTRUCTING: INSTRUCTING, DONE: DONE, "tous": None}
+    default_status = TAKEN
     workflow = APPLICATION_WORKFLOW
     shown_statuses = SHOWN  # never a draft « En cours de création »
     status_column = AidApplication.status
@@ -67,7 +69,7 @@ def armees_queue():
     benefits = catalogue.all_benefits()
     filters = ApplicationQueue.from_args(request.args, prestation={b.code for b in benefits})
     page = filters.paginate(AidApplication.query.filter(AidApplication.organisation_id == org.id),
-                            order_by=(STATUS_RANK, AidApplication.transmitted_at, AidApplication.id),
+                            order_by=ORDER,
                             options=(joinedload(AidApplication.user),))
     return render("agent/armees/queue.html", block="results", organisation=org, filters=filters, page=page,
                   benefits=[(b.code, b.label) for b in benefits])

@@ -64,21 +64,29 @@ def _add_file(app, application_id, owner_id, document="livret-famille", name="li
 
 # --- Queue -------------------------------------------------------------------------------------
 
-def test_queue_lists_transmitted_applications_never_drafts(app, agent, make_application):
+def _refs(soup):
+    return [a.get_text(strip=True) for a in soup.select("#armees-file tbody td:first-child a")]
+
+
+def test_queue_opens_on_applications_to_take_in_charge_never_drafts(app, agent, make_application):
     draft = make_application("en-creation")
     taken = make_application("prise-en-charge", data=DATA)
     instructing = make_application("instruction")
     done = make_application("terminee", decision="refusee")
-    soup = page(agent, QUEUE)
-    rows = soup.select("#armees-file tbody tr")
-    refs = [r.select_one("td a").get_text(strip=True) for r in rows]
+    taken_later = make_application("prise-en-charge", owner="member2")
     with app.app_context():
-        expected = [db.session.get(AidApplication, i).reference for i in (taken, instructing, done)]
-    # Not yet instructed first, then being instructed, then done.
-    assert refs == expected
-    assert [r.select("td")[4].get_text(strip=True) for r in rows] == [
-        "Prise en charge", "Instruction en cours", "Instruction terminée (refusée)"]
-    assert rows[0].select("td")[2].get_text(strip=True) == "LEFÈVRE Éloïse"
+        ref = {i: db.session.get(AidApplication, i).reference for i in (taken, instructing, done, taken_later)}
+    soup = page(agent, QUEUE)
+    assert soup.select_one("#statut option[selected]").get_text() == "Prise en charge"
+    assert _refs(soup) == [ref[taken], ref[taken_later]]  # the oldest first
+    row = soup.select("#armees-file tbody tr")[0]
+    assert [td.get_text(strip=True) for td in row.select("td")][1:3] == [
+        "Aide à la garde des jeunes enfants", "LEFÈVRE Éloïse"]
+    # Every state: by state, then the oldest first; never a draft.
+    soup = page(agent, QUEUE + "?statut=tous")
+    assert sorted(_refs(soup)) == sorted(ref.values())
+    assert {r.select("td")[4].get_text(strip=True) for r in soup.select("#armees-file tbody tr")} == {
+        "Prise en charge", "Instruction en cours", "Instruction terminée (refusée)"}
     assert soup.select_one(f"a[href='{url(draft)}']") is None
 
 
@@ -88,24 +96,23 @@ def test_queue_filters_by_state_and_searches_reference_name_and_benefit(app, age
     with app.app_context():
         ref2 = db.session.get(AidApplication, second).reference
         ref1 = db.session.get(AidApplication, first).reference
-    soup = page(agent, QUEUE + "?statut=instruction")
-    assert [a.get_text() for a in soup.select("#armees-file tbody td a")] == [ref2]
-    soup = page(agent, QUEUE + "?recherche=lefevre eloise")  # no accents, any case
-    assert [a.get_text() for a in soup.select("#armees-file tbody td a")] == [ref1]
-    soup = page(agent, QUEUE + "?recherche=" + ref2[-6:])
-    assert [a.get_text() for a in soup.select("#armees-file tbody td a")] == [ref2]
-    soup = page(agent, QUEUE + "?recherche=secours")
-    assert [a.get_text() for a in soup.select("#armees-file tbody td a")] == [ref2]
-    soup = page(agent, QUEUE + "?prestation=garde-jeunes-enfants")
-    assert [a.get_text() for a in soup.select("#armees-file tbody td a")] == [ref1]
+    assert _refs(page(agent, QUEUE + "?statut=instruction")) == [ref2]
+    everything = QUEUE + "?statut=tous&recherche="
+    assert _refs(page(agent, everything + "lefevre eloise")) == [ref1]  # no accents, any case
+    assert _refs(page(agent, everything + "Durand")) == [ref2]
+    assert _refs(page(agent, everything + ref2[-6:])) == [ref2]
+    assert _refs(page(agent, everything + "secours")) == [ref2]
+    assert _refs(page(agent, QUEUE + "?statut=tous&prestation=garde-jeunes-enfants")) == [ref1]
+    soup = page(agent, everything + "introuvable")
+    assert "Aucune demande ne correspond à ces critères." in soup.select_one("#armees-demandes").get_text()
     # Unknown values fall back to the defaults, never an error.
-    soup = page(agent, QUEUE + "?statut=en-creation&prestation=inconnue&page=99")
-    assert len(soup.select("#armees-file tbody tr")) == 2
+    assert _refs(page(agent, QUEUE + "?statut=en-creation&prestation=inconnue&page=99")) == [ref1]
 
 
 def test_queue_fragment_and_pagination(app, agent, make_application):
     for _ in range(12):
         make_application("prise-en-charge")
+    make_application("instruction")
     soup = fragment(agent, QUEUE + "?page=2")
     assert len(soup.select("#armees-file tbody tr")) == 2
     assert soup.select_one("#armees-annonce").get_text() == "12 demandes trouvées."

@@ -55,5 +55,5 @@ def test_demo_seeds_the_portal_once(app, login):
     # The demo agent finds the four transmitted applications in the queue.
     client = app.test_client()
     assert login(client, "agent.igesa@demo.guichet.fr", "Guichet-Demo-2026").status_code == 302
-    soup = page(client, "/agent/armees/demandes/")
+    soup = page(client, "/agent/armees/demandes/?statut=tous")
     assert len(soup.select("#armees-file tbody tr")) == 4
