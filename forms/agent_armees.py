@@ -168,6 +168,10 @@ class DecisionRefuseForm(Form):
         description="Il figure dans la lettre de décision envoyée au ressortissant.")
 
 
+class BenefitPublishForm(Form):
+    """« Publier » / « Retirer de la publication »: nothing but the CSRF token."""
+
+
 class BenefitEditForm(Form):
     """A benefit of the catalogue: published or not, its label and summary."""
     published = BooleanField("Publiée (proposée aux ressortissants)")

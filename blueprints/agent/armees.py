@@ -22,8 +22,8 @@ from core.templating import render, wants_fragment
 from core.throttle import notifies
 from core.uploads import send_attachment
 from extensions import db
-from forms.agent_armees import (BenefitEditForm, ComplementAskForm, DecisionGrantForm, DecisionRefuseForm,
-                                InstructionStartForm, PaymentRecordForm)
+from forms.agent_armees import (BenefitEditForm, BenefitPublishForm, ComplementAskForm, DecisionGrantForm,
+                                DecisionRefuseForm, InstructionStartForm, PaymentRecordForm)
 from models import Attachment
 from models.armees import (APPLICATION_FILES, APPLICATION_WORKFLOW, COMPLEMENT_REASONS, CREATING, DONE, GRANTED,
                            INSTRUCTING, PORTE_DOCUMENT_KINDS, RECEIVED_FILES, REFUSED, TAKEN, AidApplication,
@@ -267,11 +267,11 @@ def _setting(code):
     return setting
 
 
-@bp.route("/armees/catalogue/<code>/publication", methods=["POST"])
-def armees_benefit_publish(code):
+@bp.route("/armees/catalogue/<benefit_code>/publication", methods=["POST"])
+def armees_benefit_publish(benefit_code):
     igesa()
-    benefit = _file_benefit(code)
-    if not InstructionStartForm().validate_on_submit():
+    benefit = _file_benefit(benefit_code)
+    if not BenefitPublishForm().validate_on_submit():
         abort(400)
     publish = request.form.get("publier") == "1"
     setting = _setting(benefit.code)
@@ -286,13 +286,13 @@ def armees_benefit_publish(code):
         return render("agent/armees/catalogue.html", block="catalogue", benefits=catalogue.all_benefits(),
                       confirmation=message)
     flash(message, "success")
-    return redirect(url_for(".armees_catalogue", _anchor=f"prestation-{code}"), code=303)
+    return redirect(url_for(".armees_catalogue", _anchor=f"prestation-{benefit.code}"), code=303)
 
 
-@bp.route("/armees/catalogue/<code>", methods=["GET", "POST"])
-def armees_benefit_edit(code):
+@bp.route("/armees/catalogue/<benefit_code>", methods=["GET", "POST"])
+def armees_benefit_edit(benefit_code):
     igesa()
-    benefit = _file_benefit(code)
+    benefit = _file_benefit(benefit_code)
     form = BenefitEditForm()
     if request.method == "GET":
         form.published.data = benefit.published
@@ -308,6 +308,6 @@ def armees_benefit_edit(code):
                      published=setting.published)
         db.session.commit()
         flash(f"La prestation « {setting.label} » est enregistrée.", "success")
-        return redirect(url_for(".armees_catalogue", _anchor=f"prestation-{code}"), code=303)
+        return redirect(url_for(".armees_catalogue", _anchor=f"prestation-{benefit.code}"), code=303)
     return render("agent/armees/benefit.html", benefit=benefit, form=form, status=422 if form.errors else 200)
 
