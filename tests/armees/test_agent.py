@@ -474,3 +474,10 @@ def test_catalogue_is_the_portal_agents_only(app, armees_login):
     agent = armees_login("agent")
     assert agent.get("/agent/armees/catalogue/inconnue").status_code == 404
     assert agent.post("/agent/armees/catalogue/inconnue/publication", data={"publier": "0"}).status_code == 404
+
+
+def test_agent_index_links_to_the_queue_and_the_catalogue(app, agent):
+    soup = page(agent, "/agent/")
+    links = {a.get_text(strip=True): a["href"] for a in soup.select("main a")}
+    assert links["Demandes de prestation"] == QUEUE
+    assert links["Catalogue des prestations"] == "/agent/armees/catalogue"
