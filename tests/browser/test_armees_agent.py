@@ -132,3 +132,27 @@ def test_agent_unpublishes_and_publishes_a_benefit(browser_page):
     row.get_by_role("button", name=re.compile("^Publier")).click()
     expect(row.locator(".status")).to_have_text("Publiée")
     browser_page.check()
+
+
+@pytest.mark.parametrize("width", [320, 800])
+def test_small_screens_show_cards_and_never_scroll_sideways(browser_page, width):
+    from core.demo import DEMO_PASSWORD
+    from tests.browser.test_small_screens import OVERFLOW
+    page = browser_page.page
+    last_name = f"ETROIT-{uuid.uuid4().hex[:6].upper()}"
+    _, reference = _application(browser_page.server, last_name)
+    page.set_viewport_size({"width": width, "height": 720})
+    browser_page.log_in(AGENT, password=DEMO_PASSWORD)
+    for path in ("/agent/armees/demandes/", "/agent/armees/demandes/?statut=tous", "/agent/armees/catalogue"):
+        browser_page.goto(path)
+        assert page.evaluate(OVERFLOW) is None, path
+    browser_page.goto("/agent/armees/demandes/?recherche=" + last_name)
+    row = page.locator("#armees-file tbody tr")
+    expect(row).to_have_count(1)
+    # Below 600 px each cell says what it is (the table head is hidden), in CSS.
+    label = page.evaluate("""() => getComputedStyle(document.querySelector('#armees-file td:nth-child(3)'),
+                                                      '::before').content""")
+    assert label == ('"Ressortissant"' if width < 600 else "none")
+    row.get_by_role("link", name=reference).click()
+    browser_page.check()
+    assert page.evaluate(OVERFLOW) is None
