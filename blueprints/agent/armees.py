@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 from blueprints.agent import bp
 from blueprints.armees import catalogue, recap, service
 from core import audit
+from core.submission import new_token
 from core.queue import Choice, DetailPage, Queue, agent_organisation, fold_search, load_for_agent
 from core.templating import render, wants_fragment
 from core.throttle import notifies
@@ -144,6 +145,16 @@ def _refusal(application):
 DETAIL = DetailPage(TEMPLATE, "actions", _context, "agent.armees_application", "application_id", refusal=_refusal)
 
 
+def _token(model, token, application):
+    """The form's one-time token (core.submission), or None when it already made a `model` row of
+    this application (a double post); a token that made another application's row (a replayed
+    form) is replaced by a fresh one, so that the action is made, once."""
+    used = db.session.query(model.application_id).filter_by(submission_token=token).first()
+    if used is None:
+        return token
+    return None if used.application_id == application.id else new_token()
+
+
 def _invalid(application, **forms):
     """The page again with the errors next to the fields (422); with htmx, the actions block in 200
     (htmx logs every 4xx as an error in the console, and the answer is an expected one)."""
@@ -183,9 +194,8 @@ def armees_complement_ask(application_id):
     application = load_application(application_id, org)
     form = ComplementAskForm()
     form.set_documents(_document_choices(_benefit(application)))
-    token = form.submission.data
-    already = ComplementRequest.query.filter_by(application_id=application.id, submission_token=token).first()
-    if already is not None:  # the same form posted twice: asked once
+    token = _token(ComplementRequest, form.submission.data, application)
+    if token is None:  # the same form posted twice: asked once
         return DETAIL.done(application, _complement_message(application))
     if not service.can_ask_complement(application, current_user):
         return DETAIL.refused(application, _refusal(application))
@@ -208,8 +218,8 @@ def armees_payment(application_id):
     org = igesa()
     application = load_application(application_id, org)
     form = PaymentRecordForm()
-    token = form.submission.data
-    if AidPayment.query.filter_by(application_id=application.id, submission_token=token).first() is not None:
+    token = _token(AidPayment, form.submission.data, application)
+    if token is None:  # the same form posted twice: recorded once
         return DETAIL.done(application, "Le paiement est enregistré.")
     if not service.can_record_payment(application, current_user):
         return DETAIL.refused(application, _refusal(application))

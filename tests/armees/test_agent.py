@@ -270,6 +270,16 @@ def test_record_payment_once_on_granted_application(app, agent, make_application
     assert "Le paiement est enregistré." in soup.select_one("#messages").get_text()
 
 
+def test_a_token_used_on_another_application_still_records_the_payment(app, agent, make_application):
+    first = make_application("terminee", decision="accordee")
+    second = make_application("terminee", decision="accordee")
+    payment = dict(PAYMENT, paid_on="01/10/2026")
+    submit(agent, url(first, "/paiements"), payment, status=303)
+    submit(agent, url(second, "/paiements"), payment, status=303)  # the same form, replayed elsewhere
+    with app.app_context():
+        assert sorted(p.application_id for p in AidPayment.query) == [first, second]
+
+
 @pytest.mark.parametrize("state,decision", [("prise-en-charge", None), ("instruction", None),
                                             ("terminee", "refusee")])
 def test_payment_refused_unless_granted(app, agent, make_application, state, decision):
