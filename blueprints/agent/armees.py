@@ -17,8 +17,8 @@ from sqlalchemy.orm import joinedload
 from blueprints.agent import bp
 from blueprints.armees import catalogue, recap, service
 from core import audit
-from core.submission import new_token
 from core.queue import Choice, DetailPage, Queue, agent_organisation, fold_search, load_for_agent
+from core.submission import new_token
 from core.templating import render, wants_fragment
 from core.throttle import notifies
 from core.uploads import send_attachment
