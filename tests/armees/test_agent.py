@@ -491,3 +491,18 @@ def test_agent_index_links_to_the_queue_and_the_catalogue(app, agent):
     links = {a.get_text(strip=True): a["href"] for a in soup.select("main a")}
     assert links["Demandes de prestation"] == QUEUE
     assert links["Catalogue des prestations"] == "/agent/armees/catalogue"
+
+
+def test_an_answered_complement_shows_sent_with_its_date_and_file(app, agent, make_application, armees):
+    from datetime import datetime, timezone
+    application_id = make_application("instruction")
+    submit(agent, url(application_id, "/complements"), COMPLEMENT, status=303)
+    answered = datetime(2026, 11, 20, 13, 5, tzinfo=timezone.utc)
+    with app.app_context():
+        ComplementRequest.query.one().mark_sent(answered)  # what the ressortissant's « Valider » does
+        db.session.commit()
+    file_id = _add_file(app, application_id, armees["member"], document="livret-famille", name="livret-lisible.pdf")
+    soup = page(agent, url(application_id))
+    row = soup.select_one("#armees-complements tbody tr").get_text(" ", strip=True)
+    assert row.startswith("20/11/2026 14h05min") and row.endswith("Envoyé")
+    assert soup.select_one(f"#armees-documents a[href$='/documents/{file_id}']").get_text() == "livret-lisible.pdf"
