@@ -26,7 +26,7 @@ from tests import factories
 
 # Every role of the application, as the fuzz plays them.
 ROLES = ("anonymous", "citizen", "msa_member", "partner_technician", "partner_manager",
-         "agent_partenaires", "agent_msa", "admin")
+         "agent_partenaires", "agent_msa", "admin", "agent_armees")
 EMAILS = {
     "citizen": "citoyen@fuzz.example.fr",
     "msa_member": "adherent@fuzz.example.fr",
@@ -35,6 +35,7 @@ EMAILS = {
     "agent_partenaires": "agent.cpam@fuzz.example.fr",
     "agent_msa": "agent.msa@fuzz.example.fr",
     "admin": "admin@fuzz.example.fr",
+    "agent_armees": "agent.igesa@fuzz.example.fr",
 }
 # Each role fuzzes from an address of its own, and logs in again from yet another one.
 FUZZ_ADDRESSES = {role: f"198.51.100.{i + 1}" for i, role in enumerate(ROLES)}
@@ -125,6 +126,15 @@ def build_world(app):
         msa_file = _stored_attachment(app, owner_id=member.id, organisation_id=org_m.id, policy="msa_message",
                                       subject_type="ConversationMessage", subject_id=message.id,
                                       original_name="ordonnance.pdf")
+        # Portail Des Aides: Igesa, its agent, applications of the citizen in the states where the
+        # agent's page offers each of its forms.
+        from models import User
+        org_a = factories.organisation(portal="armees", code="IGESA", name="Igesa")
+        agent_a = factories.user(email=EMAILS["agent_armees"], role="agent", organisation=org_a)
+        ressortissant = User.query.filter_by(email=EMAILS["citizen"]).one()
+        applications = [factories.armees_application(ressortissant, org_a, state=state, agent=agent_a, **extra)
+                        for state, extra in (("instruction", {}), ("prise-en-charge", {}),
+                                             ("terminee", {"decision": "accordee"}))]
         db.session.commit()
 
         conventions = [c.id for c in Convention.query.filter_by(organisation_id=org_p.id).order_by(Convention.id)]
@@ -134,6 +144,8 @@ def build_world(app):
             "number": [resolved.number, new.number, taken.number, other.number],
             "attachment_id": [answer.id, sent.id, msa_file.id],
             "conversation_id": [conversation.id, closed.id],
+            "application_id": [a.id for a in applications],
+            "benefit_code": ["garde-jeunes-enfants", "pret-social"],
             "organisation_id": [org_p.id, org_m.id, org_later.id],
             "convention_id": conventions,
             "user_id": [victim.id, invited.id],
