@@ -227,14 +227,16 @@ class Wizard:
         the first incomplete one; a POST saves and moves according to the button pressed."""
         page = WizardPage(self, user, drafts.load(user, self.kind))
         if slug is None:
-            page.response = redirect(self.url(page.resume_step().slug), 303)
+            page.target = page.resume_step()
+            page.response = redirect(self.url(page.target.slug), 303)
             return page
         step = self.step(slug)
         if step is None:
             abort(404)
         page.step = step
         if not page.is_reachable(step):
-            page.response = redirect(self.url(page.first_incomplete().slug), 303)
+            page.target = page.first_incomplete()
+            page.response = redirect(self.url(page.target.slug), 303)
             return page
         if request.method == "POST":
             page._post()

@@ -3,8 +3,8 @@ subject without uploading it again (the armed forces' « porte-documents » reus
 from typing import Any
 
 from core.uploads.errors import UploadRejected, quoted
-from core.uploads.formats import extension_of, size_label
-from core.uploads.policies import get_policy
+from core.uploads.formats import MB, extension_of, size_label
+from core.uploads.policies import get_policy, register_policy
 from extensions import db
 from models.attachment import SUBJECTS, Attachment
 
@@ -38,13 +38,14 @@ def attachments_of(subject: Any = None, *, subject_type: str | None = None,
 
 def link_copy(attachment: Attachment, subject: Any = None, *, owner: Any, subject_type: str | None = None,
               subject_id: int | None = None, organisation_id: int | None = None,
-              policy: str | None = None) -> Attachment:
+              policy: str | None = None, document: str | None = None) -> Attachment:
     """A new attachment of `subject` sharing `attachment`'s stored file: no second upload, no
     second copy on disk. Added to the caller's transaction (it commits).
 
     `owner` must be able to read `attachment` (PermissionError otherwise): a copy makes the file
     readable by the new subject's readers. With `policy`, the file must fit it (format and size),
-    else UploadRejected; without, the copy keeps the original's policy."""
+    else UploadRejected; without, the copy keeps the original's policy. `document` names the
+    document the copy answers (Attachment.document; by default the original's)."""
     if not attachment.can_download(owner):
         raise PermissionError(f"user {getattr(owner, 'id', None)} may not read attachment {attachment.id}")
     subject_type, subject_id, organisation_id = resolve_subject(
@@ -60,6 +61,29 @@ def link_copy(attachment: Attachment, subject: Any = None, *, owner: Any, subjec
     copy = Attachment(owner_id=owner.id, organisation_id=organisation_id, policy=policy or attachment.policy,
                       subject_type=subject_type, subject_id=subject_id, original_name=attachment.original_name,
                       stored_file_id=attachment.stored_file_id, content_type=attachment.content_type,
-                      size=attachment.size)
+                      size=attachment.size, document=document or attachment.document)
     db.session.add(copy)
     return copy
+
+
+GENERATED_POLICY = "document_genere"
+register_policy(GENERATED_POLICY, max_count=1, max_size=20 * MB, extensions=("pdf",))
+
+
+def attach_generated(content: bytes, name: str, subject: Any = None, *, owner: Any, subject_type: str | None = None,
+                     subject_id: int | None = None, organisation_id: int | None = None,
+                     document: str | None = None, content_type: str = "application/pdf") -> Attachment:
+    """Keep a document the application generated (a recap, a decision letter: PDF bytes) as an
+    attachment of `subject`, owned by `owner` (who may then download it), in the caller's
+    transaction (flushed: its id can be given to core.notify). Stored once like any upload."""
+    from core.uploads.storage import store_bytes, stored_file_for
+    subject_type, subject_id, organisation_id = resolve_subject(
+        subject, subject_type=subject_type, subject_id=subject_id, organisation_id=organisation_id)
+    received = store_bytes(content, name, content_type)
+    stored = stored_file_for(received)
+    attachment = Attachment(owner_id=owner.id, organisation_id=organisation_id, policy=GENERATED_POLICY,
+                            subject_type=subject_type, subject_id=subject_id, original_name=received.name,
+                            stored_file=stored, content_type=content_type, size=received.size, document=document)
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment
