@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
+from wtforms.fields.choices import SelectChoice
 from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -22,7 +23,7 @@ from forms.base import Form
 from forms.fields import DateFRField
 
 FIELD_PREFIX = "f_"
-YES_NO = [("oui", "Oui"), ("non", "Non")]
+YES_NO = [SelectChoice("oui", "Oui"), SelectChoice("non", "Non")]
 SWORN_MESSAGE = "Cochez la case pour certifier l’exactitude des renseignements."
 AMOUNT = re.compile(r"^\d{1,9}(?:[.,]\d{1,2})?$")
 
@@ -79,7 +80,7 @@ def field_for(spec: FieldSpec) -> Any:
         return TextAreaField(label, [*_required(spec, f"Renseignez le champ « {label} »."),
                                      Length(max=limit, message=f"Ce champ doit faire {limit} caractères maximum.")])
     if spec.type == "select":
-        return SelectField(label, choices=[("", "Sélectionnez")] + [(c, c) for c in spec.choices],
+        return SelectField(label, choices=[SelectChoice("", "Sélectionnez")] + [SelectChoice(c, c) for c in spec.choices],
                            validators=_required(spec, f"Sélectionnez une valeur pour « {label} »."),
                            validate_choice=True)
     if spec.type == "date":
@@ -128,3 +129,19 @@ class SwornStatementForm(Form):
     sworn = BooleanField("Je certifie sur l’honneur l’exactitude des renseignements fournis.",
                          [InputRequired(SWORN_MESSAGE)])
     submission = HiddenField()
+
+
+class _InformationsForm(Form):
+    """Placeholder until the SPACE slice's field groups (forms/armees_informations.py) are merged."""
+    residence = RadioField("Qualité de ressortissant", choices=[SelectChoice("france", "En France"), SelectChoice("etranger", "A l’étranger")],
+                           validators=[InputRequired("Indiquez si vous résidez en France ou à l’étranger.")])
+    birth_name = StringField("Nom de naissance", [Optional(), Length(max=80)])
+    phone = StringField("Téléphone", [InputRequired("Saisissez votre numéro de téléphone."), Length(max=20)])
+
+
+class _LockedInformationsForm(Form):
+    """A profile fixed by an earlier transmitted application: nothing to type (read-only)."""
+
+
+def informations_form(locked: bool) -> type[Form]:
+    return _LockedInformationsForm if locked else _InformationsForm
