@@ -5,6 +5,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from forms.auth import first_name_field, last_name_field
+from forms.bank import BankDetailsForm
 from forms.fields import CountedTextAreaField, DateFRField
 from forms.places import CommuneField, CountryField
 
@@ -60,5 +61,16 @@ class AssistantChoiceForm(Form):
 
 
 class AssistantConfirmForm(Form):
+    certify = BooleanField("Je certifie l’exactitude des informations saisies",
+                           validators=[DataRequired("Cochez la case pour certifier l’exactitude des informations.")])
+
+
+# --- The « Votre dossier » demo wizard (/composants/dossier): the kit pieces of a file step ------
+
+class DossierDemoForm(BankDetailsForm):
+    """Bank details (forms/bank.py); the family table and the documents join it as the kit grows."""
+
+
+class DossierDemoConfirmForm(Form):
     certify = BooleanField("Je certifie l’exactitude des informations saisies",
                            validators=[DataRequired("Cochez la case pour certifier l’exactitude des informations.")])
