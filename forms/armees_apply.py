@@ -3,6 +3,7 @@ step; those that depend on the benefit are built from its catalogue entry and ca
 
     eligibility_form(benefit)   # « Critères d'éligibilité »: one Oui/Non question per criterion
     dossier_form(benefit)       # « Votre dossier »: the benefit's own fields (catalogue FieldSpecs)
+                                # and « Domiciliation bancaire » (forms/bank.py)
     SwornStatementForm          # « Récapitulatif »: the « Attestation sur l'honneur »
 
 Field names of the dossier form are the catalogue's field names prefixed with `f_` (a catalogue
@@ -19,6 +20,7 @@ from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectF
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from blueprints.armees.catalogue import Benefit, FieldSpec
+from forms.bank import BankDetailsForm
 from forms.base import Form
 from forms.fields import DateFRField
 
@@ -80,7 +82,8 @@ def field_for(spec: FieldSpec) -> Any:
         return TextAreaField(label, [*_required(spec, f"Renseignez le champ « {label} »."),
                                      Length(max=limit, message=f"Ce champ doit faire {limit} caractères maximum.")])
     if spec.type == "select":
-        return SelectField(label, choices=[SelectChoice("", "Sélectionnez")] + [SelectChoice(c, c) for c in spec.choices],
+        choices = [SelectChoice("", "Sélectionnez"), *(SelectChoice(c, c) for c in spec.choices)]
+        return SelectField(label, choices=choices,
                            validators=_required(spec, f"Sélectionnez une valeur pour « {label} »."),
                            validate_choice=True)
     if spec.type == "date":
@@ -121,7 +124,7 @@ def eligibility_form(benefit: Benefit) -> type[Form]:
 @lru_cache(maxsize=64)
 def dossier_form(benefit: Benefit) -> type[Form]:
     attrs = {FIELD_PREFIX + spec.name: field_for(spec) for spec in benefit.fields if spec.type != "table"}
-    return type(f"Dossier_{benefit.code.replace('-', '_')}", (Form,), attrs)
+    return type(f"Dossier_{benefit.code.replace('-', '_')}", (BankDetailsForm,), attrs)
 
 
 class SwornStatementForm(Form):
@@ -133,7 +136,8 @@ class SwornStatementForm(Form):
 
 class _InformationsForm(Form):
     """Placeholder until the SPACE slice's field groups (forms/armees_informations.py) are merged."""
-    residence = RadioField("Qualité de ressortissant", choices=[SelectChoice("france", "En France"), SelectChoice("etranger", "A l’étranger")],
+    residence = RadioField("Qualité de ressortissant",
+                           choices=[SelectChoice("france", "En France"), SelectChoice("etranger", "A l’étranger")],
                            validators=[InputRequired("Indiquez si vous résidez en France ou à l’étranger.")])
     birth_name = StringField("Nom de naissance", [Optional(), Length(max=80)])
     phone = StringField("Téléphone", [InputRequired("Saisissez votre numéro de téléphone."), Length(max=20)])

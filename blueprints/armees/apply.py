@@ -28,6 +28,7 @@ from core.uploads import MB, register_policy
 from core.wizard import Step, Wizard, WizardPage
 from extensions import db
 from forms import armees_apply as forms
+from forms.bank import BankDetailsForm
 from models.armees import CREATING, AidApplication, RessortissantProfile, application_draft_kind
 
 TEMPLATE = "armees/apply.html"
@@ -101,7 +102,19 @@ def _benefit_of(application: AidApplication) -> Benefit:
     return benefit
 
 
+def _prefill_bank(page: WizardPage) -> None:
+    """« Votre dossier » shown for the first time: the bank details of an earlier processed
+    application (« Comptes du tiers » of the profile), to check or change."""
+    if page.step.slug != "dossier" or page.raw("dossier") is not None or page.form is None:
+        return
+    profile = RessortissantProfile.query.filter_by(user_id=current_user.id).one_or_none()
+    if profile is not None and profile.iban:
+        page.form.process(data=BankDetailsForm.initial(abroad=profile.bank_abroad, holder=profile.account_holder,
+                                                       iban=profile.iban, bic=profile.bic))
+
+
 def _render(page: WizardPage, benefit: Benefit, application: AidApplication | None):
+    _prefill_bank(page)
     if page.form is not None and "submission" in page.form and not page.form.submission.data:
         page.form.submission.data = new_token()
     postcode = (request.args.get("cp") or "").strip()[:5]

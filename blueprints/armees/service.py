@@ -99,7 +99,7 @@ def collect(page, benefit) -> dict:
             "informations": informations_of(page),
             "dossier": dossier,
             "tables": {},
-            "bank": {},
+            "bank": form.bank_data() if form is not None and hasattr(form, "bank_data") else {},
             "sworn": bool(page.data_of("recapitulatif").get("sworn"))}
 
 

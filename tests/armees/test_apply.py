@@ -18,7 +18,7 @@ START = f"/armees/prestations/{BENEFIT}/demande"
 ELIGIBLE = {"ressortissant": "oui", "age_enfant": "oui", "autre_aide": "non"}
 INFORMATIONS = {"residence": "france", "birth_name": "Martin", "phone": "06 12 34 56 78"}
 DOSSIER = {"f_mode_garde": "Crèche ou multi-accueil", "f_date_debut": "01/09/2026", "f_frais_mensuels": "1 234,5",
-           "f_garde_partagee": "y"}
+           "f_garde_partagee": "y", "account_holder": "Éloïse Lefèvre", "iban": "FR76 3000 6000 0112 3456 7890 189"}
 
 
 def location(response):
@@ -81,6 +81,8 @@ def test_eligibility_then_creation_then_transmission(app, armees, armees_login, 
         assert data["dossier"] == {"mode_garde": "Crèche ou multi-accueil", "date_debut": "2026-09-01",
                                    "frais_mensuels": "1234.50", "garde_partagee": True}
         assert data["informations"]["phone"] == "06 12 34 56 78" and data["sworn"] is True
+        assert data["bank"] == {"abroad": False, "holder": "Éloïse Lefèvre", "iban": "FR7630006000011234567890189",
+                                "bic": data["bank"]["bic"]} and data["bank"]["bic"].startswith("AGRIFRPP")
         assert data["steps"]["criteres"] == {k: [v] for k, v in ELIGIBLE.items()}
         profile = RessortissantProfile.query.filter_by(user_id=armees["member"]).one()
         assert profile.first_transmitted_at is not None and profile.birth_name == "Martin"
