@@ -130,7 +130,7 @@ def _render(page: WizardPage, benefit: Benefit, application: AidApplication | No
         return render(TEMPLATE, block="offices", **context)
     if page.step.slug == "recapitulatif" and application is not None:
         context["sections"] = service.recap_sections(benefit, service.collect(page, benefit),
-                                                     service.draft_documents(page, benefit))
+                                                     service.draft_documents(page, benefit), user=current_user)
     return render(TEMPLATE, block="wizard", status=page.status, **context)
 
 
@@ -202,8 +202,8 @@ def _transmit(page: WizardPage, application: AidApplication, benefit: Benefit):
     except SubmissionReplayed:
         abort(409)
     # A second post racing the first may have saved the draft again: it is of no use any more.
-    if service.drop_draft(user, application_id):
-        db.session.commit()
+    service.drop_draft(user, application_id)
+    db.session.commit()
     return page.leave(url_for("armees.confirmation", application_id=transmitted.id))
 
 

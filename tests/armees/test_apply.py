@@ -5,12 +5,11 @@ data contract, files, profile, porte-documents) and its mail with the recap PDF;
 application is 404."""
 import io
 
-import pytest
 from pypdf import PdfReader
 
 from extensions import db
-from models import Attachment, Draft, OutboxMessage, User
-from models.armees import (PORTE_DOCUMENTS, AidApplication, RessortissantProfile, application_draft_kind)
+from models import Attachment, Draft, OutboxMessage
+from models.armees import (AidApplication, RessortissantProfile, application_draft_kind)
 from tests.helpers import errors_of, fragment, page, submit
 
 BENEFIT = "garde-jeunes-enfants"
@@ -100,3 +99,209 @@ def test_eligibility_then_creation_then_transmission(app, armees, armees_login, 
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
     assert "Aide à la garde des jeunes enfants" in text and "Lefèvre" in text
+
+
+def test_anonymous_is_asked_to_log_in_and_comes_back_to_the_form(client):
+    response = client.get(START)
+    assert response.status_code == 302
+    assert "/compte/connexion" in response.headers["Location"] and "next=" in response.headers["Location"]
+
+
+def test_an_excluding_answer_stops_here_and_creates_nothing(app, armees_login):
+    client = armees_login("member")
+    client.post(f"{START}/preambule", data={"suivant": "1"})
+    soup = submit(client, f"{START}/criteres", {**ELIGIBLE, "autre_aide": "oui", "suivant": "1"}, status=422)
+    assert "Vous n’êtes pas éligible à cette prestation" in soup.select_one(".armees-ineligible").get_text()
+    assert soup.select_one(".armees-ineligible a")["href"] == "/armees/espace/"
+    assert soup.select_one("input[name=autre_aide][value=oui]").has_attr("checked"), "the answer is kept"
+    soup = submit(client, f"{START}/criteres", {"ressortissant": "oui", "suivant": "1"}, status=422)
+    assert errors_of(soup) == ["Répondez par Oui ou par Non à cette question."] * 2
+    assert client.get(f"{START}/informations").status_code == 404
+    with app.app_context():
+        assert AidApplication.query.count() == 0
+
+
+def test_the_sheet_starts_the_application_and_an_unknown_benefit_is_404(armees_login):
+    client = armees_login("member")
+    response = client.post(START)
+    assert response.status_code == 303 and location(response) == f"{START}/preambule"
+    assert client.get("/armees/prestations/inconnue/demande").status_code == 404
+    assert client.post("/armees/prestations/inconnue/demande/criteres", data={"suivant": "1"}).status_code == 404
+
+
+def test_a_draft_saved_incomplete_is_resumed_and_cannot_be_transmitted(app, armees_login):
+    client = armees_login("member")
+    application_id = pass_eligibility(client)
+    client.post(wizard_url(application_id, "informations"), data={**INFORMATIONS, "suivant": "1"})
+    response = client.post(wizard_url(application_id, "dossier"),
+                           data={"f_mode_garde": "Garde à domicile", "f_frais_mensuels": "abc", "enregistrer": "1"})
+    assert response.status_code == 303 and location(response) == "/armees/espace/"
+    # Resumed where it was left, with what was typed, even what does not validate yet.
+    response = client.get(wizard_url(application_id))
+    assert response.status_code == 303 and location(response) == wizard_url(application_id, "dossier")
+    soup = page(client, wizard_url(application_id, "dossier"))
+    assert soup.select_one("select[name=f_mode_garde] option[selected]")["value"] == "Garde à domicile"
+    assert soup.select_one("input[name=f_frais_mensuels]")["value"] == "abc"
+    # The recap is out of reach; a forged « Transmettre » transmits nothing.
+    response = client.get(wizard_url(application_id, "recapitulatif"))
+    assert response.status_code == 303 and location(response) == wizard_url(application_id, "dossier")
+    response = client.post(wizard_url(application_id, "recapitulatif"), data={"sworn": "y", "suivant": "1"})
+    assert response.status_code == 303 and location(response) == wizard_url(application_id, "dossier")
+    soup = submit(client, wizard_url(application_id, "dossier"), {**DOSSIER, "f_frais_mensuels": "abc",
+                                                                   "f_mode_garde": "Forgé", "suivant": "1"}, status=422)
+    assert "Saisissez un montant en euros, par exemple 350,00." in errors_of(soup)
+    assert "Not a valid choice." in errors_of(soup) or any("choix" in e.lower() for e in errors_of(soup))
+    with app.app_context():
+        assert db.session.get(AidApplication, application_id).status == "en-creation"
+
+
+def test_the_sworn_statement_must_be_ticked(app, armees_login):
+    client = armees_login("member")
+    application_id = pass_eligibility(client)
+    fill_until_recap(client, application_id)
+    soup = submit(client, wizard_url(application_id, "recapitulatif"), {"suivant": "1"}, status=422,
+                  content_type="multipart/form-data")
+    assert errors_of(soup) == ["Cochez la case pour certifier l’exactitude des renseignements."]
+    assert soup.select_one("a[href$='/recapitulatif.pdf']").get_text() == "Télécharger le récapitulatif (PDF)"
+    headings = [h.get_text() for h in soup.select(".armees-recap-section h2")]
+    assert headings[:3] == ["Prestation", "Votre identité", "Vos informations"]
+    with app.app_context():
+        assert db.session.get(AidApplication, application_id).status == "en-creation"
+
+
+def test_a_loan_asks_for_the_signed_sworn_statement(app, armees_login):
+    from tests.components.test_attachments_content import pdf_bytes
+    client = armees_login("member")
+    start = "/armees/prestations/pret-social/demande"
+    client.post(f"{start}/preambule", data={"suivant": "1"})
+    response = client.post(f"{start}/criteres", data={"ressortissant": "oui", "pret_en_cours": "non", "suivant": "1"})
+    application_id = int(location(response).split("/")[3])
+    client.post(wizard_url(application_id, "informations"), data={**INFORMATIONS, "suivant": "1"})
+    response = client.post(wizard_url(application_id, "dossier"), data={
+        "f_objet": "Véhicule", "f_montant": "9000", "f_duree": "24", "account_holder": "Éloïse Lefèvre",
+        "iban": "FR7630006000011234567890189", "suivant": "1"})
+    assert response.status_code == 422
+    assert "Le montant ne peut pas dépasser 8\u202f000 €." in errors_of(page_from(response))
+    response = client.post(wizard_url(application_id, "dossier"), data={
+        "f_objet": "Véhicule", "f_montant": "3 500", "f_duree": "24", "account_holder": "Éloïse Lefèvre",
+        "iban": "FR7630006000011234567890189", "suivant": "1"})
+    assert response.status_code == 303
+    soup = page(client, wizard_url(application_id, "recapitulatif"))
+    template = soup.select_one(f"a[href='/armees/demandes/{application_id}/attestation-sur-l-honneur.pdf']")
+    assert template.get_text(" ", strip=True).startswith("ici")
+    pdf = client.get(template["href"])
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "Attestation sur l’honneur" in text and "co-emprunteur" in text and "Signature" in text
+    soup = submit(client, wizard_url(application_id, "recapitulatif"), {"sworn": "y", "suivant": "1"}, status=422,
+                  content_type="multipart/form-data")
+    assert "Ajoutez l’attestation sur l’honneur complétée et signée." in errors_of(soup)
+    lot = soup.select_one("input[name=pieces_jointes-lot]")["value"]
+    response = client.post(wizard_url(application_id, "recapitulatif"), content_type="multipart/form-data", data={
+        "pieces_jointes": [(io.BytesIO(pdf_bytes()), "attestation signée.pdf")], "pieces_jointes-lot": lot,
+        "pieces_jointes-ajouter": "1"})
+    assert response.status_code == 200, "adding the file without JavaScript redisplays the step"
+    response, _ = transmit(client, application_id)
+    assert response.status_code == 303 and location(response).endswith("/confirmation")
+    with app.app_context():
+        files = Attachment.query.filter_by(subject_type="armees_application", subject_id=application_id).all()
+        assert sorted(a.document for a in files) == ["attestation-honneur", "recapitulatif"]
+    # Not a loan: no sworn statement template.
+    other = pass_eligibility(client)
+    assert client.get(f"/armees/demandes/{other}/attestation-sur-l-honneur.pdf").status_code == 404
+
+
+def page_from(response):
+    from tests.helpers import check_page
+    return check_page(response.get_data(as_text=True))
+
+
+def test_someone_elses_application_is_404(app, armees, armees_login, make_application, client):
+    application_id = make_application("en-creation", owner="member")
+    done = make_application("prise-en-charge", owner="member")
+    urls = [wizard_url(application_id), wizard_url(application_id, "preambule"),
+            f"/armees/demandes/{done}/confirmation", f"/armees/demandes/{application_id}/recapitulatif.pdf",
+            f"/armees/demandes/{done}/recapitulatif.pdf"]
+    other = armees_login("member2")
+    for url in urls:
+        assert other.get(url).status_code == 404, url
+    assert other.post(wizard_url(application_id, "preambule"), data={"suivant": "1"}).status_code == 404
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 302 and "/compte/connexion" in response.headers["Location"]
+    agent = armees_login("other_agent")
+    for url in urls:
+        assert agent.get(url).status_code in (403, 404), url
+    owner = armees_login("member")
+    assert owner.get(wizard_url(application_id, "preambule")).status_code == 200
+    # A transmitted application is no longer a draft: its wizard leads to its follow-up.
+    response = owner.get(wizard_url(done, "recapitulatif"))
+    assert response.status_code == 303 and location(response) == f"/armees/demandes/{done}"
+
+
+def test_a_second_application_takes_the_profile_read_only(app, armees, armees_login):
+    client = armees_login("member")
+    first = pass_eligibility(client)
+    fill_until_recap(client, first)
+    transmit(client, first)
+    second = pass_eligibility(client)
+    soup = page(client, wizard_url(second, "informations"))
+    assert not soup.select("input[name=phone]")
+    rows = {div.dt.get_text(): div.dd.get_text() for div in soup.select(".summary-list > div")}
+    assert rows["Téléphone"] == "06 12 34 56 78" and rows["Nom"] == "Lefèvre" and rows["Nom de naissance"] == "Martin"
+    response = client.post(wizard_url(second, "informations"), data={"phone": "forgé", "suivant": "1"})
+    assert response.status_code == 303
+    client.post(wizard_url(second, "dossier"), data={**DOSSIER, "suivant": "1"})
+    transmit(client, second)
+    with app.app_context():
+        assert db.session.get(AidApplication, second).data["informations"]["phone"] == "06 12 34 56 78"
+        assert RessortissantProfile.query.filter_by(user_id=armees["member"]).one().phone == "06 12 34 56 78"
+
+
+def test_prefill_draft_for_a_duplicate(app, armees, make_application, armees_login):
+    from blueprints.armees import service
+    application_id = make_application("en-creation", owner="member")
+    steps = {"criteres": {k: [v] for k, v in ELIGIBLE.items()}, "dossier": {"f_mode_garde": ["Micro-crèche"]},
+             "recapitulatif": {"sworn": ["y"], "submission": ["0" * 32]}}
+    with app.app_context():
+        service.prefill_draft(db.session.get(AidApplication, application_id), steps)
+        db.session.commit()
+        draft = Draft.query.filter_by(kind=application_draft_kind(application_id)).one()
+        assert "recapitulatif" not in draft.data["steps"] and draft.data["passed"] == ["preambule", "criteres"]
+    client = armees_login("member")
+    response = client.get(wizard_url(application_id))
+    assert response.status_code == 303 and location(response) == wizard_url(application_id, "informations")
+    client.post(wizard_url(application_id, "informations"), data={**INFORMATIONS, "suivant": "1"})
+    soup = page(client, wizard_url(application_id, "dossier"))
+    assert soup.select_one("select[name=f_mode_garde] option[selected]")["value"] == "Micro-crèche"
+
+
+def test_the_offices_directory_by_postcode_with_and_without_javascript(armees_login):
+    client = armees_login("member")
+    soup = page(client, f"{START}/preambule?cp=92130")
+    assert "Échelon social de Paris" in soup.select_one("#antennes").get_text()
+    soup = fragment(client, f"{START}/preambule?cp=92130")
+    assert soup.select_one("#antennes") and not soup.select("nav[aria-label=Étapes]")
+    soup = fragment(client, f"{START}/preambule?cp=00000")
+    assert "Aucune antenne" in soup.get_text()
+    soup = page(client, f"{START}/preambule")
+    assert soup.select_one("a[href]", string="Guide d’aide à la saisie")
+
+
+def test_with_htmx_steps_are_swapped_and_transmit_redirects_the_whole_page(app, armees_login):
+    hx = {"HX-Request": "true"}
+    client = armees_login("member")
+    application_id = pass_eligibility(client)
+    soup = fragment(client, wizard_url(application_id, "informations"), headers=hx)
+    assert soup.select_one("div#demande > form#demande-formulaire")
+    assert soup.response.headers["HX-Push-Url"] == wizard_url(application_id, "informations")
+    soup = fragment(client, wizard_url(application_id, "informations"), method="post", headers=hx,
+                    data={"residence": "france", "suivant": "1"})
+    assert errors_of(soup) == ["Saisissez votre numéro de téléphone."]
+    fill_until_recap(client, application_id)
+    soup = page(client, wizard_url(application_id, "recapitulatif"))
+    token = soup.select_one("input[name=submission]")["value"]
+    response = client.post(wizard_url(application_id, "recapitulatif"), headers=hx,
+                           data={"sworn": "y", "submission": token, "suivant": "1"},
+                           content_type="multipart/form-data")
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"].endswith(f"/armees/demandes/{application_id}/confirmation")

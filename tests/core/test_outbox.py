@@ -153,3 +153,30 @@ def test_dev_mailbox_absent_in_production(tmp_path, template_db):
     from tests.conftest import _sqlite_app
     app = _sqlite_app(tmp_path, template_db, DEV_MAILBOX=False, MAIL_SUPPRESS_SEND=False)
     assert app.test_client().get("/dev/courriels").status_code == 404
+
+
+def test_files_go_with_the_mail(smtp_app, smtp_server, make_user):
+    """core.notify / queue_email `attachments=`: the files are read from storage when the mail is sent."""
+    import email
+
+    from core.uploads import attach_generated
+    from models import User
+    from tests.components.test_attachments_content import pdf_bytes
+    _, handler = smtp_server
+    uid = make_user(email="joint@example.fr")
+    content = pdf_bytes()
+    with smtp_app.app_context():
+        user = db.session.get(User, uid)
+        from models.armees import PORTE_DOCUMENTS
+        attachment = attach_generated(content, "récapitulatif.pdf", subject_type=PORTE_DOCUMENTS.name,
+                                      subject_id=uid, owner=user, document="recapitulatif")
+        queue_email("joint@example.fr", "Avec un fichier", "Voir le fichier joint.", attachments=[attachment])
+        db.session.commit()
+    message = email.message_from_bytes(handler.messages[0].content)
+    parts = [p for p in message.walk() if p.get_filename()]
+    assert [p.get_content_type() for p in parts] == ["application/pdf"]
+    assert parts[0].get_payload(decode=True) == content
+    assert "capitulatif.pdf" in parts[0].get_filename()
+    with smtp_app.app_context():
+        with pytest.raises(ValueError):
+            queue_email("joint@example.fr", "x", "y", attachments=[type("Unflushed", (), {"id": None})()])
