@@ -16,6 +16,9 @@ FRENCH = "FR76 3000 6000 0112 3456 7890 189"      # Crédit Agricole SA
 GERMAN = "DE89 3704 0044 0532 0130 00"            # Commerzbank
 WRONG_KEY = "FR76 3000 6000 0112 3456 7890 188"   # last digit changed: the national key fails
 MALTA = "MT84MALT011000012345MTLCAST001S"          # valid, but a bank the registry does not know
+# The demo step also asks for one row of its family table (tests/components/test_rows.py).
+ROW = {"famille-0-nom": "Dupont", "famille-0-prenom": "Léa", "famille-0-naissance": "1985-07-14",
+       "famille-0-lien": "Conjoint"}
 
 
 def location(response):
@@ -113,7 +116,7 @@ def test_check_button_fills_the_bic_without_validating(citizen_client):
 
 
 def test_next_with_wrong_iban_shows_the_error_next_to_the_field(citizen_client):
-    soup = submit(citizen_client, DOSSIER, {"account_holder": "Léa Dupont", "iban": WRONG_KEY, "suivant": "1"},
+    soup = submit(citizen_client, DOSSIER, {**ROW, "account_holder": "Léa Dupont", "iban": WRONG_KEY, "suivant": "1"},
                   status=422)
     assert errors_of(soup) == [INVALID_IBAN]
     assert soup.select_one("#iban-erreur").get_text(" ", strip=True) == "Erreur : " + INVALID_IBAN
@@ -122,12 +125,13 @@ def test_next_with_wrong_iban_shows_the_error_next_to_the_field(citizen_client):
 
 
 def test_next_fills_the_bic_and_the_recap_shows_it(citizen_client):
-    response = citizen_client.post(DOSSIER, data={"account_holder": "Léa Dupont", "iban": GERMAN.lower(),
+    response = citizen_client.post(DOSSIER, data={**ROW, "account_holder": "Léa Dupont", "iban": GERMAN.lower(),
                                                   "bank_abroad": "y", "suivant": "1"})
     assert response.status_code == 303 and location(response) == RECAP
     recap = page(citizen_client, RECAP)
     values = [dd.get_text(strip=True) for dd in recap.select(".summary-list dd:not(.recap-change)")]
-    assert values[0] == "Léa Dupont" and values[1] == "DE89 •••• 3000" and values[2].startswith("COBADEFF")
+    assert values[0] == "Dupont, Léa, 14/07/1985, Conjoint, —"
+    assert values[1] == "Léa Dupont" and values[2] == "DE89 •••• 3000" and values[3].startswith("COBADEFF")
     # « Précédent » and back: the draft still holds what was typed, the BIC derived again.
     soup = page(citizen_client, DOSSIER)
     assert soup.select_one("#iban")["value"] == GERMAN and soup.select_one("#bank_abroad").has_attr("checked")
@@ -135,7 +139,7 @@ def test_next_fills_the_bic_and_the_recap_shows_it(citizen_client):
 
 
 def test_unknown_bank_asks_for_the_bic(citizen_client):
-    data = {"account_holder": "Léa Dupont", "iban": MALTA, "bank_abroad": "y", "suivant": "1"}
+    data = {**ROW, "account_holder": "Léa Dupont", "iban": MALTA, "bank_abroad": "y", "suivant": "1"}
     soup = submit(citizen_client, DOSSIER, data, status=422)
     assert errors_of(soup) == [MISSING_BIC]
     bic = soup.select_one("#bic")
