@@ -20,6 +20,7 @@ from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectF
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from blueprints.armees.catalogue import Benefit, FieldSpec
+from core.rows import RowsField, Table
 from forms.bank import BankDetailsForm
 from forms.base import Form
 from forms.fields import DateFRField
@@ -123,7 +124,8 @@ def eligibility_form(benefit: Benefit) -> type[Form]:
 
 @lru_cache(maxsize=64)
 def dossier_form(benefit: Benefit) -> type[Form]:
-    attrs = {FIELD_PREFIX + spec.name: field_for(spec) for spec in benefit.fields if spec.type != "table"}
+    attrs = {FIELD_PREFIX + spec.name: RowsField(Table.from_spec(spec)) if spec.type == "table" else field_for(spec)
+             for spec in benefit.fields}
     return type(f"Dossier_{benefit.code.replace('-', '_')}", (BankDetailsForm,), attrs)
 
 

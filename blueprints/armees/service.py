@@ -89,16 +89,22 @@ def collect(page, benefit) -> dict:
     from forms.armees_apply import FIELD_PREFIX, raw_value
     answers = page.data_of("criteres")
     form = page.form_of("dossier")
-    dossier = {}
+    dossier, tables = {}, {}
     for spec in benefit.fields:
-        if spec.type != "table" and form is not None and FIELD_PREFIX + spec.name in form:
-            dossier[spec.name] = raw_value(spec, form[FIELD_PREFIX + spec.name]) if not form.errors else \
-                (form[FIELD_PREFIX + spec.name].data if spec.type in ("text", "textarea", "select") else None)
+        field = form[FIELD_PREFIX + spec.name] if form is not None and FIELD_PREFIX + spec.name in form else None
+        if field is None:
+            continue
+        if spec.type == "table":
+            tables[spec.name] = list(field.data or [])
+        elif not field.errors:
+            dossier[spec.name] = raw_value(spec, field)
+        elif spec.type in ("text", "textarea", "select"):
+            dossier[spec.name] = field.data  # the draft's recap: what was typed
     return {"steps": {k: v for k, v in page.stored.items()},
             "eligibility": {q.name: answers.get(q.name) for q in benefit.eligibility},
             "informations": informations_of(page),
             "dossier": dossier,
-            "tables": {},
+            "tables": tables,
             "bank": form.bank_data() if form is not None and hasattr(form, "bank_data") else {},
             "sworn": bool(page.data_of("recapitulatif").get("sworn"))}
 

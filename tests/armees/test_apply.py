@@ -17,7 +17,9 @@ START = f"/armees/prestations/{BENEFIT}/demande"
 ELIGIBLE = {"ressortissant": "oui", "age_enfant": "oui", "autre_aide": "non"}
 INFORMATIONS = {"residence": "france", "birth_name": "Martin", "phone": "06 12 34 56 78"}
 DOSSIER = {"f_mode_garde": "Crèche ou multi-accueil", "f_date_debut": "01/09/2026", "f_frais_mensuels": "1 234,5",
-           "f_garde_partagee": "y", "account_holder": "Éloïse Lefèvre", "iban": "FR76 3000 6000 0112 3456 7890 189"}
+           "f_garde_partagee": "y", "account_holder": "Éloïse Lefèvre", "iban": "FR76 3000 6000 0112 3456 7890 189",
+           "f_famille-0-nom": "Lefèvre", "f_famille-0-prenom": "Léa", "f_famille-0-naissance": "2024-03-01",
+           "f_famille-0-lien": "Enfant"}
 
 
 def location(response):
@@ -79,6 +81,8 @@ def test_eligibility_then_creation_then_transmission(app, armees, armees_login, 
         assert data["eligibility"] == ELIGIBLE
         assert data["dossier"] == {"mode_garde": "Crèche ou multi-accueil", "date_debut": "2026-09-01",
                                    "frais_mensuels": "1234.50", "garde_partagee": True}
+        assert data["tables"] == {"famille": [{"nom": "Lefèvre", "prenom": "Léa", "naissance": "2024-03-01",
+                                               "lien": "Enfant"}]}
         assert data["informations"]["phone"] == "06 12 34 56 78" and data["sworn"] is True
         assert data["bank"] == {"abroad": False, "holder": "Éloïse Lefèvre", "iban": "FR7630006000011234567890189",
                                 "bic": data["bank"]["bic"]} and data["bank"]["bic"].startswith("AGRIFRPP")
@@ -305,3 +309,30 @@ def test_with_htmx_steps_are_swapped_and_transmit_redirects_the_whole_page(app, 
                            content_type="multipart/form-data")
     assert response.status_code == 204
     assert response.headers["HX-Redirect"].endswith(f"/armees/demandes/{application_id}/confirmation")
+
+
+def test_the_family_table_is_edited_in_the_step_and_required(app, armees_login):
+    client = armees_login("member")
+    application_id = pass_eligibility(client)
+    client.post(wizard_url(application_id, "informations"), data={**INFORMATIONS, "suivant": "1"})
+    url = wizard_url(application_id, "dossier")
+    without_rows = {k: v for k, v in DOSSIER.items() if not k.startswith("f_famille")}
+    soup = submit(client, url, {**without_rows, "suivant": "1"}, status=422)
+    assert any("Composition de la famille" in e or "ligne" in e for e in errors_of(soup)), errors_of(soup)
+    # « Ajouter » without JavaScript: the row form in the step, what was typed elsewhere kept.
+    submit(client, url, {**without_rows, "f_famille-ajouter": "1"})
+    soup = page(client, url)
+    assert soup.select_one("input[name='f_famille-ligne-nom']") is not None
+    assert soup.select_one("input[name=f_frais_mensuels]")["value"] == "1 234,5"
+    submit(client, url, {**without_rows, "f_famille-ouvert": "nouvelle", "f_famille-ligne-nom": "Lefèvre",
+                         "f_famille-ligne-prenom": "Léo", "f_famille-ligne-naissance": "12/05/2023",
+                         "f_famille-ligne-lien": "Enfant", "f_famille-enregistrer": "1"})
+    soup = page(client, url)
+    assert [th.get_text() for th in soup.select("table tbody th")] == ["Lefèvre"]
+    response = client.post(url, data={**without_rows, "f_famille-0-nom": "Lefèvre", "f_famille-0-prenom": "Léo",
+                                      "f_famille-0-naissance": "2023-05-12", "f_famille-0-lien": "Enfant",
+                                      "suivant": "1"})
+    assert response.status_code == 303 and location(response) == wizard_url(application_id, "recapitulatif")
+    soup = page(client, wizard_url(application_id, "recapitulatif"))
+    assert "1. Nom : Lefèvre · Prénom : Léo · Date de naissance : 12/05/2023 · Lien de parenté : Enfant" in \
+        soup.get_text()
