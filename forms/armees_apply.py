@@ -71,8 +71,9 @@ def _required(spec: FieldSpec, message: str) -> list[Any]:
 
 
 def field_for(spec: FieldSpec) -> Any:
-    """The WTForms field of a catalogue field (not a table: tables are core.rows sections)."""
-    label = spec.label
+    """The WTForms field of a catalogue field (not a table: tables are core.rows sections);
+    a required field's label ends with « * » (explained above the form)."""
+    label = spec.label + (" *" if spec.required and spec.type != "checkbox" else "")
     if spec.type == "text":
         validators = _required(spec, f"Renseignez le champ « {label} ».")
         validators.append(Length(max=spec.max_length or 200,
@@ -136,18 +137,12 @@ class SwornStatementForm(Form):
     submission = HiddenField()
 
 
-class _InformationsForm(Form):
-    """Placeholder until the SPACE slice's field groups (forms/armees_informations.py) are merged."""
-    residence = RadioField("Qualité de ressortissant",
-                           choices=[SelectChoice("france", "En France"), SelectChoice("etranger", "A l’étranger")],
-                           validators=[InputRequired("Indiquez si vous résidez en France ou à l’étranger.")])
-    birth_name = StringField("Nom de naissance", [Optional(), Length(max=80)])
-    phone = StringField("Téléphone", [InputRequired("Saisissez votre numéro de téléphone."), Length(max=20)])
-
-
 class _LockedInformationsForm(Form):
     """A profile fixed by an earlier transmitted application: nothing to type (read-only)."""
 
 
 def informations_form(locked: bool) -> type[Form]:
-    return _LockedInformationsForm if locked else _InformationsForm
+    """« Vos informations »: the SPACE slice's field groups (forms/armees_informations.py), or
+    nothing to type once the profile is fixed by a transmitted application."""
+    from forms.armees_informations import InformationsForm
+    return _LockedInformationsForm if locked else InformationsForm

@@ -38,6 +38,7 @@ SWORN_DOCUMENT = "attestation-honneur"
 INELIGIBLE = "Vous n’êtes pas éligible à cette prestation"
 SWORN_MISSING = "Ajoutez l’attestation sur l’honneur complétée et signée."
 HELP_GUIDE_URL = "https://www.e-social.defense.gouv.fr/"
+RESSORTISSANTS_URL = "https://www.e-social.defense.gouv.fr/"  # « la liste des ressortissants de l'action sociale »
 
 register_policy(SWORN_POLICY, max_count=2, max_size=10 * MB, extensions=("pdf", "doc", "docx", "png", "jpg", "jpeg"))
 
@@ -121,13 +122,21 @@ def _render(page: WizardPage, benefit: Benefit, application: AidApplication | No
     offices = catalogue.offices_for(postcode) if postcode else []
     context = dict(page=page, benefit=benefit, application=application, postcode=postcode, offices=offices,
                    profile=RessortissantProfile.query.filter_by(user_id=current_user.id).one_or_none(),
-                   help_url=HELP_GUIDE_URL, ineligible=_shows_ineligible(page))
+                   help_url=HELP_GUIDE_URL, ressortissants_url=RESSORTISSANTS_URL,
+                   ineligible=_shows_ineligible(page))
     if page.step.slug == "informations":
         locked = service.profile_locked(current_user)
         context.update(identity=service.identity_rows(current_user), locked=locked,
                        profile_rows=recap.information_rows(service.informations_of(page)) if locked else [])
     if page.step.slug == "preambule" and "cp" in request.args and wants_fragment():
         return render(TEMPLATE, block="offices", **context)
+    refresh = getattr(page.form, "refresh_block", None)
+    if request.method == "POST" and page.action is None and refresh is not None and page.form.is_refresh():
+        # « Rechercher » a commune, « Actualiser » the address or the cascade: with htmx only
+        # that part of the step; without, the whole step (the wizard kept what was typed).
+        block = refresh()
+        if block and wants_fragment():
+            return render(TEMPLATE, block=block, **context)
     if page.step.slug == "recapitulatif" and application is not None:
         context["sections"] = service.recap_sections(benefit, service.collect(page, benefit),
                                                      service.draft_documents(page, benefit), user=current_user)

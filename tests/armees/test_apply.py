@@ -15,7 +15,11 @@ from tests.helpers import errors_of, fragment, page, submit
 BENEFIT = "garde-jeunes-enfants"
 START = f"/armees/prestations/{BENEFIT}/demande"
 ELIGIBLE = {"ressortissant": "oui", "age_enfant": "oui", "autre_aide": "non"}
-INFORMATIONS = {"residence": "france", "birth_name": "Martin", "phone": "06 12 34 56 78"}
+INFORMATIONS = {"residence": "france", "birth_name": "Martin", "phone": "06 12 34 56 78", "mobile": "", "fax": "",
+                "address_abroad": "france", "address_line1": "3 place de la Bourse", "address_line2": "",
+                "address_line3": "", "commune-recherche": "33000", "commune": "33063-33000", "in_couple": "non",
+                "family_situation": "Célibataire", "category": "militaire-actif", "rank": "sous-officier",
+                "employer": "marine"}
 DOSSIER = {"f_mode_garde": "Crèche ou multi-accueil", "f_date_debut": "01/09/2026", "f_frais_mensuels": "1 234,5",
            "f_garde_partagee": "y", "account_holder": "Éloïse Lefèvre", "iban": "FR76 3000 6000 0112 3456 7890 189",
            "f_famille-0-nom": "Lefèvre", "f_famille-0-prenom": "Léa", "f_famille-0-naissance": "2024-03-01",
@@ -89,6 +93,10 @@ def test_eligibility_then_creation_then_transmission(app, armees, armees_login, 
         assert data["steps"]["criteres"] == {k: [v] for k, v in ELIGIBLE.items()}
         profile = RessortissantProfile.query.filter_by(user_id=armees["member"]).one()
         assert profile.first_transmitted_at is not None and profile.birth_name == "Martin"
+        assert (profile.postcode, profile.insee, profile.employer, profile.in_couple) == ("33000", "33063", "marine",
+                                                                                          False)
+        assert data["informations"]["family_situation"] == "Célibataire" and data["informations"]["rank"] == \
+            "sous-officier"
         assert Draft.query.filter_by(kind=application_draft_kind(application_id)).count() == 0
         message = OutboxMessage.query.one()
         assert message.recipient == armees["emails"]["member"] and application.reference in message.subject
@@ -299,8 +307,13 @@ def test_with_htmx_steps_are_swapped_and_transmit_redirects_the_whole_page(app, 
     assert soup.select_one("div#demande > form#demande-formulaire")
     assert soup.response.headers["HX-Push-Url"] == wizard_url(application_id, "informations")
     soup = fragment(client, wizard_url(application_id, "informations"), method="post", headers=hx,
-                    data={"residence": "france", "suivant": "1"})
+                    data={**INFORMATIONS, "phone": "", "suivant": "1"})
     assert errors_of(soup) == ["Saisissez votre numéro de téléphone."]
+    # The cascade refreshed with htmx: only its part of the step.
+    soup = fragment(client, wizard_url(application_id, "informations"), method="post", headers=hx,
+                    data={**INFORMATIONS, "rank": "officier", "employer": "",
+                          "actualiser": "situation-professionnelle"})
+    assert soup.select_one("#situation-professionnelle") and not soup.select_one("#demande")
     fill_until_recap(client, application_id)
     soup = page(client, wizard_url(application_id, "recapitulatif"))
     token = soup.select_one("input[name=submission]")["value"]
