@@ -24,7 +24,7 @@ from core.receipts import receipt_response
 from core.submission import SubmissionReplayed, create_once, new_token, token_or_new
 from core.templating import render, wants_fragment
 from core.throttle import mail_quota_wait, mail_wait_message
-from core.uploads import MB, register_policy
+from core.uploads import DOCUMENT_FORMATS, MB, NamedAttachmentSet, NamedDocument, register_policy
 from core.wizard import Step, Wizard, WizardPage
 from extensions import db
 from forms import armees_apply as forms
@@ -34,13 +34,26 @@ from models.armees import CREATING, AidApplication, RessortissantProfile, applic
 TEMPLATE = "armees/apply.html"
 PRE_STEPS = ("preambule", "criteres")      # served before the application exists
 SWORN_POLICY = "armees_attestation"       # the signed sworn statement of a loan (step 5)
+DOCUMENTS_POLICY = "armees_justificatifs"  # « Vos justificatifs » and the RIB (step 4)
+RIB = NamedDocument("rib", "Relevé d’identité bancaire (RIB) scanné", required=True)
+MAX_DOCUMENTS = 12
 SWORN_DOCUMENT = "attestation-honneur"
 INELIGIBLE = "Vous n’êtes pas éligible à cette prestation"
 SWORN_MISSING = "Ajoutez l’attestation sur l’honneur complétée et signée."
 HELP_GUIDE_URL = "https://www.e-social.defense.gouv.fr/"
 RESSORTISSANTS_URL = "https://www.e-social.defense.gouv.fr/"  # « la liste des ressortissants de l'action sociale »
 
-register_policy(SWORN_POLICY, max_count=2, max_size=10 * MB, extensions=("pdf", "doc", "docx", "png", "jpg", "jpeg"))
+register_policy(SWORN_POLICY, max_count=2, max_size=10 * MB, extensions=DOCUMENT_FORMATS)
+register_policy(DOCUMENTS_POLICY, max_count=MAX_DOCUMENTS, max_size=10 * MB, extensions=DOCUMENT_FORMATS)
+
+
+def documents_of(page: WizardPage) -> dict:
+    """Step 4's files: the benefit's documents and the RIB; the proof of ressortissant status may
+    be taken from « Mon porte-documents » (the user's own stored proofs)."""
+    benefit = page.context
+    stored = service.porte_documents(page.user)
+    return {"documents": [NamedDocument.from_spec(d) for d in benefit.documents] + [RIB],
+            "reusable": {d.code: stored for d in benefit.documents if d.porte_documents}}
 
 
 def _eligible(page: WizardPage) -> bool:
@@ -66,7 +79,8 @@ APPLICATION = Wizard(
         Step("criteres", "Critères d’éligibilité", form_factory=lambda page: forms.eligibility_form(page.context),
              is_complete=_eligible, incomplete_message=INELIGIBLE),
         Step("informations", "Vos informations", form_factory=_informations_form),
-        Step("dossier", "Votre dossier", form_factory=lambda page: forms.dossier_form(page.context)),
+        Step("dossier", "Votre dossier", form_factory=lambda page: forms.dossier_form(page.context),
+             attachments=DOCUMENTS_POLICY, files_class=NamedAttachmentSet, files_options=documents_of),
         Step("recapitulatif", "Récapitulatif", form_factory=lambda page: forms.SwornStatementForm,
              attachments=SWORN_POLICY, is_complete=_sworn_statement_given, incomplete_message=SWORN_MISSING),
     ])

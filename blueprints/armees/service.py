@@ -127,6 +127,9 @@ def collect(page, benefit) -> dict:
 def draft_files(page, benefit) -> list:
     """(Attachment, document code) of every file of the draft."""
     result = []
+    documents = page.files_of("dossier")
+    if documents is not None:
+        result += [(a, a.document) for a in documents.items]
     sworn = page.files_of("recapitulatif")
     if benefit.is_loan and sworn is not None:
         result += [(a, "attestation-honneur") for a in sworn.items]
@@ -140,6 +143,8 @@ def draft_documents(page, benefit) -> list[tuple[str, str]]:
 def _document_label(benefit, code: str | None) -> str:
     if code == "attestation-honneur":
         return "Attestation sur l’honneur"
+    if code == "rib":
+        return "Relevé d’identité bancaire (RIB)"
     spec = benefit.document(code or "")
     return spec.label if spec else (code or "Document")
 

@@ -32,3 +32,4 @@ from blueprints.components import attachments  # noqa: E402,F401  (registers the
 from blueprints.components import assistant  # noqa: E402,F401  (registers /composants/assistant on bp)
 from blueprints.components import bank  # noqa: E402,F401  (registers /composants/iban on bp)
 from blueprints.components import dossier  # noqa: E402,F401  (registers /composants/dossier on bp)
+from blueprints.components import documents  # noqa: E402,F401  (registers /composants/justificatifs on bp)

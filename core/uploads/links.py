@@ -36,6 +36,18 @@ def attachments_of(subject: Any = None, *, subject_type: str | None = None,
             .order_by(Attachment.id).all())
 
 
+def check_fits(attachment: Attachment, policy: str) -> None:
+    """UploadRejected (French message) unless `attachment` is of a format and size `policy` accepts:
+    a stored file offered again (« Porte documents ») meets the limits of the form it joins."""
+    limits = get_policy(policy)
+    if extension_of(attachment.original_name) not in limits.extensions:
+        raise UploadRejected(f"Le fichier {quoted(attachment.original_name)} n’est pas d’un format accepté "
+                             f"(formats acceptés : {limits.formats_label}).")
+    if attachment.size > limits.max_size:
+        raise UploadRejected(f"Le fichier {quoted(attachment.original_name)} dépasse la taille maximale de "
+                             f"{size_label(limits.max_size)}.")
+
+
 def link_copy(attachment: Attachment, subject: Any = None, *, owner: Any, subject_type: str | None = None,
               subject_id: int | None = None, organisation_id: int | None = None,
               policy: str | None = None, document: str | None = None) -> Attachment:
@@ -51,13 +63,7 @@ def link_copy(attachment: Attachment, subject: Any = None, *, owner: Any, subjec
     subject_type, subject_id, organisation_id = resolve_subject(
         subject, subject_type=subject_type, subject_id=subject_id, organisation_id=organisation_id)
     if policy is not None:
-        limits = get_policy(policy)
-        if extension_of(attachment.original_name) not in limits.extensions:
-            raise UploadRejected(f"Le fichier {quoted(attachment.original_name)} n’est pas d’un format accepté "
-                                 f"(formats acceptés : {limits.formats_label}).")
-        if attachment.size > limits.max_size:
-            raise UploadRejected(f"Le fichier {quoted(attachment.original_name)} dépasse la taille maximale de "
-                                 f"{size_label(limits.max_size)}.")
+        check_fits(attachment, policy)
     copy = Attachment(owner_id=owner.id, organisation_id=organisation_id, policy=policy or attachment.policy,
                       subject_type=subject_type, subject_id=subject_id, original_name=attachment.original_name,
                       stored_file_id=attachment.stored_file_id, content_type=attachment.content_type,

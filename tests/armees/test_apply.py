@@ -44,10 +44,20 @@ def pass_eligibility(client, answers=ELIGIBLE):
     return int(target.split("/")[3])
 
 
-def fill_until_recap(client, application_id):
+def documents(*codes):
+    """The files of « Vos justificatifs », as the step's file inputs post them."""
+    from tests.components.test_attachments_content import pdf_bytes
+    return {f"justificatifs-fichier-{code}": (io.BytesIO(pdf_bytes()), f"{code}.pdf") for code in codes}
+
+
+GARDE_DOCUMENTS = ("qualite-ressortissant", "avis-imposition", "justificatif-garde", "rib")
+
+
+def fill_until_recap(client, application_id, codes=GARDE_DOCUMENTS):
     response = client.post(wizard_url(application_id, "informations"), data={**INFORMATIONS, "suivant": "1"})
     assert response.status_code == 303 and location(response) == wizard_url(application_id, "dossier")
-    response = client.post(wizard_url(application_id, "dossier"), data={**DOSSIER, "suivant": "1"})
+    response = client.post(wizard_url(application_id, "dossier"), data={**DOSSIER, "suivant": "1", **documents(*codes)},
+                           content_type="multipart/form-data")
     assert response.status_code == 303 and location(response) == wizard_url(application_id, "recapitulatif")
 
 
@@ -181,7 +191,7 @@ def test_the_sworn_statement_must_be_ticked(app, armees_login):
         assert db.session.get(AidApplication, application_id).status == "en-creation"
 
 
-def test_a_loan_asks_for_the_signed_sworn_statement(app, armees_login):
+def test_a_loan_asks_for_the_signed_sworn_statement(app, armees, armees_login):
     from tests.components.test_attachments_content import pdf_bytes
     client = armees_login("member")
     start = "/armees/prestations/pret-social/demande"
@@ -196,7 +206,8 @@ def test_a_loan_asks_for_the_signed_sworn_statement(app, armees_login):
     assert "Le montant ne peut pas dépasser 8\u202f000 €." in errors_of(page_from(response))
     response = client.post(wizard_url(application_id, "dossier"), data={
         "f_objet": "Véhicule", "f_montant": "3 500", "f_duree": "24", "account_holder": "Éloïse Lefèvre",
-        "iban": "FR7630006000011234567890189", "suivant": "1"})
+        "iban": "FR7630006000011234567890189", "suivant": "1",
+        **documents("qualite-ressortissant", "avis-imposition", "devis", "rib")}, content_type="multipart/form-data")
     assert response.status_code == 303
     soup = page(client, wizard_url(application_id, "recapitulatif"))
     template = soup.select_one(f"a[href='/armees/demandes/{application_id}/attestation-sur-l-honneur.pdf']")
@@ -216,7 +227,10 @@ def test_a_loan_asks_for_the_signed_sworn_statement(app, armees_login):
     assert response.status_code == 303 and location(response).endswith("/confirmation")
     with app.app_context():
         files = Attachment.query.filter_by(subject_type="armees_application", subject_id=application_id).all()
-        assert sorted(a.document for a in files) == ["attestation-honneur", "recapitulatif"]
+        assert sorted(a.document for a in files) == ["attestation-honneur", "avis-imposition", "devis",
+                                                     "qualite-ressortissant", "recapitulatif", "rib"]
+        stored = Attachment.query.filter_by(subject_type="armees_porte_documents", subject_id=armees["member"]).all()
+        assert [a.document for a in stored] == ["qualite-ressortissant"], "the proof is kept, once"
     # Not a loan: no sworn statement template.
     other = pass_eligibility(client)
     assert client.get(f"/armees/demandes/{other}/attestation-sur-l-honneur.pdf").status_code == 404
@@ -262,7 +276,17 @@ def test_a_second_application_takes_the_profile_read_only(app, armees, armees_lo
     assert rows["Téléphone"] == "06 12 34 56 78" and rows["Nom"] == "Lefèvre" and rows["Nom de naissance"] == "Martin"
     response = client.post(wizard_url(second, "informations"), data={"phone": "forgé", "suivant": "1"})
     assert response.status_code == 303
-    client.post(wizard_url(second, "dossier"), data={**DOSSIER, "suivant": "1"})
+    # The proof of ressortissant status given with the first one is offered from the porte-documents.
+    soup = page(client, wizard_url(second, "dossier"))
+    offered = soup.select_one("input[name='justificatifs-porte-qualite-ressortissant']")
+    assert "Déjà dans votre porte-documents : qualite-ressortissant.pdf" in soup.get_text()
+    response = client.post(wizard_url(second, "dossier"), content_type="multipart/form-data", data={
+        **DOSSIER, "justificatifs-porte-qualite-ressortissant": offered["value"],
+        "justificatifs-reutiliser": "qualite-ressortissant"})
+    assert response.status_code == 200
+    response = client.post(wizard_url(second, "dossier"), content_type="multipart/form-data", data={
+        **DOSSIER, "suivant": "1", **documents("avis-imposition", "justificatif-garde", "rib")})
+    assert response.status_code == 303, errors_of(page_from(response))
     transmit(client, second)
     with app.app_context():
         assert db.session.get(AidApplication, second).data["informations"]["phone"] == "06 12 34 56 78"
@@ -344,7 +368,8 @@ def test_the_family_table_is_edited_in_the_step_and_required(app, armees_login):
     assert [th.get_text() for th in soup.select("table tbody th")] == ["Lefèvre"]
     response = client.post(url, data={**without_rows, "f_famille-0-nom": "Lefèvre", "f_famille-0-prenom": "Léo",
                                       "f_famille-0-naissance": "2023-05-12", "f_famille-0-lien": "Enfant",
-                                      "suivant": "1"})
+                                      "suivant": "1", **documents(*GARDE_DOCUMENTS)},
+                           content_type="multipart/form-data")
     assert response.status_code == 303 and location(response) == wizard_url(application_id, "recapitulatif")
     soup = page(client, wizard_url(application_id, "recapitulatif"))
     assert "1. Nom : Lefèvre · Prénom : Léo · Date de naissance : 12/05/2023 · Lien de parenté : Enfant" in \

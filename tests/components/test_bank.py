@@ -2,11 +2,14 @@
 and checked, the BIC derived from the bank registry (French and foreign banks), typed and required
 when the bank is unknown; without JavaScript through the demo wizard /composants/dossier, with
 htmx through the check endpoint."""
+import io
+
 import pytest
 from werkzeug.datastructures import MultiDict
 
 from forms.bank import (INVALID_BIC, INVALID_IBAN, MISSING_BIC, MISSING_HOLDER, MISSING_IBAN, NOT_FRENCH_IBAN,
                         BankDetailsForm, check_iban, normalize_iban)
+from tests.components.test_attachments_content import pdf_bytes
 from tests.helpers import errors_of, fragment, page, submit
 
 DOSSIER = "/composants/dossier/dossier"
@@ -19,6 +22,17 @@ MALTA = "MT84MALT011000012345MTLCAST001S"          # valid, but a bank the regis
 # The demo step also asks for one row of its family table (tests/components/test_rows.py).
 ROW = {"famille-0-nom": "Dupont", "famille-0-prenom": "Léa", "famille-0-naissance": "1985-07-14",
        "famille-0-lien": "Conjoint"}
+
+
+def give_documents(client, url=DOSSIER):
+    """The demo step's required documents (tests/components/test_documents.py), given first."""
+    lot = page(client, url).select_one("input[name=justificatifs-lot]")["value"]
+    response = client.post(url, data={
+        "justificatifs-lot": lot, "justificatifs-ajouter": "rib",
+        "justificatifs-fichier-rib": (io.BytesIO(pdf_bytes()), "rib.pdf"),
+        "justificatifs-fichier-livret-famille": (io.BytesIO(pdf_bytes(1600)), "livret.pdf")},
+        content_type="multipart/form-data")
+    assert response.status_code == 200
 
 
 def location(response):
@@ -116,6 +130,7 @@ def test_check_button_fills_the_bic_without_validating(citizen_client):
 
 
 def test_next_with_wrong_iban_shows_the_error_next_to_the_field(citizen_client):
+    give_documents(citizen_client)
     soup = submit(citizen_client, DOSSIER, {**ROW, "account_holder": "Léa Dupont", "iban": WRONG_KEY, "suivant": "1"},
                   status=422)
     assert errors_of(soup) == [INVALID_IBAN]
@@ -125,6 +140,7 @@ def test_next_with_wrong_iban_shows_the_error_next_to_the_field(citizen_client):
 
 
 def test_next_fills_the_bic_and_the_recap_shows_it(citizen_client):
+    give_documents(citizen_client)
     response = citizen_client.post(DOSSIER, data={**ROW, "account_holder": "Léa Dupont", "iban": GERMAN.lower(),
                                                   "bank_abroad": "y", "suivant": "1"})
     assert response.status_code == 303 and location(response) == RECAP
@@ -139,6 +155,7 @@ def test_next_fills_the_bic_and_the_recap_shows_it(citizen_client):
 
 
 def test_unknown_bank_asks_for_the_bic(citizen_client):
+    give_documents(citizen_client)
     data = {**ROW, "account_holder": "Léa Dupont", "iban": MALTA, "bank_abroad": "y", "suivant": "1"}
     soup = submit(citizen_client, DOSSIER, data, status=422)
     assert errors_of(soup) == [MISSING_BIC]

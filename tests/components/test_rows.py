@@ -9,7 +9,7 @@ from core import drafts
 from core.rows import OPEN_ROW_ERROR, Column, RowsField, Table
 from forms.base import Form
 from models import User
-from tests.components.test_bank import FRENCH
+from tests.components.test_bank import FRENCH, give_documents
 from tests.helpers import errors_of, fragment, page, submit
 
 DOSSIER = "/composants/dossier/dossier"
@@ -163,6 +163,7 @@ def test_max_rows(citizen_client):
 
 
 def test_min_rows_refuses_next(citizen_client):
+    give_documents(citizen_client)
     soup = submit(citizen_client, DOSSIER, {**BANK, "suivant": "1"}, status=422)
     message = "Ajoutez au moins 1 ligne au tableau « Composition de la famille » avec le bouton « Ajouter »."
     assert errors_of(soup) == [message]
@@ -171,6 +172,7 @@ def test_min_rows_refuses_next(citizen_client):
 
 
 def test_open_row_form_refuses_next_but_an_empty_one_does_not(citizen_client):
+    give_documents(citizen_client)
     soup = submit(citizen_client, DOSSIER, {**BANK, **stored_row(0), "famille-ouvert": "nouvelle",
                                             "famille-ligne-nom": "Martin", "suivant": "1"}, status=422)
     assert errors_of(soup) == [OPEN_ROW_ERROR.format(label="Composition de la famille")]
@@ -181,11 +183,13 @@ def test_open_row_form_refuses_next_but_an_empty_one_does_not(citizen_client):
 
 
 def test_forged_row_is_refused_on_next(citizen_client):
+    give_documents(citizen_client)
     soup = submit(citizen_client, DOSSIER, {**BANK, **stored_row(0, naissance="hier"), "suivant": "1"}, status=422)
     assert errors_of(soup) == ["La ligne 1 du tableau « Composition de la famille » n’est pas complète : modifiez-la."]
 
 
 def test_rows_survive_previous_and_next(citizen_client):
+    give_documents(citizen_client)
     response = citizen_client.post(DOSSIER, data={**BANK, **stored_row(0), **stored_row(1, prenom="Jules"),
                                                   "suivant": "1"})
     assert response.status_code == 303 and location(response) == RECAP
