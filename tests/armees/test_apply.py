@@ -374,3 +374,21 @@ def test_the_family_table_is_edited_in_the_step_and_required(app, armees_login):
     soup = page(client, wizard_url(application_id, "recapitulatif"))
     assert "1. Nom : Lefèvre · Prénom : Léo · Date de naissance : 12/05/2023 · Lien de parenté : Enfant" in \
         soup.get_text()
+
+
+def test_the_bank_details_of_a_processed_application_are_prefilled(app, armees, armees_login):
+    with app.app_context():
+        profile = RessortissantProfile(user_id=armees["member"], iban="FR7630006000011234567890189",
+                                       account_holder="Éloïse Lefèvre", bic="AGRIFRPPXXX")
+        db.session.add(profile)
+        db.session.commit()
+    client = armees_login("member")
+    application_id = pass_eligibility(client)
+    client.post(wizard_url(application_id, "informations"), data={**INFORMATIONS, "suivant": "1"})
+    soup = page(client, wizard_url(application_id, "dossier"))
+    assert soup.select_one("input[name=account_holder]")["value"] == "Éloïse Lefèvre"
+    assert soup.select_one("input[name=iban]")["value"].replace(" ", "") == "FR7630006000011234567890189"
+    # Once typed in the step, the step's own values win.
+    client.post(wizard_url(application_id, "dossier"), data={"account_holder": "Autre titulaire", "enregistrer": "1"})
+    soup = page(client, wizard_url(application_id, "dossier"))
+    assert soup.select_one("input[name=account_holder]")["value"] == "Autre titulaire"
