@@ -80,7 +80,7 @@ def test_list_shows_each_document(citizen_client):
         "png, jpg et jpeg, 5 Mo maximum par fichier.")
     rib = soup.select_one(f"#{N}-fichier-rib")
     assert rib["accept"] == ".pdf,.doc,.docx,.png,.jpg,.jpeg" and rib["type"] == "file"
-    assert soup.select_one(f"label[for={N}-fichier-rib]").get_text(" ", strip=True) == "Ajouter : RIB"
+    assert soup.select_one(f"label[for={N}-fichier-rib]").get_text(" ", strip=True) == "Ajouter un fichier : RIB"
     button = soup.select_one(f"button[name={N}-ajouter][value=rib]")
     assert button.get_text(" ", strip=True) == "Ajouter : RIB" and "no-js-only" in button["class"]
     assert soup.select_one(f"#{N}-statut")["aria-live"] == "polite"
@@ -92,7 +92,8 @@ def test_add_replace_and_remove(app, citizen_client):
     soup = submit(citizen_client, DOSSIER, {f"{N}-lot": lot(soup), f"{N}-ajouter": "rib",
                                             f"{N}-fichier-rib": upload("rib.pdf")}, content_type="multipart/form-data")
     assert documents(soup)["RIB * (obligatoire)"].startswith("Déposé : rib.pdf")
-    assert soup.select_one(f"label[for={N}-fichier-rib]").get_text(" ", strip=True) == "Remplacer : RIB"
+    replace = soup.select_one(f"label[for={N}-fichier-rib]").get_text(" ", strip=True)
+    assert replace == "Remplacer par un autre fichier : RIB"
     assert soup.select_one(f"#{N}-statut").get_text(" ", strip=True) == "Le fichier « rib.pdf » a été déposé (RIB)."
     assert soup.select_one(f"#{N}-fichier-rib").has_attr("autofocus")
     assert [(r[0], r[1], r[2]) for r in rows(app)] == [("rib", "rib.pdf", True)]

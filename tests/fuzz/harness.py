@@ -143,7 +143,8 @@ def build_world(app):
                      "complementaire-sante-solidaire"],
             "token": ["jeton-inconnu"],
             "filename": ["css/guichet.css", "js/guichet.js"],
-            "step": ["identite", "choix", "recapitulatif"],  # wizard steps (/composants/assistant/<step>)
+            # wizard steps (/composants/assistant/<step>, /composants/dossier/<step>)
+            "step": ["identite", "dossier", "choix", "recapitulatif"],  # the crawl takes the first two
         }
         return World(pools=pools, org_partenaires=org_p.id)
 
