@@ -137,6 +137,7 @@ def test_cascade_with_htmx_answers_the_block_and_focuses_the_next_select(armees_
     block = soup.select_one("#situation-professionnelle")
     assert block is not None and soup.select_one("form") is None
     assert soup.select_one("#employer").has_attr("autofocus")
+    assert {s["hx-post"] for s in soup.select("select")} == {URL}  # the next change posts again
     assert not soup.select_one("#rank").has_attr("autofocus")
 
 
