@@ -233,3 +233,22 @@ def test_phone_numbers_are_checked(app):
         assert not form.validate()
         assert form.phone.errors == form.fax.errors == [
             "Saisissez un numéro de téléphone valide, par exemple 01 23 45 67 89 ou +33 1 23 45 67 89."]
+
+
+def test_an_edit_posted_on_an_expired_session_comes_back_after_the_login(app, armees, armees_login, profile):
+    from tests.auth.test_session_expiry import expire, next_of
+    profile()
+    client = armees_login("member")
+    page(client, EDIT)
+    expire(app)
+    response = client.post(URL, data=dict(VALID, phone="07 77 77 77 77"))
+    assert response.status_code == 302 and next_of(response.headers["Location"]) == URL
+    assert stored(app, armees).phone == "05 56 00 00 00"
+    back = client.post(response.headers["Location"], data={"email": armees["emails"]["member"],
+                                                           "password": factories.PASSWORD})
+    assert back.status_code == 302
+    soup = page(client, back.headers["Location"])
+    assert soup.h1.get_text(strip=True) == "Modifier mes informations"
+    assert soup.select_one("#phone")["value"] == "07 77 77 77 77"  # given back once, to check then save
+    assert soup.select_one("#employer option[selected]")["value"] == "marine"
+    assert stored(app, armees).phone == "05 56 00 00 00"
