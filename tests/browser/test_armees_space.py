@@ -22,12 +22,26 @@ def ressortissant(live_server, transmitted=True):
     return email
 
 
+def wait_settled(page, timeout_ms=10_000):
+    """Until htmx said `htmx:afterSettle` (polled from here: the page's CSP forbids the string
+    evaluation `wait_for_function` relies on)."""
+    for _ in range(timeout_ms // 50):
+        if page.evaluate("window.settled === true"):
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError("htmx n’a pas fini de remplacer la situation professionnelle")
+
+
 def choose(browsing, label, option):
     """A cascade level: with JS the next level comes by itself; without, « Actualiser »."""
     page = browsing.page
-    if browsing.js:  # wait for the answer: the next step looks for what it brings
-        with page.expect_response(lambda r: r.request.method == "POST" and "mes-informations" in r.url):
-            page.get_by_label(label).select_option(label=option)
+    if browsing.js:
+        # Wait until htmx has settled the answer: a select swapped in is wired a moment after it
+        # appears, and a robot (unlike a person) could change it within that moment.
+        page.evaluate("window.settled = false; document.body.addEventListener('htmx:afterSettle', "
+                      "() => { window.settled = true; }, {once: true})")
+        page.get_by_label(label).select_option(label=option)
+        wait_settled(page)
     else:
         page.get_by_label(label).select_option(label=option)
         page.get_by_role("button", name="Actualiser : catégorie de ressortissant").click()
@@ -63,6 +77,10 @@ def test_edit_mes_informations_with_the_cascade_and_the_commune_search(browser_p
     page.get_by_label("Non").check()
     page.get_by_label("Situation familiale").select_option(label="Pacsé(e)")
     page.get_by_role("button", name="Enregistrer", exact=True).click()
+    browser_page.check(shot="armees-informations-a-valider")
+    expect(browser_page.h1()).to_have_text("Confirmer mes informations")
+    expect(page.locator("#informations-a-valider")).to_contain_text("Musée de l’Armée")
+    page.get_by_role("button", name="Valider").click()
 
     browser_page.check(shot="armees-informations-enregistrees")
     expect(browser_page.h1()).to_have_text("Mes informations")
