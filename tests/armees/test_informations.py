@@ -183,6 +183,10 @@ def test_an_address_abroad_takes_a_typed_town_and_a_country(app, armees, armees_
     # with htmx: only the place comes back
     part = fragment(client, URL, method="post", data=dict(VALID, address_abroad="etranger", actualiser="adresse-lieu"))
     assert part.select_one("#adresse-lieu #city") and part.select_one("#address_line1") is None
+    assert part.select_one("#country") is None and len(part.response.data) < 5000  # the fragment budget
+    # the country list stays in the page, shown by CSS right after an #adresse-lieu abroad
+    assert soup.select_one(".armees-place--etranger + .armees-country #country")
+    assert page(client, EDIT).select_one(".armees-place--france + .armees-country #country")
     soup = submit(client, URL, dict(VALID, address_abroad="etranger", city="", country=""), status=422)
     assert errors_of(soup) == ["Saisissez la ville de votre domicile en entier.",
                                "Sélectionnez le pays de votre domicile dans la liste."]

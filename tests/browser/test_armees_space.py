@@ -125,3 +125,32 @@ def test_add_then_delete_a_porte_documents_file(browser_page, live_server, tmp_p
            ).to_be_visible()
     if browser_page.js:
         browser_page.check()
+
+
+def test_move_the_main_address_abroad(browser_page, live_server):
+    page = browser_page.page
+    email = ressortissant(live_server)
+    browser_page.log_in(email)
+    browser_page.goto("/armees/espace/mes-informations?editer=1")
+    country = page.get_by_label(re.compile("^Pays"), exact=False).and_(page.locator("select#country"))
+    expect(country).to_be_hidden()  # in France, no country to choose
+    if browser_page.js:
+        page.evaluate("window.settled = false; document.body.addEventListener('htmx:afterSettle', "
+                      "() => { window.settled = true; }, {once: true})")
+        page.get_by_label("A l’étranger").check()
+        wait_settled(page)
+    else:
+        page.get_by_label("A l’étranger").check()
+        page.get_by_role("button", name="Actualiser : pays du domicile").click()
+        browser_page.check()
+    expect(page.get_by_label("Code postal/Ville")).to_have_count(0)
+    page.get_by_label("Ville", exact=False).and_(page.locator("#city")).fill("Djibouti")
+    expect(country).to_be_visible()
+    country.select_option(label="Djibouti")
+    page.get_by_label("N° et libellé de la voie").fill("Base aérienne 188")
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+    browser_page.check()
+    expect(page.locator("#informations-a-valider")).to_contain_text("Base aérienne 188, Djibouti, Djibouti")
+    page.get_by_role("button", name="Valider").click()
+    browser_page.check()
+    expect(page.locator("main .summary-list").first).to_contain_text("Base aérienne 188, Djibouti, Djibouti")
