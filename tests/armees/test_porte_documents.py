@@ -187,3 +187,27 @@ def test_the_proof_given_with_an_application_is_kept_once_and_listed(app, armees
     with app.app_context():
         remaining = Attachment.query.filter_by(subject_type="armees_application", subject_id=application_id).one()
         assert storage_path(remaining.storage_name).exists()
+
+
+def test_add_share_and_delete_on_every_database(any_db_app):
+    """Stored once, shared with a kept proof, deleted last: the locks of core.uploads on PostgreSQL too."""
+    from werkzeug.datastructures import FileStorage
+    with any_db_app.test_request_context():
+        owner = factories.user(email="porte@example.fr")
+        db.session.flush()
+        added = service.add_porte_document(owner, FileStorage(io.BytesIO(PDF), "titre.pdf"), "titre-pension")
+        db.session.commit()
+        same = service.add_porte_document(owner, FileStorage(io.BytesIO(PDF), "copie.pdf"), "titre-pension")
+        db.session.commit()
+        assert same.stored_file_id == added.stored_file_id  # the same bytes are kept once
+        assert [a.original_name for a in service.porte_documents(owner)] == ["copie.pdf", "titre.pdf"]
+        storage_name = added.storage_name
+        assert service.delete_porte_document(owner, added) == []  # still used by the copy
+        db.session.commit()
+        assert storage_path(storage_name).exists()
+        unused = service.delete_porte_document(owner, same)
+        db.session.commit()
+        assert unused == [storage_name]
+        from core.uploads import delete_stored
+        assert delete_stored(unused) == 1 and not storage_path(storage_name).exists()
+        assert service.porte_documents(owner) == []
