@@ -30,8 +30,9 @@ Use in a view:
 `form.values()` is the dict to store in `data["informations"]` (only the fields of the form).
 Templates: templates/armees/informations_fields.html (one macro per group); the htmx refresh of
 the address place and of the cascade swaps the elements #adresse-lieu and #situation-professionnelle:
-the page template wraps those macros in blocks of the same names (`adresse_lieu`,
-`situation_professionnelle`) and the view renders the block `form.refresh_block()` names."""
+the page template wraps those macros in blocks (`adresse_lieu`, `situation_professionnelle`) and
+the view renders the block `form.refresh_block()` names. The country select stays outside the
+swapped block (`address_country`, shown by CSS only when the address is abroad)."""
 from __future__ import annotations
 
 from typing import Any
@@ -129,8 +130,9 @@ class InformationsForm(Form):
                 SelectChoice(o, o) for o in self.organisations]
         if "commune" in self:
             self.commune.active = not self.abroad
-        if "city" in self:  # required abroad only: say so next to the label
-            self.city.flags.required = self.country.flags.required = self.abroad
+        if "city" in self:  # required abroad only: say so next to the label (the country is shown abroad only)
+            self.city.flags.required = self.abroad
+            self.country.flags.required = True
 
     # -- building -------------------------------------------------------------------------------
     @classmethod

@@ -16,6 +16,7 @@ from forms.armees_informations import InformationsEditForm
 from forms.armees_space import PorteDocumentAddForm, PorteDocumentDeleteForm, ReceivedDownloadForm
 from models.armees import PORTE_DOCUMENT_KINDS, AidApplication, ReceivedDocument, RessortissantProfile
 
+CONFIRM, MODIFY = "valider", "modifier"  # the buttons of the check after « Enregistrer »
 ACCOUNT_TABS = {"compte": "Mon compte", "demandes": "Mes demandes de prestation d’action sociale"}
 
 
@@ -56,9 +57,15 @@ def informations():
         if not editable:
             abort(403)  # « Éditer » only once a first application was transmitted
         form = InformationsEditForm.for_profile(profile, request.form)
-        if form.is_refresh():
+        if form.is_refresh() or MODIFY in request.form:  # « Modifier » from the check: the form again
             return render("armees/informations.html", block=form.refresh_block(), profile=profile, form=form,
                           editing=True)
+        if form.validate_on_submit() and CONFIRM not in request.form:
+            # « Enregistrer »: the changes shown for checking, then « Valider » (seed 000).
+            changed = {**service.profile_informations(profile), **form.values()}
+            kept = [(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", CONFIRM)]
+            return render("armees/informations.html", profile=profile, confirming=True, kept=kept,
+                          rows=information_rows(changed))
         if form.validate_on_submit():
             service.update_informations(profile, form, current_user)
             db.session.commit()

@@ -8,7 +8,7 @@ from typing import Any
 from werkzeug.datastructures import FileStorage
 
 from core import audit
-from core.uploads import MB, get_policy, register_policy, remove_attachments, storage_path, store_upload, \
+from core.uploads import MB, get_policy, link_copy, register_policy, remove_attachments, storage_path, store_upload, \
     stored_file_for
 from extensions import db
 from models import Organisation, User
@@ -352,3 +352,17 @@ def received_document(user: Any, document_id: int) -> ReceivedDocument | None:
 def mark_read(document: ReceivedDocument) -> None:
     if document.read_at is None:
         document.read_at = utcnow()
+
+
+def keep_in_porte_documents(user: Any, attachment: Attachment, document: str = "qualite-ressortissant") -> Attachment:
+    """The proof of ressortissant status given with an application, kept in the user's
+    porte-documents to be reused without scanning it again (the wizard calls it on « Transmettre »).
+    The stored bytes are shared (no second copy); a file with the same bytes already kept there is
+    returned instead of a duplicate. The caller commits."""
+    existing = Attachment.query.filter_by(subject_type=PORTE_DOCUMENTS.name, subject_id=user.id, owner_id=user.id,
+                                          stored_file_id=attachment.stored_file_id).first()
+    if existing is not None:
+        return existing
+    copy = link_copy(attachment, owner=user, subject_type=PORTE_DOCUMENTS.name, subject_id=user.id)
+    copy.document = document
+    return copy

@@ -31,6 +31,15 @@ def profile(app, armees):
     return _make
 
 
+def save(client, data):
+    """« Enregistrer » then « Valider » on the check page (which posts back what was typed)."""
+    check = submit(client, URL, data)
+    assert check.h1.get_text(strip=True) == "Confirmer mes informations"
+    form = check.select_one("main form")
+    posted = [(i["name"], i.get("value", "")) for i in form.select("input[type=hidden]")]
+    return submit(client, URL, MultiDict([*posted, ("valider", "1")]), status=303)
+
+
 def stored(app, armees, who="member"):
     with app.app_context():
         return RessortissantProfile.query.filter_by(user_id=armees[who]).one()
@@ -90,7 +99,19 @@ def test_edit_form_is_filled_from_the_profile_and_limited_to_what_may_change(arm
 def test_saving_updates_the_profile_with_a_confirmation(app, armees, armees_login, profile):
     profile()
     client = armees_login("member")
-    response = submit(client, URL, VALID, status=303)
+    check = submit(client, URL, VALID)
+    assert check.title.get_text().startswith("Confirmer mes informations")
+    rows = {dt.get_text(strip=True): dt.find_next("dd").get_text(strip=True) for dt in check.select("main dt")}
+    assert (rows["Téléphone"], rows["Adresse"], rows["Autorité d’emploi"]) == (
+        "06 12 34 56 78", "3 place de la Bourse, 33000 Bordeaux", "Marine nationale")
+    assert rows["Qualité de ressortissant"] == "En France"  # what is not changed here is shown as it is
+    assert stored(app, armees).phone == "05 56 00 00 00"  # nothing saved before « Valider »
+    # « Modifier » brings the form back with what was typed
+    posted = [(i["name"], i.get("value", "")) for i in check.select("main form input[type=hidden]")]
+    again = submit(client, URL, MultiDict([*posted, ("modifier", "1")]))
+    assert again.h1.get_text(strip=True) == "Modifier mes informations"
+    assert again.select_one("#phone")["value"] == "06 12 34 56 78"
+    response = save(client, VALID)
     assert response.headers["Location"] == URL
     soup = page(client, URL)
     assert "Vos informations ont été enregistrées." in [p.get_text(strip=True) for p in soup.select("#messages p")]
@@ -137,6 +158,7 @@ def test_cascade_with_htmx_answers_the_block_and_focuses_the_next_select(armees_
     block = soup.select_one("#situation-professionnelle")
     assert block is not None and soup.select_one("form") is None
     assert soup.select_one("#employer").has_attr("autofocus")
+    assert {s["hx-post"] for s in soup.select("select")} == {URL}  # the next change posts again
     assert not soup.select_one("#rank").has_attr("autofocus")
 
 
@@ -148,7 +170,7 @@ def test_an_etablissement_public_employer_asks_for_the_organisation(app, armees,
     assert errors_of(soup) == ["Sélectionnez l’organisme dans la liste."]
     options = [o["value"] for o in soup.select("#employer_organisation option") if o["value"]]
     assert "Musée de l’Armée" in options
-    submit(client, URL, dict(data, employer_organisation="Musée de l’Armée"), status=303)
+    save(client, dict(data, employer_organisation="Musée de l’Armée"))
     assert stored(app, armees).employer_organisation == "Musée de l’Armée"
 
 
@@ -161,10 +183,14 @@ def test_an_address_abroad_takes_a_typed_town_and_a_country(app, armees, armees_
     # with htmx: only the place comes back
     part = fragment(client, URL, method="post", data=dict(VALID, address_abroad="etranger", actualiser="adresse-lieu"))
     assert part.select_one("#adresse-lieu #city") and part.select_one("#address_line1") is None
+    assert part.select_one("#country") is None and len(part.response.data) < 5000  # the fragment budget
+    # the country list stays in the page, shown by CSS right after an #adresse-lieu abroad
+    assert soup.select_one(".armees-place--etranger + .armees-country #country")
+    assert page(client, EDIT).select_one(".armees-place--france + .armees-country #country")
     soup = submit(client, URL, dict(VALID, address_abroad="etranger", city="", country=""), status=422)
     assert errors_of(soup) == ["Saisissez la ville de votre domicile en entier.",
                                "Sélectionnez le pays de votre domicile dans la liste."]
-    submit(client, URL, dict(VALID, address_abroad="etranger", city="Djibouti", country="DJ"), status=303)
+    save(client, dict(VALID, address_abroad="etranger", city="Djibouti", country="DJ"))
     saved = stored(app, armees)
     assert (saved.address_abroad, saved.city, saved.country, saved.postcode, saved.insee) == (
         True, "Djibouti", "DJ", None, None)
@@ -232,3 +258,22 @@ def test_phone_numbers_are_checked(app):
         assert not form.validate()
         assert form.phone.errors == form.fax.errors == [
             "Saisissez un numéro de téléphone valide, par exemple 01 23 45 67 89 ou +33 1 23 45 67 89."]
+
+
+def test_an_edit_posted_on_an_expired_session_comes_back_after_the_login(app, armees, armees_login, profile):
+    from tests.auth.test_session_expiry import expire, next_of
+    profile()
+    client = armees_login("member")
+    page(client, EDIT)
+    expire(app)
+    response = client.post(URL, data=dict(VALID, phone="07 77 77 77 77"))
+    assert response.status_code == 302 and next_of(response.headers["Location"]) == URL
+    assert stored(app, armees).phone == "05 56 00 00 00"
+    back = client.post(response.headers["Location"], data={"email": armees["emails"]["member"],
+                                                           "password": factories.PASSWORD})
+    assert back.status_code == 302
+    soup = page(client, back.headers["Location"])
+    assert soup.h1.get_text(strip=True) == "Modifier mes informations"
+    assert soup.select_one("#phone")["value"] == "07 77 77 77 77"  # given back once, to check then save
+    assert soup.select_one("#employer option[selected]")["value"] == "marine"
+    assert stored(app, armees).phone == "05 56 00 00 00"

@@ -162,3 +162,52 @@ def test_an_application_file_is_not_a_porte_documents_file(app, armees, armees_l
     client = armees_login("member")
     assert client.get(f"{URL}/{attachment_id}").status_code == 404
     assert client.post(f"{URL}/{attachment_id}/supprimer", data={"confirme": "1"}).status_code == 404
+
+
+def test_the_proof_given_with_an_application_is_kept_once_and_listed(app, armees, armees_login, make_application):
+    application_id = make_application("prise-en-charge")
+    with app.app_context():
+        owner = db.session.get(User, armees["member"])
+        proof = factories.stored_attachment(owner, "armees_application", application_id, name="carte-militaire.pdf",
+                                            document="qualite-ressortissant", organisation_id=armees["org"])
+        kept = service.keep_in_porte_documents(owner, proof)
+        db.session.commit()
+        assert (kept.subject_type, kept.subject_id, kept.document, kept.organisation_id) == (
+            PORTE_DOCUMENTS.name, owner.id, "qualite-ressortissant", None)
+        assert kept.stored_file_id == proof.stored_file_id and kept.id != proof.id  # same bytes, no copy
+        assert service.keep_in_porte_documents(owner, proof).id == kept.id  # once
+        assert [a.id for a in service.porte_documents(owner)] == [kept.id]
+        kept_id = kept.id
+    client = armees_login("member")
+    soup = page(client, URL)
+    row = soup.select_one(f"#justificatif-{kept_id}")
+    assert "Justificatif de la qualité de ressortissant" in row.get_text()
+    # deleting it from the porte-documents leaves the application's file and its bytes
+    submit(client, f"{URL}/{kept_id}/supprimer", {"confirme": "1"}, status=303)
+    with app.app_context():
+        remaining = Attachment.query.filter_by(subject_type="armees_application", subject_id=application_id).one()
+        assert storage_path(remaining.storage_name).exists()
+
+
+def test_add_share_and_delete_on_every_database(any_db_app):
+    """Stored once, shared with a kept proof, deleted last: the locks of core.uploads on PostgreSQL too."""
+    from werkzeug.datastructures import FileStorage
+    with any_db_app.test_request_context():
+        owner = factories.user(email="porte@example.fr")
+        db.session.flush()
+        added = service.add_porte_document(owner, FileStorage(io.BytesIO(PDF), "titre.pdf"), "titre-pension")
+        db.session.commit()
+        same = service.add_porte_document(owner, FileStorage(io.BytesIO(PDF), "copie.pdf"), "titre-pension")
+        db.session.commit()
+        assert same.stored_file_id == added.stored_file_id  # the same bytes are kept once
+        assert [a.original_name for a in service.porte_documents(owner)] == ["copie.pdf", "titre.pdf"]
+        storage_name = added.storage_name
+        assert service.delete_porte_document(owner, added) == []  # still used by the copy
+        db.session.commit()
+        assert storage_path(storage_name).exists()
+        unused = service.delete_porte_document(owner, same)
+        db.session.commit()
+        assert unused == [storage_name]
+        from core.uploads import delete_stored
+        assert delete_stored(unused) == 1 and not storage_path(storage_name).exists()
+        assert service.porte_documents(owner) == []

@@ -125,6 +125,18 @@ def build_world(app):
         msa_file = _stored_attachment(app, owner_id=member.id, organisation_id=org_m.id, policy="msa_message",
                                       subject_type="ConversationMessage", subject_id=message.id,
                                       original_name="ordonnance.pdf")
+        # slice SPACE (Portail Des Aides): the citizen's « Mes informations » after a first
+        # transmitted application, a porte-documents file and a decision received.
+        from models import User
+        from models.armees import PORTE_DOCUMENTS
+        citizen = User.query.filter_by(email=EMAILS["citizen"]).one()
+        org_a = factories.organisation(portal="armees", code="IGESA", name="Igesa")
+        agent_a = factories.user(email="agent.igesa@fuzz.example.fr", role="agent", organisation=org_a)
+        factories.armees_profile(citizen)
+        proof = factories.stored_attachment(citizen, PORTE_DOCUMENTS.name, citizen.id, name="bulletin.pdf",
+                                            document="bulletin-remuneration")
+        decided = factories.armees_application(citizen, org_a, state="terminee", agent=agent_a)
+        received = factories.armees_received(decided)
         db.session.commit()
 
         conventions = [c.id for c in Convention.query.filter_by(organisation_id=org_p.id).order_by(Convention.id)]
@@ -132,7 +144,8 @@ def build_world(app):
             # Orders matter where a rule has two arguments: the first values go together.
             "request_id": [new.id, taken.id, resolved.id, other.id],
             "number": [resolved.number, new.number, taken.number, other.number],
-            "attachment_id": [answer.id, sent.id, msa_file.id],
+            "attachment_id": [answer.id, sent.id, msa_file.id, proof.id],
+            "document_id": [received.id],
             "conversation_id": [conversation.id, closed.id],
             "organisation_id": [org_p.id, org_m.id, org_later.id],
             "convention_id": conventions,
