@@ -231,10 +231,9 @@ def transmit(application, user, benefit, page, token: str) -> None:
     porte-documents, the personal data written to the profile, the draft dropped, and one mail
     with the recap PDF attached."""
     from core.notify import notify
-    from core.uploads import attach_generated, link_copy
+    from core.uploads import attach_generated
     from core.urls import public_url
-    from models import Attachment
-    from models.armees import APPLICATION_FILES, APPLICATION_WORKFLOW, PORTE_DOCUMENTS, RessortissantProfile
+    from models.armees import APPLICATION_FILES, APPLICATION_WORKFLOW, RessortissantProfile
     from models.base import utcnow
     now = utcnow()
     data = collect(page, benefit)
@@ -250,15 +249,11 @@ def transmit(application, user, benefit, page, token: str) -> None:
         attachment.document = code
     application.give_reference(now)
     APPLICATION_WORKFLOW.fire(application, "transmit", user, now=now)
-    # The proof of ressortissant status, kept in « Mon porte-documents » (once).
-    stored = {a.stored_file_id for a in Attachment.query.filter_by(subject_type=PORTE_DOCUMENTS.name,
-                                                                    subject_id=user.id)}
+    # The proof of ressortissant status, kept in « Mon porte-documents » (once: SPACE's helper).
     for attachment, code in files:
         spec = benefit.document(code)
-        if spec is not None and spec.porte_documents and attachment.stored_file_id not in stored:
-            link_copy(attachment, owner=user, subject_type=PORTE_DOCUMENTS.name, subject_id=user.id,
-                      document=code)
-            stored.add(attachment.stored_file_id)
+        if spec is not None and spec.porte_documents:
+            keep_in_porte_documents(user, attachment, code)
     # « Mes informations »: the personal data given, fixed from now on.
     profile = RessortissantProfile.of(user)
     if profile.first_transmitted_at is None:
