@@ -144,6 +144,14 @@ class Cascade:
 
 
 @dataclass(frozen=True)
+class LevelSelect:
+    """One select of a cascade shown inside a form that posts every level at once."""
+    level: Level
+    options: tuple[Node, ...]
+    selected: str  # the code chosen at this level, "" while nothing is
+
+
+@dataclass(frozen=True)
 class CascadeState:
     cascade: Cascade
     path: tuple[Choice, ...]
@@ -180,6 +188,18 @@ class CascadeState:
     def missing_message(self) -> str | None:
         """What to tell a POST form whose cascade is incomplete."""
         return None if self.complete else self.current_level.error
+
+    def selects(self) -> tuple[LevelSelect, ...]:
+        """The selects of a cascade that sits inside a larger POST form (the `cascade_selects`
+        macro): every chosen level, its siblings as options so it can be changed in place, then
+        the next level to choose (none once complete)."""
+        result, parent = [], self.cascade.root
+        for choice in self.path:
+            result.append(LevelSelect(choice.level, parent.children, choice.node.code))
+            parent = choice.node
+        if not self.complete:
+            result.append(LevelSelect(self.current_level, parent.children, ""))
+        return tuple(result)
 
     def params(self, depth: int | None = None) -> list[tuple[str, str]]:
         """[(field, code)] of the first `depth` choices (all of them by default)."""

@@ -81,7 +81,7 @@ register(Portal(
     services=("messages",),
 ))
 register(Portal(
-    code="armees", available=False, name="e-social des armées – Portail Des Aides",
+    code="armees", name="e-social des armées – Portail Des Aides",
     description="Pour les ressortissants du ministère des Armées : demandes de prestations et de prêts "
                 "d’action sociale.",
     agent_title="Portail Des Aides (Igesa)",

@@ -83,3 +83,57 @@ def armees_application(owner, org, benefit="garde-jeunes-enfants", state="en-cre
             application.give_reference(now)
         APPLICATION_WORKFLOW.fire(application, name, who, now=now, hooks=False)
     return application
+
+
+# --- slice SPACE: the ressortissant's profile, porte-documents and documents received --------------
+
+ARMEES_PROFILE = dict(residence="france", phone="05 56 00 00 00", address_line1="12 rue Sainte-Catherine",
+                      postcode="33000", insee="33063", city="Bordeaux", country="FR", in_couple=True,
+                      family_situation="Marié(e)", category="militaire-actif", rank="officier",
+                      employer="armee-terre")
+
+
+def armees_profile(owner, transmitted=True, **kwargs):
+    """The ressortissant's « Mes informations », as after a first transmitted application (or not)."""
+    from models.armees import RessortissantProfile
+    from models.base import utcnow
+    profile = RessortissantProfile.of(owner)
+    for name, value in {**ARMEES_PROFILE, **kwargs}.items():
+        setattr(profile, name, value)
+    profile.first_transmitted_at = utcnow() if transmitted else None
+    db.session.flush()
+    return profile
+
+
+def stored_attachment(owner, subject_type, subject_id, name="justificatif.pdf", content=None, document=None,
+                      organisation_id=None, policy="armees_porte_documents"):
+    """An attachment of `subject_type`/`subject_id` with real bytes on disk (UPLOAD_FOLDER)."""
+    import hashlib
+    import secrets
+
+    from core.uploads import storage_path
+    from models.attachment import Attachment, StoredFile
+    content = content or b"%PDF-1.4\n" + secrets.token_bytes(16) + b"\n%%EOF\n"
+    storage_name = secrets.token_hex(16)
+    storage_path(storage_name).write_bytes(content)
+    stored = StoredFile(sha256=hashlib.sha256(content).hexdigest(), storage_name=storage_name, size=len(content))
+    attachment = Attachment(owner_id=owner.id, organisation_id=organisation_id, policy=policy,
+                            subject_type=subject_type, subject_id=subject_id, original_name=name,
+                            stored_file=stored, content_type="application/pdf", size=len(content),
+                            document=document)
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment
+
+
+def armees_received(application, title="Décision d’attribution", read=False):
+    """A decision letter in the owner's « Mes documents reçus »."""
+    from models.armees import RECEIVED_FILES, ReceivedDocument
+    from models.base import utcnow
+    attachment = stored_attachment(application.user, RECEIVED_FILES.name, application.id, name="decision.pdf",
+                                   organisation_id=application.organisation_id, policy="armees_received")
+    document = ReceivedDocument(user_id=application.user_id, application_id=application.id, title=title,
+                                attachment_id=attachment.id, read_at=utcnow() if read else None)
+    db.session.add(document)
+    db.session.flush()
+    return document

@@ -323,6 +323,7 @@ def change_password():
 @login_required
 def change_email():
     form = ChangeEmailForm()
+    back = safe_next(request.args.get("next")) or url_for("auth.account")  # e.g. the armees « Mon espace »
     if form.validate_on_submit():
         new_email = normalize_email(form.email.data)
         wait = 0 if new_email == current_user.email else mail_quota_wait(new_email)
@@ -330,7 +331,7 @@ def change_email():
             form.email.errors.append("Saisissez une adresse différente de l’adresse actuelle.")
         elif wait:
             form.email.errors.append(mail_wait_message(wait))
-            return render("auth/change_email.html", form=form, status=429)
+            return render("auth/change_email.html", form=form, back=back, status=429)
         else:
             user = current_user._get_current_object()
             _, raw = AuthToken.issue(user, TokenPurpose.EMAIL_CHANGE, token_hours(), payload=new_email)
@@ -340,8 +341,9 @@ def change_email():
             db.session.commit()
             flash(f"Un courriel a été envoyé à {new_email} avec un lien pour confirmer le changement. "
                   f"Le lien est valable uniquement {token_hours()} heures.", "success")
-            return redirect(url_for("auth.account"))
-    return render("auth/change_email.html", form=form, status=422 if form.is_submitted() else 200)
+            return redirect(back)
+    return render("auth/change_email.html", form=form, back=back,
+                  status=422 if form.is_submitted() else 200)
 
 
 @bp.route("/adresse-mail/confirmer/<token>")

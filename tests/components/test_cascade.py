@@ -376,3 +376,33 @@ def test_with_htmx_each_step_swaps_in_place_and_the_url_follows(citizen_client):
         assert query_of(p.url) == COMPLETE
         expect(p.locator("#demo-formulaire #demo-cascade input[type=hidden]")).to_have_count(3)
     in_browser(citizen_client, flow)
+
+
+# --- Inside a larger POST form: selects() and the cascade_selects macro (slice SPACE) ----------------
+
+def test_selects_show_every_chosen_level_with_its_siblings_then_the_next_one(demo):
+    state = demo.resolve(AF)
+    selects = state.selects()
+    assert [(s.level.field, s.selected) for s in selects] == [("theme", "famille-logement"),
+                                                             ("subject", "allocations-familiales"), ("reason", "")]
+    assert [n.code for n in selects[0].options] == [n.code for n in demo.root.children]
+    assert [n.code for n in selects[2].options] == [n.code for n in state.node.children]
+    assert [s.selected for s in demo.resolve(COMPLETE).selects()] == [
+        "famille-logement", "allocations-familiales", "changement-situation"]  # complete: no empty level
+    assert [s.level.field for s in demo.resolve({}).selects()] == ["theme"]
+
+
+def test_cascade_selects_macro_posts_the_refresh_and_marks_errors(app, demo):
+    template = ('{% from "components/cascade.html" import cascade_selects %}'
+                '{{ cascade_selects(state, "/formulaire", "choix", errors={"subject": "Sélectionnez le sujet."}) }}')
+    with app.test_request_context("/formulaire"):
+        html = render_template_string(template, state=demo.resolve(FAMILLE))
+    soup = check_page(f'<html lang="fr"><a class="skip-link" href="#contenu"></a>{html}</html>', require_h1=False)
+    theme = soup.select_one("select#theme")
+    assert theme["hx-post"] == "/formulaire" and theme["hx-target"] == "#choix"
+    assert json.loads(theme["hx-vals"]) == {"actualiser": "choix"}
+    assert soup.select_one("#theme option[selected]")["value"] == "famille-logement"
+    assert soup.select_one("#subject")["aria-invalid"] == "true"
+    assert soup.select_one("#subject-erreur").get_text(strip=True).endswith("Sélectionnez le sujet.")
+    button = soup.select_one("button[name=actualiser]")
+    assert button["value"] == "choix" and button.has_attr("formnovalidate")

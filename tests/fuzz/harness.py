@@ -135,6 +135,13 @@ def build_world(app):
         applications = [factories.armees_application(ressortissant, org_a, state=state, agent=agent_a, **extra)
                         for state, extra in (("instruction", {}), ("prise-en-charge", {}),
                                              ("terminee", {"decision": "accordee"}))]
+        # The citizen's « Mes informations » after a first transmitted application, a porte-documents
+        # file and a decision received.
+        from models.armees import PORTE_DOCUMENTS
+        factories.armees_profile(ressortissant)
+        proof = factories.stored_attachment(ressortissant, PORTE_DOCUMENTS.name, ressortissant.id, name="bulletin.pdf",
+                                            document="bulletin-remuneration")
+        received = factories.armees_received(applications[-1])
         db.session.commit()
 
         conventions = [c.id for c in Convention.query.filter_by(organisation_id=org_p.id).order_by(Convention.id)]
@@ -142,7 +149,8 @@ def build_world(app):
             # Orders matter where a rule has two arguments: the first values go together.
             "request_id": [new.id, taken.id, resolved.id, other.id],
             "number": [resolved.number, new.number, taken.number, other.number],
-            "attachment_id": [answer.id, sent.id, msa_file.id],
+            "attachment_id": [answer.id, sent.id, msa_file.id, proof.id],
+            "document_id": [received.id],
             "conversation_id": [conversation.id, closed.id],
             "application_id": [a.id for a in applications],
             "benefit_code": ["garde-jeunes-enfants", "pret-social"],
