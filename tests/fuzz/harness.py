@@ -71,7 +71,7 @@ def build_world(app):
     """Two Espace Partenaires structures (the technician's, the manager's), an organisation that
     starts later, partner requests in every status with files, an MSA fund with a member, a
     conversation with a file, and one user per role."""
-    from models import Convention, Conversation, ConversationMessage, MsaMember
+    from models import Convention, Conversation, ConversationMessage, MsaMember, User
     from models.base import utcnow
     from models.msa import ConversationStatus
     from models.partenaires import Status
@@ -125,6 +125,15 @@ def build_world(app):
         msa_file = _stored_attachment(app, owner_id=member.id, organisation_id=org_m.id, policy="msa_message",
                                       subject_type="ConversationMessage", subject_id=message.id,
                                       original_name="ordonnance.pdf")
+
+        # Portail Des Aides (slice FOLLOW): the citizen's applications in every state, one with a
+        # complement request, so that the follow-up's forms are learnt and fuzzed.
+        org_a = factories.organisation(portal="armees", code="IGESA", name="Igesa")
+        agent_a = factories.user(email="agent.igesa@fuzz.example.fr", role="agent", organisation=org_a)
+        citizen = User.query.filter_by(email=EMAILS["citizen"]).one()
+        applications = {state: factories.armees_application(citizen, org_a, state=state, agent=agent_a)
+                        for state in ("prise-en-charge", "en-creation", "instruction", "terminee")}
+        complement = factories.armees_complement(applications["prise-en-charge"])
         db.session.commit()
 
         conventions = [c.id for c in Convention.query.filter_by(organisation_id=org_p.id).order_by(Convention.id)]
@@ -144,6 +153,9 @@ def build_world(app):
             "token": ["jeton-inconnu"],
             "filename": ["css/guichet.css", "js/guichet.js"],
             "step": ["identite", "choix", "recapitulatif"],  # wizard steps (/composants/assistant/<step>)
+            # Portail Des Aides (slice FOLLOW): in the order of the states whose pages have forms.
+            "application_id": [a.id for a in applications.values()],
+            "complement_id": [complement.id],
         }
         return World(pools=pools, org_partenaires=org_p.id)
 
