@@ -17,6 +17,8 @@ from sqlalchemy import case, func
 
 from blueprints.armees import bp, catalogue, recap, service
 from core.formatting import fr_datetime
+from core.replay import keeps_input
+from core.replay import take as take_replay
 from core.submission import SubmissionReplayed, new_token
 from core.templating import render, wants_fragment
 from core.uploads import MB, AttachmentSet, delete_stored, register_policy, send_attachment
@@ -209,12 +211,16 @@ def _refused_form():
 # --- Ajouter un document complémentaire (Prise en charge, Instruction en cours) ---------------------
 
 @bp.route("/demandes/<int:application_id>/document-complementaire", methods=["GET", "POST"])
+@keeps_input
 def add_document(application_id):
     application = _load(application_id)
     if not application.accepts_documents:
         return _refused(application, "document")
-    form = DocumentAddForm()
-    files = AttachmentSet.from_request(UPLOAD_POLICY, required=True)
+    # Posted on an expired session: the files added come back after the login.
+    replay = take_replay(current_user) if request.method == "GET" else None
+    form = DocumentAddForm(formdata=replay.form) if replay else DocumentAddForm()
+    files = AttachmentSet.from_request(UPLOAD_POLICY, required=True,
+                                       token=replay.attachment_token if replay else None)
     context = {"application": application, "form": form, "files": files,
                "title": "Ajouter un document complémentaire"}
     if request.method == "GET":
@@ -295,12 +301,15 @@ def _complement_context(application, complement, **extra):
 
 
 @bp.route("/demandes/<int:application_id>/complements/<int:complement_id>", methods=["GET", "POST"])
+@keeps_input
 def complement(application_id, complement_id):
     application = _load(application_id)
     complement = _load_complement(application, complement_id)
-    if request.method == "GET" and request.args.get("repondre") is None:
+    # An answer posted on an expired session comes back, open, after the login.
+    replay = take_replay(current_user) if request.method == "GET" else None
+    if request.method == "GET" and request.args.get("repondre") is None and replay is None:
         return render("armees/complement.html", **_complement_context(application, complement))
-    form = ComplementAnswerForm()
+    form = ComplementAnswerForm(formdata=replay.form) if replay else ComplementAnswerForm()
     token = form.submission.data
     if request.method == "POST":
         done = APPLICATION_WORKFLOW.appended_with(token, current_user, "complement_answer")
@@ -311,10 +320,11 @@ def complement(application_id, complement_id):
         message = ALREADY_ANSWERED.format(date=fr_datetime(complement.answered_at))
         return render("armees/complement.html", status=409 if request.method == "POST" else 200,
                       **_complement_context(application, complement, error_notice=message))
-    files = AttachmentSet.from_request(UPLOAD_POLICY, required=True)
+    files = AttachmentSet.from_request(UPLOAD_POLICY, required=True,
+                                       token=replay.attachment_token if replay else None)
     context = _complement_context(application, complement, form=form, files=files, answering=True)
     if request.method == "GET":
-        return render("armees/complement.html", block="answer", **context)
+        return render("armees/complement.html", block=None if replay else "answer", **context)
     if files.is_update:
         return render("armees/complement.html", has_errors=files.has_errors, **context)
     files_ok = files.validate()

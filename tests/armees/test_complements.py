@@ -132,3 +132,26 @@ def test_the_mails_link_goes_through_the_login_to_the_request(app, armees, make_
     assert response.status_code == 302
     assert response.location == f"/armees/demandes/{application_id}/complements/{complement_id}"
     assert page(client, response.location).h1.get_text() == "Demande de complément de pièces"
+
+
+def test_an_answer_posted_on_an_expired_session_comes_back_after_the_login(app, armees, armees_login,
+                                                                            make_application):
+    from tests.auth.test_session_expiry import KEPT, RESTORED, expire, next_of, notices
+    application_id, complement_id = _request(app, make_application)
+    client = armees_login("member")
+    url = f"/armees/demandes/{application_id}/complements/{complement_id}"
+    fields = upload_form(client, url + "?repondre=1")
+    expire(app)
+    response = post_files(client, url, fields, files=[("avis.pdf", PDF)])
+    assert response.status_code == 302 and next_of(response.location) == url
+    login_page = page(client, response.location)
+    assert notices(login_page)[0].endswith(KEPT)
+    back = client.post(response.location, data={"email": armees["emails"]["member"],
+                                                 "password": factories.PASSWORD}, follow_redirects=True)
+    soup = check_page(back.get_data(as_text=True))
+    assert any(n.endswith(RESTORED) for n in notices(soup)), notices(soup)
+    assert [li.a.get_text() for li in soup.select("#pieces_jointes-contenu li")] == ["avis.pdf"]
+    kept = {i["name"]: i.get("value", "") for i in soup.select("#reponse form input[type=hidden]")}
+    assert client.post(url, data=kept).status_code == 303
+    with app.app_context():
+        assert db.session.get(ComplementRequest, complement_id).state == "envoye"
