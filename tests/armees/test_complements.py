@@ -4,6 +4,8 @@ date, the envelope, idempotency, refusals, and the mail's link through the login
 from datetime import datetime, timezone
 from urllib.parse import quote
 
+import pytest
+
 from extensions import db
 from models import AidApplication, Attachment
 from models.armees import APPLICATION_WORKFLOW, ComplementRequest
@@ -155,3 +157,40 @@ def test_an_answer_posted_on_an_expired_session_comes_back_after_the_login(app, 
     assert client.post(url, data=kept).status_code == 303
     with app.app_context():
         assert db.session.get(ComplementRequest, complement_id).state == "envoye"
+
+
+def test_the_answer_service_on_each_database(any_db_app):
+    """service.answer_complement: once per token, refused once the request was answered."""
+    from blueprints.armees import service
+    from core.uploads import AttachmentSet
+    from models import Organisation, User
+    from models.armees import IllegalTransition
+    token, other_token = "a" * 32, "b" * 32
+    with any_db_app.app_context():
+        org = factories.organisation(portal="armees", code="IGESA", name="Igesa")
+        owner = factories.user(email="ressortissant@example.fr")
+        agent = factories.user(email="agent@igesa.fr", role="agent", organisation=org)
+        application = factories.armees_application(owner, org, state="instruction", agent=agent)
+        complement = factories.armees_complement(application)
+        pending = factories.armees_file(any_db_app.config["UPLOAD_FOLDER"], application, subject_type=None)
+        pending.subject_id, pending.upload_set = None, "c" * 32
+        db.session.commit()
+        ids = owner.id, complement.id, application.id
+    with any_db_app.test_request_context():
+        owner = db.session.get(User, ids[0])
+        complement = db.session.get(ComplementRequest, ids[1])
+        files = AttachmentSet("armees_suivi", owner, token="c" * 32)
+        assert len(files.items) == 1
+        first = service.answer_complement(complement, owner, files, token)
+        again = service.answer_complement(complement, owner, AttachmentSet("armees_suivi", owner, token="c" * 32),
+                                          token)
+        assert again.id == first.id
+        with pytest.raises(IllegalTransition):
+            service.answer_complement(complement, owner, AttachmentSet("armees_suivi", owner, token="d" * 32),
+                                      other_token)
+        db.session.rollback()
+        complement = db.session.get(ComplementRequest, ids[1])
+        assert complement.state == "envoye" and complement.answered_at is not None
+        attachments = Attachment.query.filter_by(subject_type="armees_application", subject_id=ids[2]).all()
+        assert [a.document for a in attachments] == [f"complement-{ids[1]}"]
+        assert db.session.get(Organisation, attachments[0].organisation_id).code == "IGESA"
