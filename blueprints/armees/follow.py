@@ -11,6 +11,8 @@ JavaScript every action is a page and a 303; htmx opens « Supprimer » and « R
 switches the tabs without a page load."""
 from __future__ import annotations
 
+import hashlib
+
 from flask import abort, flash, make_response, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import case, func
@@ -19,7 +21,7 @@ from blueprints.armees import bp, catalogue, recap, service
 from core.formatting import fr_datetime
 from core.replay import keeps_input
 from core.replay import take as take_replay
-from core.submission import SubmissionReplayed, new_token
+from core.submission import SubmissionReplayed
 from core.templating import render, wants_fragment
 from core.uploads import MB, AttachmentSet, delete_stored, register_policy, send_attachment
 from extensions import db
@@ -129,7 +131,7 @@ def _list_context(notice: str | None = None, error_notice: str | None = None) ->
         query = query.filter_by(status=filters.etat.data)
     applications = query.order_by(AidApplication.created_at.desc(), AidApplication.id.desc()).all()
     return {"applications": applications, "envelopes": _envelopes(applications), "filters": filters,
-            "new_token": new_token, "notice": notice,
+            "duplicate_form": ApplicationDuplicateForm(formdata=None), "notice": notice,
             "error_notice": error_notice, "title": "Suivre mes demandes de prestation"}
 
 
@@ -192,7 +194,7 @@ def duplicate(application_id):
     if not form.validate_on_submit():  # the CSRF token expired: the list again, with the reason
         return _refused_form()
     try:
-        copy = service.duplicate(application, current_user, form.submission.data)
+        copy = service.duplicate(application, current_user, row_token(form.submission.data, application.id))
     except IllegalTransition:
         return _refused(_load(application_id), "duplicate")
     except SubmissionReplayed:
@@ -201,6 +203,12 @@ def duplicate(application_id):
         return redirect(url_for("armees.applications"), 303)
     flash(DUPLICATED_MESSAGE.format(reference=application.reference or ""), "success")
     return redirect(url_for("armees.apply", application_id=copy.id), 303)
+
+
+def row_token(token: str, application_id: int) -> str:
+    """The one-time token of one row's « Dupliquer »: every row posts the same form (one token per
+    page), but each application is duplicated once per page, not once for all of them."""
+    return hashlib.sha256(f"{token}:{application_id}".encode()).hexdigest()[:32]
 
 
 def _refused_form():

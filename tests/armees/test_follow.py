@@ -99,7 +99,8 @@ def test_the_envelope_counts_unanswered_requests_and_stays_once_answered(app, ar
         one_id = one.id
     client = armees_login("member")
     envelope = page(client, "/armees/demandes/").select_one(f"#demande-{application_id} a.envelope")
-    assert envelope.get_text(" ", strip=True) == "2 2 demandes de complément sans réponse"
+    assert envelope.select_one(".envelope-count").get_text() == "2"
+    assert envelope.select_one(".visually-hidden").get_text() == "2 demandes de complément sans réponse"
     assert envelope["href"].endswith(f"/armees/demandes/{application_id}#complements")
     with app.app_context():
         db.session.get(ComplementRequest, one_id).mark_sent()
@@ -112,7 +113,7 @@ def test_the_envelope_counts_unanswered_requests_and_stays_once_answered(app, ar
         db.session.commit()
     envelope = page(client, "/armees/demandes/").select_one(f"#demande-{application_id} a.envelope")
     assert envelope.select_one(".envelope-count") is None  # the envelope stays, its number goes
-    assert envelope.get_text(" ", strip=True) == "Demandes de complément, répondues"
+    assert envelope.select_one(".visually-hidden").get_text() == "Demandes de complément, répondues"
 
 
 # --- Supprimer --------------------------------------------------------------------------------------
@@ -218,9 +219,10 @@ def test_duplicating_prefills_a_new_draft_once(app, armees, armees_login, make_a
     application_id = make_application(state, data=DATA)
     client = armees_login("member")
     soup = page(client, "/armees/demandes/")
-    form = soup.select_one(f"#demande-{application_id} form[action$='/dupliquer']")
+    button = soup.select_one(f"#demande-{application_id} button[formaction$='/dupliquer']")
+    form = button.find_parent("form")
     fields = {i["name"]: i["value"] for i in form.select("input[type=hidden]")}
-    response = client.post(form["action"], data=fields)
+    response = client.post(button["formaction"], data=fields)
     assert response.status_code == 303
     with app.app_context():
         copy = AidApplication.query.filter_by(duplicated_from_id=application_id).one()
@@ -231,7 +233,7 @@ def test_duplicating_prefills_a_new_draft_once(app, armees, armees_login, make_a
         assert draft.data["steps"] == {k: v for k, v in STEPS.items() if k != "recapitulatif"}
         assert draft.data["passed"] == ["criteres", "informations", "dossier"] and draft.step == "dossier"
         copy_id = copy.id
-    assert client.post(form["action"], data=fields).location.endswith(f"/armees/demandes/{copy_id}/saisie/")
+    assert client.post(button["formaction"], data=fields).location.endswith(f"/armees/demandes/{copy_id}/saisie/")
     with app.app_context():
         assert AidApplication.query.filter_by(duplicated_from_id=application_id).count() == 1
 
@@ -365,3 +367,17 @@ def test_nobody_else_reaches_an_application(app, armees_login, make_application)
     assert owner.get(f"/armees/demandes/{taken}/complements/{complement_id}").status_code == 200
     # A complement request through another of the owner's applications: 404.
     assert owner.get(f"/armees/demandes/{granted}/complements/{complement_id}").status_code == 404
+
+
+def test_one_duplicate_form_for_the_page_duplicates_each_row_once(app, armees_login, make_application):
+    first, second = make_application("instruction", data=DATA), make_application("terminee", data=DATA)
+    client = armees_login("member")
+    soup = page(client, "/armees/demandes/")
+    fields = {i["name"]: i["value"] for i in soup.select("form input[name=submission], form input[name=csrf_token]")}
+    for application_id in (first, second, first, second):  # Back, then the other row, then resent
+        response = client.post(f"/armees/demandes/{application_id}/dupliquer", data=fields)
+        assert response.status_code == 303
+    with app.app_context():
+        copies = sorted(a.duplicated_from_id for a in AidApplication.query.filter(
+            AidApplication.duplicated_from_id.isnot(None)))
+        assert copies == sorted([first, second])
