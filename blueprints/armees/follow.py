@@ -31,7 +31,6 @@ from models import Attachment
 from models.armees import (APPLICATION_FILES, APPLICATION_WORKFLOW, COMPLEMENT_REASONS, COMPLEMENT_WAITING,
                            PORTE_DOCUMENT_KINDS, RECEIVED_FILES, AidApplication, ComplementRequest,
                            IllegalTransition, ReceivedDocument)
-from models.base import utcnow
 
 # « Ajouter un document complémentaire » and the answers to complement requests (seed: pdf, doc,
 # docx, png, jpg, jpeg).
@@ -117,8 +116,8 @@ def _documents(application: AidApplication) -> list[dict]:
              "origin": "Envoyé par vous"} for a in _application_files(application)]
     received = (ReceivedDocument.query.filter_by(application_id=application.id, user_id=current_user.id)
                 .order_by(ReceivedDocument.created_at, ReceivedDocument.id).all())
-    rows += [{"label": r.title, "attachment": r.attachment, "at": r.created_at, "origin": "Reçu d’Igesa",
-              "unread": r.read_at is None} for r in received]
+    rows += [{"label": r.title, "attachment": r.attachment, "at": r.created_at, "origin": "Reçu d’Igesa"}
+             for r in received]
     return rows
 
 
@@ -283,11 +282,7 @@ def application_file(application_id, attachment_id):
                   .first())
     if attachment is None:
         abort(404)
-    received = ReceivedDocument.query.filter_by(attachment_id=attachment.id, application_id=application.id,
-                                                read_at=None).first()
-    if received is not None:  # « Mes documents reçus » no longer says it is new
-        received.read_at = utcnow()
-        db.session.commit()
+    # A GET changes nothing: a decision is marked read by « Mes documents reçus » (a POST there).
     return send_attachment(attachment)
 
 

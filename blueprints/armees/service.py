@@ -108,13 +108,20 @@ def answer_complement(complement: ComplementRequest, user: User, files: Attachme
                        create, lambda found: found)
 
 
-def duplicate_steps(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """What a duplicate's wizard draft starts with: the first application's raw step values (minus
-    the recap and its sworn statement, to be given again), every copied step counted as passed."""
+# Steps passed before the application exists: a duplicate resumes at « Vos informations », where
+# every copied step is checked again with « Suivant » (as the WIZARD slice's prefill_draft does).
+DUPLICATE_PASSED = ("preambule", "criteres")
+DUPLICATE_RESUMES_AT = "informations"
+
+
+def duplicate_steps(data: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
+    """What a duplicate's wizard draft starts with: the first application's raw step values
+    (`{slug: {field: [values]}}`), minus the recap and its sworn statement (to be given again);
+    files are not copied (they belong to the application they were sent with)."""
     steps = data.get("steps") if isinstance(data.get("steps"), dict) else {}
-    copied = {slug: values for slug, values in steps.items()
-              if slug != RECAP_STEP and isinstance(values, dict)}
-    return copied, list(copied)
+    return {slug: {name: [v for v in values if isinstance(v, str)]
+                   for name, values in raw.items() if isinstance(name, str) and isinstance(values, list)}
+            for slug, raw in steps.items() if slug != RECAP_STEP and isinstance(raw, dict)}
 
 
 def duplicate(application: AidApplication, user: User, token: str) -> AidApplication | None:
@@ -140,6 +147,6 @@ def duplicate(application: AidApplication, user: User, token: str) -> AidApplica
         return None
     kind = application_draft_kind(copy.id)
     if drafts.load(user, kind) is None:
-        steps, passed = duplicate_steps(application.data or {})
-        drafts.save(user, kind, {"steps": steps, "passed": passed}, step=passed[-1] if passed else None)
+        drafts.save(user, kind, {"steps": duplicate_steps(application.data or {}), "passed": list(DUPLICATE_PASSED)},
+                    step=DUPLICATE_RESUMES_AT)
     return copy
