@@ -388,3 +388,14 @@ def test_duplicate_steps_keep_raw_text_values_only():
                       "recapitulatif": {"sworn": ["y"]}, "dossier": "pas un dictionnaire"}}
     assert duplicate_steps(data) == {"informations": {"phone": ["06 12 34 56 78"]}}
     assert duplicate_steps({}) == {} and duplicate_steps({"steps": ["x"]}) == {}
+
+
+@pytest.mark.parametrize("state, decision, links", [
+    ("prise-en-charge", None, ["Ajouter un document complémentaire"]),
+    ("terminee", "accordee", ["Paiements effectués"]),
+    ("terminee", "refusee", []),
+])
+def test_the_follow_up_page_offers_the_same_actions(armees_login, make_application, state, decision, links):
+    application_id = make_application(state, decision=decision)
+    soup = page(armees_login("member"), f"/armees/demandes/{application_id}")
+    assert [a.get_text() for a in soup.select("main > .follow-actions a")] == links
