@@ -161,8 +161,9 @@ def delete(application_id):
     if not application.can_be_deleted:
         return _refused(application, "delete")
     form = ApplicationDeleteForm()
-    if request.method == "GET" or not form.validate_on_submit():
-        return render("armees/delete.html", block="confirm", application=application, form=form,
+    if request.method == "GET" or not form.validate_on_submit():  # the page, or its expired form again
+        status = 422 if request.method == "POST" and not wants_fragment() else 200
+        return render("armees/delete.html", block="confirm", status=status, application=application, form=form,
                       title="Supprimer la demande")
     application = _load(application_id, lock=True)
     if not application.can_be_deleted:

@@ -194,3 +194,31 @@ def test_the_answer_service_on_each_database(any_db_app):
         attachments = Attachment.query.filter_by(subject_type="armees_application", subject_id=ids[2]).all()
         assert [a.document for a in attachments] == [f"complement-{ids[1]}"]
         assert db.session.get(Organisation, attachments[0].organisation_id).code == "IGESA"
+
+
+def test_with_csrf_on_a_forged_answer_changes_nothing(csrf_app, login):
+    """Without the form's CSRF token (a forged cross-site post), nothing is answered or deleted."""
+    with csrf_app.app_context():
+        org = factories.organisation(portal="armees", code="IGESA", name="Igesa")
+        owner = factories.user(email="ressortissant@example.fr")
+        agent = factories.user(email="agent@igesa.fr", role="agent", organisation=org)
+        application = factories.armees_application(owner, org, state="instruction", agent=agent)
+        draft = factories.armees_application(owner, org)
+        complement = factories.armees_complement(application)
+        db.session.commit()
+        ids = application.id, complement.id, draft.id
+    client = csrf_app.test_client()
+    soup = page(client, "/compte/connexion")
+    token = soup.select_one("main input[name=csrf_token]")["value"]
+    assert client.post("/compte/connexion", data={"email": "ressortissant@example.fr", "password": factories.PASSWORD,
+                                                  "csrf_token": token}).status_code == 302
+    url = f"/armees/demandes/{ids[0]}/complements/{ids[1]}"
+    fields = upload_form(client, url + "?repondre=1")
+    fields.pop("csrf_token")
+    assert post_files(client, url, fields).status_code == 400  # CSRFProtect, before the view
+    assert client.post(f"/armees/demandes/{ids[2]}/supprimer").status_code == 400
+    assert client.post(f"/armees/demandes/{ids[0]}/dupliquer", data={"submission": "c" * 32}).status_code == 400
+    with csrf_app.app_context():
+        assert db.session.get(ComplementRequest, ids[1]).state == "en-attente"
+        assert db.session.get(AidApplication, ids[2]) is not None
+        assert AidApplication.query.count() == 2
