@@ -77,7 +77,9 @@ def _load_complement(application: AidApplication, complement_id: int) -> Complem
 
 
 def _envelopes(applications: list[AidApplication]) -> dict[int, tuple[int, int, int]]:
-    """Per application with complement requests: (requests, unanswered, the one to open)."""
+    """Per application with complement requests: (requests, unanswered, the one to open: the first
+    unanswered, else the last). The envelope opens that request when it is the only one (or the
+    only one unanswered), else the list of the application's requests."""
     ids = [a.id for a in applications]
     if not ids:
         return {}

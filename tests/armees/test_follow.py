@@ -399,3 +399,20 @@ def test_the_follow_up_page_offers_the_same_actions(armees_login, make_applicati
     application_id = make_application(state, decision=decision)
     soup = page(armees_login("member"), f"/armees/demandes/{application_id}")
     assert [a.get_text() for a in soup.select("main > .follow-actions a")] == links
+
+
+def test_the_envelope_of_several_answered_requests_opens_their_list(app, armees_login, make_application):
+    application_id, other_id = make_application("instruction"), make_application("instruction")
+    with app.app_context():
+        a = db.session.get(AidApplication, application_id)
+        for subject in ("RIB", "Avis d’imposition"):
+            factories.armees_complement(a, subject).mark_sent()
+        only = factories.armees_complement(db.session.get(AidApplication, other_id))
+        only.mark_sent()
+        db.session.commit()
+        only_ids = only.application_id, only.id
+    soup = page(armees_login("member"), "/armees/demandes/")
+    assert soup.select_one(f"#demande-{application_id} a.envelope")["href"].endswith(
+        f"/armees/demandes/{application_id}#complements")
+    assert soup.select_one(f"#demande-{only_ids[0]} a.envelope")["href"].endswith(
+        f"/armees/demandes/{only_ids[0]}/complements/{only_ids[1]}")
