@@ -95,7 +95,8 @@ register(Portal(
     roles=("agent",),
     agent_title="Administration",
     agent_links=(AgentLink("Organismes", "agent.admin_organisations", admin=True),
-                 AgentLink("Agents des organismes", "agent.admin_agents", admin=True)),
+                 AgentLink("Agents des organismes", "agent.admin_agents", admin=True),
+                 AgentLink("Structures partenaires", "agent.admin_structures", admin=True)),
 ))
 
 

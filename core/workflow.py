@@ -166,17 +166,17 @@ class Workflow:
             hook(case, event, data)
         return event
 
-    def append(self, case: Any, user: Any, text: str, kind: str = "note", now: datetime | None = None,
+    def append(self, case: Any, user: Any, text: str | None, kind: str = "note", now: datetime | None = None,
                submission_token: str | None = None) -> CaseEvent:
         """A dated entry added to the case without changing its state (a comment, a complement).
-        With `submission_token` (core.submission), the entry records the form that wrote it, so
-        that the same form posted again finds it (`appended_with`) instead of adding another."""
+        `submission_token`: the one-time token of the form that added it (core.submission)."""
         return self._event(case, user, now or utcnow(), kind=kind, text=text,
                            to_state=getattr(case, self.state_attr), submission_token=submission_token)
 
     def appended_with(self, token: str, user: Any, kind: str | None = None) -> CaseEvent | None:
-        """The entry of this kind of case that `user` wrote with the form of `token`, if any (the
-        `mine` of core.submission.create_once, with `CaseEvent` as its model)."""
+        """The entry of this kind of case that `user` appended with the form of `token`, if any:
+        the `mine` of core.submission.create_once (with `CaseEvent` as its model), so that the same
+        form posted again finds its entry instead of adding another."""
         query = CaseEvent.query.filter_by(case_type=self.kind, submission_token=token,
                                           actor_id=getattr(user, "id", None))
         if kind is not None:

@@ -16,9 +16,9 @@ class CaseEvent(db.Model):
     from_state = db.Column(db.String(30))
     to_state = db.Column(db.String(30))
     text = db.Column(db.Text)
-    # The one-time token (core.submission) of the form that wrote this entry, when a form posted
-    # twice must add it once (a file added to a case, an answer): `Workflow.appended_with`.
-    submission_token = db.Column(db.String(32), unique=True, index=True)
+    # The one-time token of the form that appended the entry (core.submission): a « Compléter la
+    # demande » posted twice appends once.
+    submission_token = db.Column(db.String(32), unique=True)
 
     actor = db.relationship("User")
 

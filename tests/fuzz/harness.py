@@ -152,7 +152,8 @@ def build_world(app):
                      "complementaire-sante-solidaire"],
             "token": ["jeton-inconnu"],
             "filename": ["css/guichet.css", "js/guichet.js"],
-            "step": ["identite", "choix", "recapitulatif"],  # wizard steps (/composants/assistant/<step>)
+            # wizard steps (/composants/assistant/<step>, /composants/dossier/<step>)
+            "step": ["identite", "choix", "recapitulatif", "dossier"],
             # Portail Des Aides (slice FOLLOW): in the order of the states whose pages have forms.
             "application_id": [a.id for a in applications.values()],
             "complement_id": [complement.id],
