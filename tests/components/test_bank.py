@@ -211,6 +211,8 @@ def test_iban_never_in_the_url(citizen_client):
     iban = soup.select_one("#iban")
     assert iban["hx-post"] == CHECK + "?prefixe=" and "hx-get" not in iban.attrs
     assert iban["hx-include"] == "#iban-domiciliation" and iban["hx-trigger"] == "change"
+    abroad = soup.select_one("#bank_abroad")
+    assert abroad["hx-post"] == iban["hx-post"] and abroad["hx-target"] == "#iban-verification"
 
 
 def test_check_needs_the_csrf_token(csrf_app):

@@ -153,7 +153,7 @@ def build_world(app):
             "token": ["jeton-inconnu"],
             "filename": ["css/guichet.css", "js/guichet.js"],
             # wizard steps (/composants/assistant/<step>, /composants/dossier/<step>)
-            "step": ["identite", "choix", "recapitulatif", "dossier"],
+            "step": ["identite", "dossier", "choix", "recapitulatif"],  # the crawl takes the first two
             # Portail Des Aides (slice FOLLOW): in the order of the states whose pages have forms.
             "application_id": [a.id for a in applications.values()],
             "complement_id": [complement.id],
