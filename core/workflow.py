@@ -173,6 +173,16 @@ class Workflow:
         return self._event(case, user, now or utcnow(), kind=kind, text=text,
                            to_state=getattr(case, self.state_attr), submission_token=submission_token)
 
+    def appended_with(self, token: str, user: Any, kind: str | None = None) -> CaseEvent | None:
+        """The entry of this kind of case that `user` appended with the form of `token`, if any:
+        the `mine` of core.submission.create_once (with `CaseEvent` as its model), so that the same
+        form posted again finds its entry instead of adding another."""
+        query = CaseEvent.query.filter_by(case_type=self.kind, submission_token=token,
+                                          actor_id=getattr(user, "id", None))
+        if kind is not None:
+            query = query.filter_by(kind=kind)
+        return query.first()
+
     # --- History ---------------------------------------------------------------------------------
 
     def history(self, case: Any, kinds: Iterable[str] | None = None) -> list[CaseEvent]:

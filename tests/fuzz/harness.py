@@ -72,7 +72,7 @@ def build_world(app):
     """Two Espace Partenaires structures (the technician's, the manager's), an organisation that
     starts later, partner requests in every status with files, an MSA fund with a member, a
     conversation with a file, and one user per role."""
-    from models import Convention, Conversation, ConversationMessage, MsaMember
+    from models import Convention, Conversation, ConversationMessage, MsaMember, User
     from models.base import utcnow
     from models.msa import ConversationStatus
     from models.partenaires import Status
@@ -126,18 +126,19 @@ def build_world(app):
         msa_file = _stored_attachment(app, owner_id=member.id, organisation_id=org_m.id, policy="msa_message",
                                       subject_type="ConversationMessage", subject_id=message.id,
                                       original_name="ordonnance.pdf")
-        # Portail Des Aides: Igesa, its agent, applications of the citizen in the states where the
-        # agent's page offers each of its forms.
+        # Portail Des Aides: Igesa, its agent, the citizen's applications in every state — first the
+        # one with a complement request (rules with two arguments take the first values together),
+        # then those where the agent's page offers each of its forms — « Mes informations » after a
+        # first transmitted application, a porte-documents file and a decision received.
         from models import User
+        from models.armees import PORTE_DOCUMENTS
         org_a = factories.organisation(portal="armees", code="IGESA", name="Igesa")
         agent_a = factories.user(email=EMAILS["agent_armees"], role="agent", organisation=org_a)
         ressortissant = User.query.filter_by(email=EMAILS["citizen"]).one()
         applications = [factories.armees_application(ressortissant, org_a, state=state, agent=agent_a, **extra)
-                        for state, extra in (("instruction", {}), ("prise-en-charge", {}),
+                        for state, extra in (("prise-en-charge", {}), ("instruction", {}), ("en-creation", {}),
                                              ("terminee", {"decision": "accordee"}))]
-        # The citizen's « Mes informations » after a first transmitted application, a porte-documents
-        # file and a decision received.
-        from models.armees import PORTE_DOCUMENTS
+        complement = factories.armees_complement(applications[0])
         factories.armees_profile(ressortissant)
         proof = factories.stored_attachment(ressortissant, PORTE_DOCUMENTS.name, ressortissant.id, name="bulletin.pdf",
                                             document="bulletin-remuneration")
@@ -165,6 +166,7 @@ def build_world(app):
             "filename": ["css/guichet.css", "js/guichet.js"],
             # wizard steps (/composants/assistant/<step>, /composants/dossier/<step>)
             "step": ["identite", "dossier", "choix", "recapitulatif"],  # the crawl takes the first two
+            "complement_id": [complement.id],
         }
         return World(pools=pools, org_partenaires=org_p.id)
 
