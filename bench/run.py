@@ -30,6 +30,7 @@ import urllib.request
 from datetime import datetime
 from pathlib import Path
 
+import armees as armees_bench          # bench/armees.py (Portail Des Aides, Igesa queue)
 import msa                              # bench/msa.py
 import partenaires as partners          # bench/partenaires.py
 import partenaires_data                 # bench/partenaires_data.py
@@ -1058,6 +1059,8 @@ def main():
                         help="rows in partner_request for the growth measure (1000000)")
     parser.add_argument("--structure-requests", type=int, default=10_000, metavar="N",
                         help="requests of the demo structure to CPAM GIRONDE (10000)")
+    parser.add_argument("--skip-armees", action="store_true",
+                        help="no Portail Des Aides figures (Igesa queue with 10,000 applications)")
     parser.add_argument("--upload-repeats", type=int, default=2, metavar="N",
                         help="8 × 5 MB submissions measured per way of sending them (2)")
     opts = parser.parse_args()
@@ -1086,6 +1089,16 @@ def main():
                 partner["enabled"] = partner["million"] = False
             else:
                 log(f"  {partner['data10k']['rows']} lignes en {partner['data10k']['seconds']:.1f} s")
+
+        armees_data = None
+        if not opts.skip_armees:
+            log("Portail Des Aides : 10 000 demandes envoyées à Igesa…")
+            armees_data = partner_step(notes, "génération des 10 000 demandes Igesa", armees_bench.add_applications,
+                                       db_path)
+            if armees_data:
+                notes.append(f"Portail Des Aides : {nfr(armees_data['rows'])} demandes de {armees_data['members']} "
+                             f"ressortissants ajoutées à la file d’Igesa en {armees_data['seconds']:.1f} s "
+                             "(`bench/armees.py`, sqlite3, états selon l’ancienneté, références PDA-année-numéro).")
 
         log(f"Recherche de communes en processus ({opts.queries} requêtes)…")
         search = bench_search_in_process(instance, opts.queries)
@@ -1139,6 +1152,18 @@ def main():
                         "message_bytes": len(msa.MESSAGE.encode()), "body_bytes": len(member.recap_body),
                         "recap_bytes": member.recap_bytes}
             log(f"  récapitulatif vérifié ({member.recap_bytes} octets), POST de {len(member.recap_body)} octets")
+
+        igesa = None
+        if armees_data:
+            log("Portail Des Aides : connexion de l’agent Igesa…")
+            igesa = partner_step(notes, "connexion de l’agent Igesa", armees_bench.agent_session, guichet.base)
+            if igesa is not None:
+                igesa_path = f"/agent/armees/demandes/{armees_bench.demo_application_id(db_path)}"
+                igesa_total = armees_bench.queue_total(igesa)
+                notes.append(f"File Igesa : {igesa_total} demandes affichées (connecté : {armees_bench.AGENT_EMAIL}).")
+                pages, fragments = armees_bench.weigh(guichet.base, fetch, igesa.cookie_header, igesa_path)
+                weights["pages"] += pages
+                weights["fragments"] += fragments
 
         rounds = max(1, opts.rounds)
         slice_s = max(1, round(opts.duration / rounds))
@@ -1214,6 +1239,8 @@ def main():
                          "budget": BUDGET_HISTORY_RATIO})
         partner_rows_end = len(rows)   # the rows at 1,000,000 requests go here, after those at 10,000
         rows += msa_rows(member)
+        if igesa is not None:
+            rows += armees_bench.rows(igesa.cookie_header, igesa_path, BUDGET_HISTORY_RATIO)
 
         def run_rows(selected):
             for row in selected:

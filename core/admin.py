@@ -21,7 +21,7 @@ from core.notify import notify
 from core.urls import public_url
 from extensions import db
 from forms.fields import PASSWORD_MAX, password_problems
-from models import AuthToken, Convention, Organisation, Role, Structure, TokenPurpose, User
+from models import AuthToken, Convention, Organisation, Role, Structure, TokenPurpose, User, UserSession
 from models.base import utcnow
 from models.partenaires import PartnerSettings
 
@@ -133,30 +133,73 @@ def _url_context() -> AbstractContextManager[object]:
     return current_app.test_request_context("/.command-line", base_url=current_app.config["PUBLIC_URL"])
 
 
-def create_agent(email: str, first_name: str, last_name: str, organisation: Organisation,
-                 actor: User | None = None) -> User:
-    """An agent of `organisation`, inactive until they follow the activation link mailed to them."""
+def _invite_account(email: str, first_name: str, last_name: str, role: Role, action: str, actor: User | None,
+                    **place: Organisation | Structure) -> User:
+    """A new account of `role`, inactive until its owner follows the activation link mailed to
+    them; `place` is where it works (organisation= or structure=), `action` its audit record."""
     email = check_email(email)
-    user = User(email=email, role=Role.AGENT.value, active=False, organisation=organisation,
-                first_name=_person_name(first_name, "first name"), last_name=_person_name(last_name, "last name"))
+    user = User(email=email, role=role.value, active=False, first_name=_person_name(first_name, "first name"),
+                last_name=_person_name(last_name, "last name"), **place)
     db.session.add(user)
     db.session.flush()
     invite(user)
-    audit.record(actor, "agent_created", user, organisation_id=organisation.id)
+    audit.record(actor, action, user, **{f"{name}_id": value.id for name, value in place.items()})
     return user
+
+
+def create_agent(email: str, first_name: str, last_name: str, organisation: Organisation,
+                 actor: User | None = None) -> User:
+    """An agent of `organisation`, inactive until they follow the activation link mailed to them."""
+    return _invite_account(email, first_name, last_name, Role.AGENT, "agent_created", actor,
+                           organisation=organisation)
 
 
 def create_partner_manager(email: str, first_name: str, last_name: str, structure: Structure,
                            actor: User | None = None) -> User:
     """The partner manager of `structure` (who then creates its technicians), invited by email."""
-    email = check_email(email)
-    user = User(email=email, role=Role.PARTNER_MANAGER.value, active=False, structure=structure,
-                first_name=_person_name(first_name, "first name"), last_name=_person_name(last_name, "last name"))
-    db.session.add(user)
-    db.session.flush()
-    invite(user)
-    audit.record(actor, "partner_manager_created", user, structure_id=structure.id)
-    return user
+    return _invite_account(email, first_name, last_name, Role.PARTNER_MANAGER, "partner_manager_created", actor,
+                           structure=structure)
+
+
+# --- Deactivation -----------------------------------------------------------------------------------
+
+ACTIVE, PENDING, DEACTIVATED = "active", "pending", "deactivated"
+
+
+def _unused_activation_links(user: User) -> list[AuthToken]:
+    return AuthToken.query.filter_by(user_id=user.id, purpose=TokenPurpose.ACCOUNT_ACTIVATION.value,
+                                     used_at=None).all()
+
+
+def account_state(user: User) -> str:
+    """ACTIVE, PENDING (invited, the activation link not used yet) or DEACTIVATED."""
+    if user.active:
+        return ACTIVE
+    return PENDING if _unused_activation_links(user) else DEACTIVATED
+
+
+def deactivate_account(user: User, actor: User | None = None) -> None:
+    """The account can no longer log in: its sessions end and its activation links stop working."""
+    if account_state(user) == DEACTIVATED:
+        raise SetupRefused(f"The account {user.email} is already deactivated.")
+    user.active = False
+    for token in _unused_activation_links(user):
+        token.used_at = utcnow()  # the link would activate it again
+    UserSession.query.filter_by(user_id=user.id).delete()
+    audit.record(actor, "account_deactivated", user)
+
+
+def reactivate_account(user: User, actor: User | None = None) -> bool:
+    """A deactivated account may log in again (True); one that was never activated (no password
+    yet) gets a new activation link by email instead (False)."""
+    if account_state(user) != DEACTIVATED:
+        raise SetupRefused(f"The account {user.email} is not deactivated.")
+    if user.password_hash:
+        user.active = True
+    else:
+        invite(user)
+    audit.record(actor, "account_reactivated", user, invited=not user.active)
+    return user.active
 
 
 # --- Organisations and structures -----------------------------------------------------------------

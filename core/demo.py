@@ -79,6 +79,8 @@ def seed_demo() -> list[str]:
     lines += seed_partenaires(orgs, structures[STRUCTURES[0]])
     from core.demo_msa import seed_msa
     lines += seed_msa(orgs) or []
+    from core.demo_armees import seed_armees
+    lines += seed_armees(orgs) or []
     lines.append(f"Mot de passe de tous les comptes de démonstration : {DEMO_PASSWORD}")
     return lines
 

@@ -7,6 +7,7 @@ reference and date open it and a link leads to it. The mail goes through the out
 the commit, retried when the mail server is away)."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,7 @@ from core.urls import public_url
 from models.outbox import OutboxMessage
 
 if TYPE_CHECKING:
-    from models import User
+    from models import Attachment, User
 
 
 def paragraphs(text: str) -> Markup:
@@ -31,9 +32,11 @@ def paragraphs(text: str) -> Markup:
 
 
 def notify(recipient: str, template: str, subject: str, user: User | None = None, reference: str | None = None,
-           date: datetime | None = None, link: str | None = None, **context: Any) -> OutboxMessage:
+           date: datetime | None = None, link: str | None = None, attachments: Iterable[Attachment] = (),
+           **context: Any) -> OutboxMessage:
     """Queue the mail `template` to `recipient`. `reference` and `date` name the case the mail is
-    about; `link` is where to read it (also given to the template)."""
+    about; `link` is where to read it (also given to the template); `attachments` are files sent
+    with it (Attachment rows, e.g. made by core.uploads.attach_generated)."""
     context.update(user=user, link=link, reference=reference, date=date)
     body = render_template(f"emails/{template}.txt", **context).strip()
     footer = render_template("emails/footer.txt", site=public_url("main.index")).strip()
@@ -41,4 +44,4 @@ def notify(recipient: str, template: str, subject: str, user: User | None = None
     text = "\n\n".join(part for part in (header, body, footer) if part) + "\n"
     html = render_template("emails/layout.html", subject=subject, header=paragraphs(header),
                            body=paragraphs(body), footer=paragraphs(footer))
-    return queue_email(recipient, subject, text, user=user, html=html)
+    return queue_email(recipient, subject, text, user=user, html=html, attachments=attachments)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -17,8 +17,9 @@ from sqlalchemy import event, update
 from sqlalchemy.orm import Session
 
 from core.throttle import request_was_throttled
+from core.uploads.storage import storage_path
 from extensions import db, mail
-from models import OutboxMessage
+from models import Attachment, OutboxMessage
 from models.base import utcnow
 
 if TYPE_CHECKING:
@@ -44,11 +45,15 @@ def _check_throttled():
 
 
 def queue_email(recipient: str, subject: str, body: str, user: User | None = None,
-                html: str | None = None) -> OutboxMessage:
-    """Use core.notify.notify, which renders the mail from its templates; this only queues it."""
+                html: str | None = None, attachments: Iterable[Attachment] = ()) -> OutboxMessage:
+    """Use core.notify.notify, which renders the mail from its templates; this only queues it.
+    `attachments` (flushed Attachment rows) are read from storage and attached when it is sent."""
     _check_throttled()
+    ids = [a.id for a in attachments]
+    if any(i is None for i in ids):
+        raise ValueError("attachments must be flushed before they are queued")
     msg = OutboxMessage(channel="email", recipient=recipient, subject=subject, body=body, html=html,
-                        user_id=getattr(user, "id", None))
+                        user_id=getattr(user, "id", None), attachment_ids=ids or None)
     db.session.add(msg)
     return msg
 
@@ -80,8 +85,14 @@ def _send(message):
         if current_app.config.get("DEV_MAILBOX"):
             return  # development: the dev mailbox page is the mail client
         raise RuntimeError("MAIL_SERVER n’est pas configuré")
-    mail.send(Message(subject=message.subject, recipients=[message.recipient], body=message.body,
-                      html=message.html))
+    email = Message(subject=message.subject, recipients=[message.recipient], body=message.body, html=message.html)
+    for attachment_id in message.attachment_ids or ():
+        attachment = db.session.get(Attachment, attachment_id)
+        if attachment is None:
+            raise RuntimeError(f"attachment {attachment_id} of outbox message {message.id} is gone")
+        email.attach(attachment.original_name, attachment.content_type,
+                     storage_path(attachment.storage_name).read_bytes())
+    mail.send(email)
 
 
 def deliver(ids: Collection[int] | None = None) -> tuple[int, int]:

@@ -1,10 +1,14 @@
 """PDF documents (recaps, acknowledgements, certificates) with a Unicode font shipped in data/fonts."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from pathlib import Path
 
 from fpdf import FPDF
+
+# fpdf2 subsets the font of every PDF through fontTools, which logs each step at INFO.
+logging.getLogger("fontTools.subset").setLevel(logging.WARNING)
 
 # A section of `render_document`: its heading (or none), then its items, each a (label, value) field
 # or a paragraph.

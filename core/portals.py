@@ -84,6 +84,9 @@ register(Portal(
     code="armees", name="e-social des armées – Portail Des Aides",
     description="Pour les ressortissants du ministère des Armées : demandes de prestations et de prêts "
                 "d’action sociale.",
+    agent_title="Portail Des Aides (Igesa)",
+    agent_links=(AgentLink("Demandes de prestation", "agent.armees_queue"),
+                 AgentLink("Catalogue des prestations", "agent.armees_catalogue")),
 ))
 register(Portal(
     code="apgis", available=False, name="Apgis – Espace Assuré",
@@ -95,7 +98,8 @@ register(Portal(
     roles=("agent",),
     agent_title="Administration",
     agent_links=(AgentLink("Organismes", "agent.admin_organisations", admin=True),
-                 AgentLink("Agents des organismes", "agent.admin_agents", admin=True)),
+                 AgentLink("Agents des organismes", "agent.admin_agents", admin=True),
+                 AgentLink("Structures partenaires", "agent.admin_structures", admin=True)),
 ))
 
 

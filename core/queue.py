@@ -30,6 +30,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from core.database import begin_immediate
 from core.formatting import fold_text
 from core.inputs import to_id
+from core.replay import take as take_replay
 from core.uploads import AttachmentSet
 from core.templating import render, wants_fragment
 from core.workflow import IllegalTransition, Workflow
@@ -234,6 +235,9 @@ class Answer:
     # The answer posted twice (a double click, a reload) is given once: `already(case, user, token)`
     # finds the one this form's one-time token (its `submission` field) gave; `make` then gets `token=`.
     already: Callable[[Any, Any, str], Any] | None = None
+    # The endpoint of the answer's POST view, when it is `@keeps_input(shown_at=<the page>)`: an
+    # answer posted on an expired session comes back on the page after the login (core.replay).
+    endpoint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -249,7 +253,14 @@ class DetailPage:
     answer: Answer | None = None
 
     def show(self, case: Any) -> ResponseReturnValue:
-        """The whole page (a GET)."""
+        """The whole page (a GET); with the answer posted on an expired session, if any."""
+        spec = self.answer
+        if spec is not None and spec.endpoint and spec.allowed(case, current_user):
+            replay = take_replay(current_user, spec.endpoint)
+            if replay is not None:
+                form = spec.form(formdata=replay.form)
+                files = AttachmentSet.from_request(spec.policy, token=replay.attachment_token)
+                return render(self.template, **self.context(case, form, files))
         return render(self.template, **self.context(case))
 
     def done(self, case: Any, message: str) -> ResponseReturnValue:

@@ -51,11 +51,17 @@ class Replay:
     attachment_token: str | None
 
 
-def keeps_input(view: View) -> View:
+def keeps_input(view: View | None = None, *, shown_at: str | None = None) -> Any:
     """Mark a view whose form, posted on an expired session, is kept for `take()` at its GET.
-    Put it right under the route decorator."""
-    view.keeps_input = True
-    return view
+    Put it right under the route decorator. A POST-only view whose form is shown on another page
+    (an agent's answer on the case's page) names that page's endpoint, `@keeps_input(shown_at=…)`,
+    which takes the same URL arguments: the user comes back there, and that page calls
+    `take(user, endpoint=<this view's endpoint>)`."""
+    def mark(function: View) -> View:
+        function.keeps_input = True
+        function.keeps_input_page = shown_at
+        return function
+    return mark(view) if view is not None else mark
 
 
 def kind_for(endpoint: str) -> str:
@@ -90,15 +96,25 @@ def _keep_post(user_id: int) -> bool:
     if user is None or not user.active or fields is None:
         return False
     from core.uploads import AttachmentSet  # imported late: core.uploads imports the models' world
-    drafts.save(user, kind_for(request.endpoint), {"path": request.path, "fields": fields},
+    drafts.save(user, kind_for(request.endpoint), {"path": _form_page(view, with_query=False), "fields": fields},
                 attachment_token=AttachmentSet.keep_posted(user))
     return True
+
+
+def _form_page(view: Any, with_query: bool = True) -> str:
+    """The URL of the page that shows the form of `view`: its own, or the page it names."""
+    page = getattr(view, "keeps_input_page", None)
+    if page:
+        return url_for(page, **(request.view_args or {}))
+    return request.full_path.rstrip("?") if with_query else request.path
 
 
 def _page_url(kept: bool) -> str | None:
     """Where to come back after the login: a kept form's own URL (its GET gives the input back),
     else the page the user was on."""
-    if kept or request.method == "GET" and request.headers.get("HX-Request") != "true":
+    if kept:
+        return safe_next(_form_page(current_app.view_functions.get(request.endpoint)))
+    if request.method == "GET" and request.headers.get("HX-Request") != "true":
         return safe_next(request.full_path.rstrip("?"))
     if request.headers.get("HX-Request") == "true":
         return _same_site_path(request.headers.get("HX-Current-URL"))

@@ -84,7 +84,11 @@ class Step:
     `attachments` the upload policy of its files (core.uploads.register_policy), kept across steps
     in the draft's attachment set (give each step with files a policy of its own); `is_complete`
     an extra check, beyond the form's validators, of what the draft holds (`page -> bool`), with
-    `incomplete_message` shown when « Suivant » is refused by it."""
+    `incomplete_message` shown when « Suivant » is refused by it. `files_class` and `files_options`
+    give the step another kind of upload set, e.g. files per named document:
+    `Step("dossier", …, attachments=POLICY, files_class=NamedAttachmentSet,
+    files_options=lambda page: {"documents": documents_of(page)})`; the set's own `is_complete`
+    then says when the step's files are complete."""
     slug: str
     title: str
     form_class: type[FlaskForm] | None = None
@@ -92,6 +96,13 @@ class Step:
     attachments: str | None = None
     files_required: bool = False
     incomplete_message: str = INCOMPLETE_MESSAGE
+    # The class of the step's upload set (e.g. core.uploads.NamedAttachmentSet, files per named
+    # document), and the extra arguments it is built with for this page (its documents…).
+    files_class: type[AttachmentSet] = AttachmentSet
+    files_options: Callable[[WizardPage], dict[str, Any]] | None = None
+
+    def files_kwargs(self, page: WizardPage) -> dict[str, Any]:
+        return dict(self.files_options(page)) if self.files_options is not None else {}
 
 
 @dataclass(frozen=True)
@@ -227,8 +238,8 @@ class WizardPage:
         if step is self.step and self.files is not None:
             return self.files
         if slug not in self._files:
-            self._files[slug] = AttachmentSet(step.attachments, self.user, token=self.attachment_token,
-                                              required=step.files_required)
+            self._files[slug] = step.files_class(step.attachments, self.user, token=self.attachment_token,
+                                                 required=step.files_required, **step.files_kwargs(self))
         return self._files[slug]
 
     def is_complete(self, slug: str) -> bool:
@@ -243,7 +254,7 @@ class WizardPage:
         if form is not None and form.errors:
             return False
         files = self.files_of(step.slug)
-        if files is not None and step.files_required and not files.items:
+        if files is not None and not files.is_complete:
             return False
         return step.is_complete is None or bool(step.is_complete(self))
 
@@ -339,8 +350,9 @@ class WizardPage:
             formdata = MultiDict(self._pairs(raw)) if raw is not None else None
             self.form = self.step.form_class(formdata=formdata)
         if self.step.attachments is not None:
-            self.files = AttachmentSet.from_request(self.step.attachments, token=self.attachment_token,
-                                                    required=self.step.files_required)
+            self.files = self.step.files_class.from_request(self.step.attachments, token=self.attachment_token,
+                                                            required=self.step.files_required,
+                                                            **self.step.files_kwargs(self))
         if wants_fragment():
             # Reached through a redirect after a post in the background: the address bar follows.
             url = request.full_path if request.query_string else request.path
@@ -359,8 +371,8 @@ class WizardPage:
         self.form = step.form_class() if step.form_class is not None else None
         if step.attachments is not None:
             # Applies « Ajouter » / « Retirer » and stores new files (committed at once).
-            self.files = AttachmentSet.from_request(step.attachments, token=self.attachment_token,
-                                                    required=step.files_required)
+            self.files = step.files_class.from_request(step.attachments, token=self.attachment_token,
+                                                       required=step.files_required, **step.files_kwargs(self))
         action = next((a for a in (NEXT, PREVIOUS, SAVE, DISCARD) if a in form), None)
         if self.files is not None and self.files.is_update:
             action = None

@@ -166,10 +166,12 @@ class Workflow:
             hook(case, event, data)
         return event
 
-    def append(self, case: Any, user: Any, text: str, kind: str = "note", now: datetime | None = None) -> CaseEvent:
-        """A dated entry added to the case without changing its state (a comment, a complement)."""
+    def append(self, case: Any, user: Any, text: str | None, kind: str = "note", now: datetime | None = None,
+               submission_token: str | None = None) -> CaseEvent:
+        """A dated entry added to the case without changing its state (a comment, a complement).
+        `submission_token`: the one-time token of the form that added it (core.submission)."""
         return self._event(case, user, now or utcnow(), kind=kind, text=text,
-                           to_state=getattr(case, self.state_attr))
+                           to_state=getattr(case, self.state_attr), submission_token=submission_token)
 
     # --- History ---------------------------------------------------------------------------------
 

@@ -5,6 +5,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from forms.auth import first_name_field, last_name_field
+from core.rows import Column, RowsField, Table
+from forms.bank import BankDetailsForm
 from forms.fields import CountedTextAreaField, DateFRField
 from forms.places import CommuneField, CountryField
 
@@ -60,5 +62,27 @@ class AssistantChoiceForm(Form):
 
 
 class AssistantConfirmForm(Form):
+    certify = BooleanField("Je certifie l’exactitude des informations saisies",
+                           validators=[DataRequired("Cochez la case pour certifier l’exactitude des informations.")])
+
+
+# --- The « Votre dossier » demo wizard (/composants/dossier): the kit pieces of a file step ------
+
+FAMILY = Table("famille", "Composition de la famille", columns=(
+    Column("nom", "Nom", required=True),
+    Column("prenom", "Prénom", required=True),
+    Column("naissance", "Date de naissance", "date", required=True),
+    Column("lien", "Lien de parenté", "select", required=True,
+           choices=("Conjoint", "Enfant", "Enfant à charge du conjoint", "Autre personne à charge")),
+    Column("revenus", "Revenus annuels", "amount"),
+), min_rows=1, max_rows=3)
+
+
+class DossierDemoForm(BankDetailsForm):
+    """A family table (core/rows.py) and bank details (forms/bank.py)."""
+    famille = RowsField(FAMILY)
+
+
+class DossierDemoConfirmForm(Form):
     certify = BooleanField("Je certifie l’exactitude des informations saisies",
                            validators=[DataRequired("Cochez la case pour certifier l’exactitude des informations.")])

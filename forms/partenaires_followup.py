@@ -1,10 +1,11 @@
 """Espace Partenaires, following a request (seed 002, section VI): the history's filters and the
 « Compléter la demande » / « Annuler la demande » forms."""
 from forms.base import Form
-from wtforms import BooleanField, SearchField, SelectField
+from wtforms import BooleanField, HiddenField, SearchField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, ValidationError
 
+from core.submission import token_or_new
 from forms.fields import CountedTextAreaField
 from models.partenaires import REQUEST_WORKFLOW, catalogue
 
@@ -73,6 +74,11 @@ class RequestCompleteForm(Form):
         "du commentaire de la demande.",
         too_long="Le commentaire ajouté doit faire {max} caractères maximum pour que le commentaire de la "
                  "demande ne dépasse pas 5000 caractères (il en fait {count}).")
+    submission = HiddenField()  # one-time token (core.submission): the form posted twice completes once
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.submission.data = token_or_new(self.submission.data)
 
     def set_remaining(self, remaining):
         self.comment.max_chars = max(remaining, 0)

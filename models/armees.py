@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, select
 
+from core.formatting import fold_text
 from core.workflow import IllegalTransition, State, Transition, Workflow
 from extensions import db
 from models.attachment import attachment_subject
@@ -183,6 +184,11 @@ class AidApplication(db.Model):
     transmitted_at = db.Column(UTCDateTime)
     decided_at = db.Column(UTCDateTime)
     submission_token = db.Column(db.String(64), unique=True)   # core.submission: « Transmettre » once
+    # (slice AGENT) The decision's details (the letter says them): the amount granted, the reason
+    # of a refusal; and the folded « reference NOM Prénom benefit » the agents' queue searches.
+    granted_cents = db.Column(db.Integer)
+    decision_reason = db.Column(db.Text)
+    search_key = db.Column(db.String(300), nullable=False, default="", server_default="")
 
     user = db.relationship("User", foreign_keys=[user_id])
     agent = db.relationship("User", foreign_keys=[agent_id])
@@ -291,6 +297,7 @@ class AidPayment(db.Model):
     label = db.Column(db.String(120), nullable=False, default="")
     recorded_by_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="SET NULL"))
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    submission_token = db.Column(db.String(64), unique=True)   # (slice AGENT) recorded once per form
 
     application = db.relationship("AidApplication", backref=db.backref(
         "payments", cascade="all, delete-orphan", order_by="AidPayment.paid_on"))
@@ -327,6 +334,22 @@ class BenefitSetting(db.Model):
     label = db.Column(db.String(160))
     summary = db.Column(db.Text)
     updated_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+def application_search_key(reference: str | None, last_name: str | None, first_name: str | None,
+                           benefit_label: str | None) -> str:
+    """What the agents' queue search looks into (core.queue.fold_search), folded like what is typed."""
+    parts = (reference, last_name, first_name, benefit_label)
+    return fold_text(" ".join(p for p in parts if p))[:300]
+
+
+@db.event.listens_for(AidApplication, "before_insert")
+@db.event.listens_for(AidApplication, "before_update")
+def _set_search_key(mapper, connection, target):  # (slice AGENT)
+    from models import User
+    names = connection.execute(select(User.last_name, User.first_name).where(User.id == target.user_id)).first()
+    target.search_key = application_search_key(target.reference, names[0] if names else None,
+                                               names[1] if names else None, target.benefit_label)
 
 
 def _application_reader(application_id: int, user: Any) -> bool:

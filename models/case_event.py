@@ -16,6 +16,9 @@ class CaseEvent(db.Model):
     from_state = db.Column(db.String(30))
     to_state = db.Column(db.String(30))
     text = db.Column(db.Text)
+    # The one-time token of the form that appended the entry (core.submission): a « Compléter la
+    # demande » posted twice appends once.
+    submission_token = db.Column(db.String(32), unique=True)
 
     actor = db.relationship("User")
 

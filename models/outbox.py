@@ -14,6 +14,7 @@ class OutboxMessage(db.Model):
     subject = db.Column(db.String(200), nullable=False, default="")
     body = db.Column(db.Text, nullable=False)
     html = db.Column(db.Text)  # the HTML part of an email (core.notify), when it has one
+    attachment_ids = db.Column(db.JSON)  # files sent with an email: ids of Attachment rows (a PDF recap…)
     user_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="SET NULL"), index=True)
     status = db.Column(db.String(10), nullable=False, default=STATUS_PENDING, index=True)
     attempts = db.Column(db.Integer, nullable=False, default=0)

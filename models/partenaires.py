@@ -293,7 +293,7 @@ class PartnerRequest(db.Model):
 
     # --- Transitions (through REQUEST_WORKFLOW) ------------------------------------------------
 
-    def complete(self, user, comment, now=None):
+    def complete(self, user, comment, now=None, submission_token=None):
         """« Compléter la demande »: the comment becomes a dated entry of the request's history
         (the initial comment and the complements stay within the limit together)."""
         if not self.can_complete(user):
@@ -303,7 +303,15 @@ class PartnerRequest(db.Model):
             return None
         if len(comment) > self.comment_room():
             raise ValueError("comments too long")
-        return REQUEST_WORKFLOW.append(self, user, comment, kind="complement", now=now)
+        return REQUEST_WORKFLOW.append(self, user, comment, kind="complement", now=now,
+                                       submission_token=submission_token)
+
+    def files_added(self, user, now=None, submission_token=None):
+        """« Compléter la demande » with files only: a dated entry without text (it holds the
+        form's one-time token, and tells agents when the files came)."""
+        if not self.can_complete(user):
+            raise IllegalTransition(REQUEST_WORKFLOW.kind, "complete", self.status, "user")
+        return REQUEST_WORKFLOW.append(self, user, None, kind="files", now=now, submission_token=submission_token)
 
     def complements(self):
         """The dated « Compléter la demande » entries, oldest first."""
@@ -399,7 +407,7 @@ REQUEST_WORKFLOW = Workflow(
                    effect=_resolved, audit="partner_request_resolved", label="Résoudre"),
     ],
     initial=Status.NEW.value, created_audit="partenaires.request_submitted", created_label="Dépôt de la demande",
-    entry_labels={"complement": "Demande complétée"})
+    entry_labels={"complement": "Demande complétée", "files": "Pièces jointes ajoutées"})
 
 
 @db.event.listens_for(PartnerRequest, "before_insert")

@@ -17,6 +17,7 @@ PUBLIC_ALLOWLIST = {
     "auth.forgot_password", "auth.reset_link", "auth.reset_password",
     "auth.confirm_email_link", "auth.confirm_email",
     "components.commune_search",    # used by the sign-up form, before any account exists
+    "components.bank_check",        # the IBAN check of the bank details component: no data read, quota per address
     "devmail.mailbox", "devmail.message",  # registered only when DEV_MAILBOX is on
     "partenaires.index", "msa.index", "armees.index", "apgis.index",
     "msa.login", "msa.signup", "msa.signup_code",  # MSA login by NIR and sign-up, before any account

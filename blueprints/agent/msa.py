@@ -12,6 +12,7 @@ from blueprints.agent import bp
 from blueprints.msa import service
 from core import catalogues
 from core.queue import Answer, Choice, DetailPage, Queue, agent_organisation, load_for_agent
+from core.replay import keeps_input
 from core.templating import render
 from core.throttle import notifies
 from core.uploads import MB, AttachmentSet, register_policy
@@ -142,7 +143,8 @@ DETAIL = DetailPage(CONVERSATION_TEMPLATE, "thread", _context, "agent.msa_conver
                     refusal=lambda conversation: "Cette conversation est clôturée : rien n’a été modifié.",
                     answer=Answer(ConversationAnswerForm, ANSWER_POLICY, Conversation.can_answer, service.answer,
                                   "body", lambda _: "Votre réponse a été envoyée. L’adhérent en a été informé "
-                                                    "par courriel.", already=service.answered_with))
+                                                    "par courriel.", already=service.answered_with,
+                                  endpoint="agent.msa_answer"))
 
 
 @bp.route("/msa/conversations/<int:conversation_id>")
@@ -151,6 +153,7 @@ def msa_conversation(conversation_id):
 
 
 @bp.route("/msa/conversations/<int:conversation_id>/reponse", methods=["POST"])
+@keeps_input(shown_at="agent.msa_conversation")
 @notifies
 def msa_answer(conversation_id):
     org = msa_organisation()

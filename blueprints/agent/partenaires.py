@@ -16,6 +16,7 @@ from blueprints.partenaires import service
 from core import audit
 from core.inputs import to_id
 from core.queue import Answer, Choice, DetailPage, Queue, agent_organisation, fold_search, load_for_agent
+from core.replay import keeps_input
 from core.templating import render
 from core.throttle import notifies
 from core.uploads import MB, AttachmentSet, attachments_of, register_policy
@@ -159,7 +160,8 @@ def _resolved_message(req):
 DETAIL = DetailPage(REQUEST_TEMPLATE, "actions", _detail_context, "agent.partner_request", "request_id",
                     refusal=_refusal_message,
                     answer=Answer(RequestResolveForm, ANSWER_POLICY, PartnerRequest.can_resolve,
-                                  service.resolve_request, "answer", _resolved_message))
+                                  service.resolve_request, "answer", _resolved_message,
+                                  endpoint="agent.partner_resolve"))
 
 
 @bp.route("/partenaires/demandes/<int:request_id>/prise-en-charge", methods=["POST"])
@@ -175,6 +177,7 @@ def partner_take(request_id):
 
 
 @bp.route("/partenaires/demandes/<int:request_id>/resolution", methods=["POST"])
+@keeps_input(shown_at="agent.partner_request")
 @notifies
 def partner_resolve(request_id):
     org = partner_organisation()

@@ -30,3 +30,6 @@ def commune_search():
 from blueprints.components import demo  # noqa: E402,F401  (registers /composants/demo on bp)
 from blueprints.components import attachments  # noqa: E402,F401  (registers the attachment routes on bp)
 from blueprints.components import assistant  # noqa: E402,F401  (registers /composants/assistant on bp)
+from blueprints.components import bank  # noqa: E402,F401  (registers /composants/iban on bp)
+from blueprints.components import dossier  # noqa: E402,F401  (registers /composants/dossier on bp)
+from blueprints.components import documents  # noqa: E402,F401  (registers /composants/justificatifs on bp)

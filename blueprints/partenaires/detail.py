@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from flask import abort, current_app, flash, make_response, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
 from blueprints.partenaires import bp, service
@@ -19,6 +20,7 @@ from blueprints.partenaires.requests import ATTACHMENT_POLICY
 from core.database import begin_immediate
 from core.receipts import receipt_response, request_receipt
 from core.replay import keeps_input, take as take_replay
+from core.submission import SubmissionReplayed
 from core.templating import render, wants_fragment
 from core.uploads import AttachmentSet, send_attachment
 from extensions import db
@@ -195,6 +197,11 @@ def detail(number, ctx):
 @organisation_required
 def complete_request(number, ctx):
     req = load_request(ctx, number)
+    if request.method == "POST" and service.completed_with(request.form.get("submission"), req,
+                                                           current_user) is not None:
+        # The same form posted again (double click, Back then resend): it completed the request
+        # once already, even if an agent has taken it in charge since.
+        return _completed(ctx, req)
     if not req.can_complete(current_user):
         return _refused(ctx, req)
     # Posted on an expired session: what was typed and added comes back after the login.
@@ -222,6 +229,9 @@ def complete_request(number, ctx):
     if valid:
         begin_immediate()
         req = load_request(ctx, number, lock=True)
+        if service.completed_with(form.submission.data, req, current_user) is not None:
+            db.session.rollback()  # its twin, posted at the same moment, completed it
+            return _completed(ctx, req)
         if not req.can_complete(current_user):
             return _refused(ctx, req)
         # Another technician of the structure may have completed it meanwhile.
@@ -235,8 +245,20 @@ def complete_request(number, ctx):
         db.session.rollback()
         return _action(ctx, req, "complete", status=_error_status(422), has_errors=True, **context)
 
-    service.complete_request(req, current_user, form.comment.data, files)
-    db.session.commit()
+    try:
+        service.complete_request(req, current_user, form.comment.data, files, form.submission.data)
+        db.session.commit()
+    except (SubmissionReplayed, IntegrityError):
+        # A token that completed something else (a forged or replayed form), or its twin's
+        # commit won the race (the unique token is the backstop).
+        db.session.rollback()
+        if service.completed_with(form.submission.data, req, current_user) is None:
+            abort(409)
+    return _completed(ctx, req)
+
+
+def _completed(ctx, req):
+    """The answer to « Valider »: the detail redrawn (htmx), else a redirect to it (post/redirect/get)."""
     if wants_fragment():
         return _whole_detail(ctx, req, notice=COMPLETED_MESSAGE)
     flash(COMPLETED_MESSAGE, "success")

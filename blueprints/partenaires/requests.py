@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from blueprints.partenaires import bp, service
 from blueprints.partenaires.context import organisation_required
+from core.replay import keeps_input, take as take_replay
 from core.submission import SubmissionReplayed
 from core.templating import render, wants_fragment
 from core.uploads import MB, AttachmentSet, delete_stored, register_policy, remove_attachments
@@ -31,6 +32,7 @@ SHOWN_SAISINE, SHOWN_RENUNCIATION = "questions-affichees", "renoncement-affiche"
 
 
 @bp.route("/demandes/nouvelle/<int:ods>", methods=["GET", "POST"])
+@keeps_input
 @organisation_required
 def new_request(ods, ctx):
     entry = ods_catalogue(ods)
@@ -40,8 +42,10 @@ def new_request(ods, ctx):
         # Convention ended (or not allowed): nothing is read from the post, nothing is stored.
         return render(TEMPLATE, status=403, refused=True, entry=entry, ctx=ctx)
 
-    form = REQUEST_FORMS[ods](ctx.settings)
     posted = request.method == "POST"
+    # Posted on an expired session: what was typed and added comes back after the login.
+    replay = take_replay(current_user) if not posted else None
+    form = REQUEST_FORMS[ods](ctx.settings, formdata=replay.form) if replay else REQUEST_FORMS[ods](ctx.settings)
     refresh = request.form.get(REFRESH) if posted else None
     context = {"form": form, "entry": entry, "ctx": ctx, "saisine": SAISINE,
                "attachments_hint": ATTACHMENTS["hint"], "files": None}
@@ -50,7 +54,8 @@ def new_request(ods, ctx):
         return _questions_fragment(form, refresh, context)
 
     if entry["attachments"]:
-        context["files"] = files = AttachmentSet.from_request(ATTACHMENT_POLICY.name)
+        context["files"] = files = AttachmentSet.from_request(ATTACHMENT_POLICY.name,
+                                                              token=replay.attachment_token if replay else None)
     else:
         files = None
 

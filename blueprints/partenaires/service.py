@@ -19,17 +19,17 @@ from sqlalchemy.exc import IntegrityError
 from core import audit
 from core.database import begin_immediate
 from core.notify import notify
-from core.submission import create_once
+from core.submission import SubmissionReplayed, create_once
 from core.urls import public_url
 from extensions import db
 from models import AuthToken, Convention, Organisation, Role, Structure, TokenPurpose, User, UserSession
 from models.base import utcnow
+from models.case_event import CaseEvent
 from models.partenaires import ANSWER_FILES, REQUEST_WORKFLOW, PartnerRequest, paris_today
 
 if TYPE_CHECKING:
     from core.uploads import AttachmentSet
     from models import Attachment
-    from models.case_event import CaseEvent
 
 
 # --- Technicians' side ----------------------------------------------------------------------------
@@ -56,14 +56,29 @@ def filed_with(token: str, technician: User) -> str | None:
 
 
 def complete_request(req: PartnerRequest, technician: User, comment: str | None,
-                     files: AttachmentSet | None) -> list[Attachment]:
-    """« Compléter la demande »: a dated complement and/or more files (the request locked)."""
-    req.complete(technician, comment)
+                     files: AttachmentSet | None, token: str | None = None) -> list[Attachment]:
+    """« Compléter la demande »: a dated complement and/or more files (the request locked). The
+    entry stores the form's one-time token: the same form posted twice completes once (the view
+    finds the first with `completed_with`); a token that already completed something else (another
+    request, another technician): SubmissionReplayed, nothing changed."""
+    if token is not None and db.session.query(CaseEvent.id).filter_by(submission_token=token).first() is not None:
+        raise SubmissionReplayed(token)
+    event = req.complete(technician, comment, submission_token=token)
+    if event is None:  # files only
+        req.files_added(technician, submission_token=token)
     attached = files.attach_to(req, organisation_id=req.organisation_id) if files is not None else []
     audit.record(technician, "partenaires.request_completed", req, number=req.number,
                  organisation_id=req.organisation_id, comment_chars=len((comment or "").strip()),
                  attachments=len(attached))
     return attached
+
+
+def completed_with(token: str | None, req: PartnerRequest, technician: User) -> CaseEvent | None:
+    """The entry this technician already added to this request with this « Compléter » form."""
+    if not token:
+        return None
+    return CaseEvent.query.filter_by(submission_token=token, case_type=REQUEST_WORKFLOW.kind, case_id=req.id,
+                                     actor_id=technician.id).first()
 
 
 def cancel_request(req: PartnerRequest, technician: User, motive: str) -> CaseEvent:

@@ -34,21 +34,26 @@ subject without a new upload), and only ever read back through `Attachment.can_d
 
 One job per module: `formats` (what each extension must contain), `policies` (limits per form),
 `scan` (clamd), `storage` (disk and `StoredFile` rows, downloads), `sets` (files of a form in
-progress), `links` (what files belong to), `purge` (what nothing uses any more)."""
+progress), `links` (what files belong to), `named` (files per named document: « Vos justificatifs »),
+`purge` (what nothing uses any more)."""
 from core.uploads.errors import UploadRejected
 from core.uploads.formats import CHUNK_SIZE, FORMATS, HEAD_SIZE, MB, FileFormat, display_name, extension_of, size_label
-from core.uploads.links import attachments_of, link_copy, resolve_subject
+from core.uploads.links import (GENERATED_POLICY, attach_generated, attachments_of, check_fits, link_copy,
+                                resolve_subject)
 from core.uploads.policies import UploadPolicy, get_policy, register_policy
 from core.uploads.purge import purge_abandoned
 from core.uploads.scan import ScanUnavailable, clamd_scan, scan_file
 from core.uploads.sets import AttachmentSet, FormWithAttachments
+from core.uploads.named import DOCUMENT_FORMATS, NamedAttachmentSet, NamedDocument  # noqa: E402  (after sets)
 from core.uploads.storage import (STORAGE_NAME, ReceivedUpload, delete_stored, remove_attachments, send_attachment,
-                                  storage_path, store_upload, stored_file_for, upload_folder)
+                                  storage_path, store_bytes, store_upload, stored_file_for, upload_folder)
 
 __all__ = [
-    "CHUNK_SIZE", "FORMATS", "HEAD_SIZE", "MB", "STORAGE_NAME", "AttachmentSet", "FileFormat", "FormWithAttachments",
-    "ReceivedUpload", "ScanUnavailable", "UploadPolicy", "UploadRejected", "attachments_of", "clamd_scan",
+    "CHUNK_SIZE", "DOCUMENT_FORMATS", "FORMATS", "GENERATED_POLICY", "HEAD_SIZE", "MB", "STORAGE_NAME",
+    "AttachmentSet", "FileFormat", "FormWithAttachments", "NamedAttachmentSet", "NamedDocument", "ReceivedUpload",
+    "ScanUnavailable", "UploadPolicy", "UploadRejected", "attach_generated", "attachments_of", "check_fits",
+    "clamd_scan",
     "delete_stored", "display_name", "extension_of", "get_policy", "link_copy", "purge_abandoned",
     "register_policy", "remove_attachments", "resolve_subject", "scan_file", "send_attachment", "size_label",
-    "storage_path", "store_upload", "stored_file_for", "upload_folder",
+    "storage_path", "store_bytes", "store_upload", "stored_file_for", "upload_folder",
 ]

@@ -253,6 +253,12 @@ class AttachmentSet:
     def has_errors(self) -> bool:
         return bool(self.errors)
 
+    @property
+    def is_complete(self) -> bool:
+        """What it holds is enough to be sent (without the errors of the request): a required set
+        has a file. core.uploads.named's sets ask for each required document's."""
+        return not self.required or bool(self.items)
+
     def validate(self) -> bool:
         """Final checks when the whole form is submitted. True when the set may be sent."""
         if self.required and not self.items and not self.errors:

@@ -95,6 +95,20 @@ def store_upload(upload: FileStorage, policy: UploadPolicy) -> ReceivedUpload:
     return ReceivedUpload(storage_name, name, content_type, size, digest.hexdigest())
 
 
+def store_bytes(content: bytes, name: str, content_type: str) -> ReceivedUpload:
+    """Write bytes the application made itself (a generated PDF) to disk as `store_upload` writes
+    an upload: under a random name, hashed, not checked (they were never a user's)."""
+    if not content:
+        raise ValueError("nothing to store")
+    storage_name = secrets.token_hex(16)
+    path = storage_path(storage_name)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(content)
+    return ReceivedUpload(storage_name, display_name(name), content_type, len(content),
+                          hashlib.sha256(content).hexdigest())
+
+
 def _stored_with_hash(sha256: str) -> StoredFile | None:
     # FOR KEY SHARE on PostgreSQL, against `delete_unused_files` (FOR UPDATE): when the last other
     # attachment using the file is being removed, either the removal waits for our commit and then

@@ -8,13 +8,15 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from extensions import db
-from models import Conversation, Draft, MsaMember, UserSession
+from models import Attachment, Conversation, Draft, MsaMember, PartnerRequest, UserSession
+from models.partenaires import ANSWER_FILES, REQUEST_FILES
 from tests import factories
 from tests.components.test_attachments_content import pdf_bytes
 from tests.helpers import check_page, page, submit
 from tests.msa.test_messages import (CODES_PLAIN, NEW, TEXT, make_conversation, member_client,  # noqa: F401
                                      members, other_client, textarea_text, write_step)
 from tests.partenaires.test_history import enter, make_request, world  # noqa: F401 (fixtures)
+from tests.partenaires.test_new_request import valid as valid_request
 
 EXPIRED = "Votre session a expiré après 30 minutes sans activité."
 KEPT = "Reconnectez-vous : ce que vous aviez saisi a été conservé."
@@ -283,3 +285,125 @@ def test_with_csrf_on_only_a_genuine_form_is_kept(csrf_app, genuine):
         assert len(replays(csrf_app)) == 1
     else:
         assert response.status_code == 400 and replays(csrf_app) == {}
+
+
+# --- Espace Partenaires: a new request (ODS form) --------------------------------------------
+
+def test_the_partner_request_form_comes_back_after_the_login(app, world, login):  # noqa: F811
+    tech = enter(app.test_client(), login, "martine@example.fr", world["org"])
+    url = "/partenaires/demandes/nouvelle/2"
+    soup = page(tech, url)
+    lot = soup.select_one("input[name=pieces_jointes-lot]")["value"]
+    token = soup.select_one("input[name=submission]")["value"]
+    submit(tech, url, {"pieces_jointes-lot": lot, "pieces_jointes-ajouter": "1",
+                       "pieces_jointes": (io.BytesIO(pdf_bytes()), "attestation.pdf")},
+           content_type="multipart/form-data")
+    expire(app)
+    comment = "La personne n’a plus de droits ouverts depuis le 1er octobre : merci de la rappeler."
+    data = {**valid_request(2), "comments": comment, "pieces_jointes-lot": lot, "submission": token}
+    response = tech.post(url, data=data)
+    assert response.status_code == 302 and next_of(response.headers["Location"]) == url
+    assert notices(page(tech, response.headers["Location"])) == [f"{EXPIRED} {KEPT}"]
+
+    chosen = tech.post(response.headers["Location"], data={"email": "martine@example.fr",
+                                                            "password": factories.PASSWORD})
+    choice = tech.get(chosen.headers["Location"])
+    select = page(tech, choice.headers["Location"])
+    back = tech.post(select.select_one("main form[method=post]")["action"], data={"organisation": str(world["org"])})
+    assert back.headers["Location"] == url
+    soup = page(tech, url)
+    assert soup.select_one("#comments").get_text().lstrip("\r\n") == comment
+    assert soup.select_one("#last_name")["value"] == "PAIN"  # as typed, written the way the form writes it
+    assert [li.a.get_text() for li in soup.select("#pieces_jointes-contenu li")] == ["attestation.pdf"]
+    assert RESTORED in notices(soup)
+    assert replays(app) == {}
+
+    # And it files, once, with the file.
+    sent = submit(tech, url, {**data, "csrf_token": "x"}, status=302)
+    assert sent.headers["Location"].startswith("/partenaires/demandes/confirmation/")
+    with app.app_context():
+        [req] = PartnerRequest.query.filter_by(submission_token=token).all()
+        assert req.comments == comment
+        assert [a.original_name for a in Attachment.query.filter_by(subject_id=req.id)
+                .filter(Attachment.subject_type.in_(REQUEST_FILES.stored_names))] == ["attestation.pdf"]
+
+
+# --- Agents: an answer typed on the case's page -----------------------------------------------
+
+def test_the_msa_agents_answer_comes_back_on_the_conversation_page(app, login):
+    with app.app_context():
+        org = factories.organisation(portal="msa", code="MSA33", name="MSA Gironde")
+        agent_user = factories.user(email="agent@example.fr", role="agent", organisation=org)
+        jeanne = factories.user(email="jeanne@example.fr")
+        db.session.add(MsaMember(user=jeanne, nir=NIR_A, organisation=org))
+        db.session.flush()
+        conversation = Conversation(member_id=jeanne.id, organisation_id=org.id, theme="famille", subject="s",
+                                    reason="r", object_label="Famille")
+        conversation.start(jeanne, "Bonjour, où en est mon dossier ?")
+        db.session.commit()
+        cid, agent_id = conversation.id, agent_user.id
+    agent = app.test_client()
+    login(agent, "agent@example.fr")
+    url = f"/agent/msa/conversations/{cid}"
+    token = page(agent, url).select_one("#msa-reponse input[name=submission]")["value"]
+    expire(app)
+    answer = "Bonjour, votre dossier est complet : le paiement interviendra sous quinze jours."
+    response = agent.post(url + "/reponse", data={"body": answer, "submission": token})
+    assert response.status_code == 302
+    assert urlsplit(response.headers["Location"]).path == "/compte/connexion"
+    assert next_of(response.headers["Location"]) == url  # the page of the form, not the POST-only URL
+    assert (agent_id, "replay:agent.msa_answer") in replays(app)
+    assert notices(page(agent, response.headers["Location"])) == [f"{EXPIRED} {KEPT}"]
+
+    back = agent.post(response.headers["Location"], data={"email": "agent@example.fr",
+                                                          "password": factories.PASSWORD})
+    assert back.headers["Location"] == url
+    soup = page(agent, url)
+    assert soup.select_one("#msa-reponse textarea").get_text().lstrip("\r\n") == answer
+    assert soup.select_one("#msa-reponse input[name=submission]")["value"] == token
+    assert RESTORED in notices(soup)
+    assert replays(app) == {}
+    assert RESTORED not in notices(page(agent, url))  # given back once
+
+    submit(agent, url + "/reponse", {"body": answer, "submission": token}, status=303)
+    with app.app_context():
+        assert [m.body for m in db.session.get(Conversation, cid).messages if m.from_agent] == [answer]
+
+
+def test_the_partner_agents_answer_comes_back_with_its_file(app, login):
+    """« Résoudre » (Espace Partenaires, agent side): the answer and the file added before the
+    expiry are on the request's page after the login, and resolve it."""
+    with app.app_context():
+        org, structure = factories.partner_setup()
+        victor = factories.technician(structure, email="victor@example.fr")
+        factories.user(email="agent@example.fr", role="agent", organisation=org)
+        db.session.flush()
+        req = factories.partner_request(org, victor, status="pris-en-charge")
+        db.session.commit()
+        req_id = req.id
+    agent = app.test_client()
+    login(agent, "agent@example.fr")
+    url = f"/agent/partenaires/demandes/{req_id}"
+    lot = page(agent, url).select_one("input[name=pieces_jointes-lot]")["value"]
+    submit(agent, url + "/resolution", {"answer": "", "pieces_jointes-lot": lot, "pieces_jointes-ajouter": "1",
+                                        "pieces_jointes": (io.BytesIO(pdf_bytes()), "attestation.pdf")},
+           content_type="multipart/form-data")
+    expire(app)
+    answer = "L’attestation de droits est jointe ; la situation est régularisée depuis le 1er novembre."
+    response = agent.post(url + "/resolution", data={"answer": answer, "pieces_jointes-lot": lot})
+    assert next_of(response.headers["Location"]) == url
+    back = agent.post(response.headers["Location"], data={"email": "agent@example.fr",
+                                                          "password": factories.PASSWORD})
+    assert back.headers["Location"] == url
+    soup = page(agent, url)
+    assert soup.select_one("#answer").get_text().lstrip("\r\n") == answer
+    assert [li.a.get_text() for li in soup.select("#pieces_jointes-contenu li")] == ["attestation.pdf"]
+    assert RESTORED in notices(soup)
+
+    lot = soup.select_one("input[name=pieces_jointes-lot]")["value"]
+    submit(agent, url + "/resolution", {"answer": answer, "pieces_jointes-lot": lot}, status=303)
+    with app.app_context():
+        resolved = db.session.get(PartnerRequest, req_id)
+        assert resolved.status == "resolu" and resolved.answer == answer
+        answered = Attachment.query.filter_by(subject_id=req_id, subject_type=ANSWER_FILES.name)
+        assert [a.original_name for a in answered] == ["attestation.pdf"]

@@ -153,3 +153,39 @@ def test_dev_mailbox_absent_in_production(tmp_path, template_db):
     from tests.conftest import _sqlite_app
     app = _sqlite_app(tmp_path, template_db, DEV_MAILBOX=False, MAIL_SUPPRESS_SEND=False)
     assert app.test_client().get("/dev/courriels").status_code == 404
+
+
+def test_a_generated_pdf_travels_attached_to_the_mail(smtp_app, smtp_server):
+    import email
+    from email import policy
+
+    from core.pdf import render_document
+    from core.uploads import attach_generated
+    from models import AidApplication
+    from tests import factories
+    _, handler = smtp_server
+    with smtp_app.app_context():
+        owner = factories.user(email="eloise@example.fr")
+        org = factories.organisation(portal="armees")
+        db.session.flush()
+        application = AidApplication(user_id=owner.id, organisation_id=org.id, benefit_code="pret-social",
+                                     benefit_label="Prêt social")
+        db.session.add(application)
+        pdf = render_document("Récapitulatif de votre demande", [(None, [("Prestation", "Prêt social")])])
+        attachment = attach_generated(pdf, "récapitulatif.pdf", application, owner=owner,
+                                      subject_type="armees_application", document="recapitulatif")
+        db.session.flush()
+        queue_email(owner.email, "Votre demande", "Vous trouverez le récapitulatif en pièce jointe.",
+                    attachments=[attachment])
+        db.session.commit()
+        assert attachment.owner_id == owner.id and attachment.can_download(owner)
+    message = email.message_from_bytes(handler.messages[0].content, policy=policy.default)
+    parts = [p for p in message.iter_attachments()]
+    assert [(p.get_filename(), p.get_content_type()) for p in parts] == [("récapitulatif.pdf", "application/pdf")]
+    assert parts[0].get_content() == pdf
+
+
+def test_attachments_must_exist_before_they_are_queued(app):
+    from models import Attachment
+    with app.app_context(), pytest.raises(ValueError):
+        queue_email("anne@example.fr", "Objet", "Corps", attachments=[Attachment()])

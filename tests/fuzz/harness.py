@@ -26,7 +26,7 @@ from tests import factories
 
 # Every role of the application, as the fuzz plays them.
 ROLES = ("anonymous", "citizen", "msa_member", "partner_technician", "partner_manager",
-         "agent_partenaires", "agent_msa", "admin")
+         "agent_partenaires", "agent_msa", "admin", "agent_armees")
 EMAILS = {
     "citizen": "citoyen@fuzz.example.fr",
     "msa_member": "adherent@fuzz.example.fr",
@@ -35,6 +35,7 @@ EMAILS = {
     "agent_partenaires": "agent.cpam@fuzz.example.fr",
     "agent_msa": "agent.msa@fuzz.example.fr",
     "admin": "admin@fuzz.example.fr",
+    "agent_armees": "agent.igesa@fuzz.example.fr",
 }
 # Each role fuzzes from an address of its own, and logs in again from yet another one.
 FUZZ_ADDRESSES = {role: f"198.51.100.{i + 1}" for i, role in enumerate(ROLES)}
@@ -125,18 +126,22 @@ def build_world(app):
         msa_file = _stored_attachment(app, owner_id=member.id, organisation_id=org_m.id, policy="msa_message",
                                       subject_type="ConversationMessage", subject_id=message.id,
                                       original_name="ordonnance.pdf")
-        # slice SPACE (Portail Des Aides): the citizen's « Mes informations » after a first
-        # transmitted application, a porte-documents file and a decision received.
+        # Portail Des Aides: Igesa, its agent, applications of the citizen in the states where the
+        # agent's page offers each of its forms.
         from models import User
-        from models.armees import PORTE_DOCUMENTS
-        citizen = User.query.filter_by(email=EMAILS["citizen"]).one()
         org_a = factories.organisation(portal="armees", code="IGESA", name="Igesa")
-        agent_a = factories.user(email="agent.igesa@fuzz.example.fr", role="agent", organisation=org_a)
-        factories.armees_profile(citizen)
-        proof = factories.stored_attachment(citizen, PORTE_DOCUMENTS.name, citizen.id, name="bulletin.pdf",
-                                            document="bulletin-remuneration")
-        decided = factories.armees_application(citizen, org_a, state="terminee", agent=agent_a)
-        received = factories.armees_received(decided)
+        agent_a = factories.user(email=EMAILS["agent_armees"], role="agent", organisation=org_a)
+        ressortissant = User.query.filter_by(email=EMAILS["citizen"]).one()
+        applications = [factories.armees_application(ressortissant, org_a, state=state, agent=agent_a, **extra)
+                        for state, extra in (("instruction", {}), ("prise-en-charge", {}),
+                                             ("terminee", {"decision": "accordee"}))]
+        # slice SPACE: the citizen's « Mes informations » after a first transmitted application, a
+        # porte-documents file and a decision received.
+        from models.armees import PORTE_DOCUMENTS
+        factories.armees_profile(ressortissant)
+        proof = factories.stored_attachment(ressortissant, PORTE_DOCUMENTS.name, ressortissant.id,
+                                            name="bulletin.pdf", document="bulletin-remuneration")
+        received = factories.armees_received(applications[-1])
         db.session.commit()
 
         conventions = [c.id for c in Convention.query.filter_by(organisation_id=org_p.id).order_by(Convention.id)]
@@ -147,6 +152,8 @@ def build_world(app):
             "attachment_id": [answer.id, sent.id, msa_file.id, proof.id],
             "document_id": [received.id],
             "conversation_id": [conversation.id, closed.id],
+            "application_id": [a.id for a in applications],
+            "benefit_code": ["garde-jeunes-enfants", "pret-social"],
             "organisation_id": [org_p.id, org_m.id, org_later.id],
             "convention_id": conventions,
             "user_id": [victim.id, invited.id],
@@ -156,7 +163,8 @@ def build_world(app):
                      "complementaire-sante-solidaire"],
             "token": ["jeton-inconnu"],
             "filename": ["css/guichet.css", "js/guichet.js"],
-            "step": ["identite", "choix", "recapitulatif"],  # wizard steps (/composants/assistant/<step>)
+            # wizard steps (/composants/assistant/<step>, /composants/dossier/<step>)
+            "step": ["identite", "dossier", "choix", "recapitulatif"],  # the crawl takes the first two
         }
         return World(pools=pools, org_partenaires=org_p.id)
 

@@ -301,6 +301,79 @@ def test_complete_with_htmx_opens_in_place_and_redraws_the_detail(app, world, te
     assert done.select_one("#demande-actions a").get_text(strip=True) == "Annuler la demande"  # still Nouveau
 
 
+def _complete_form(client, number):
+    """The fields of the « Compléter » form as the page gives them (its one-time token included)."""
+    soup = page(client, url(number, "completer"))
+    return {"submission": soup.select_one("#demande-actions form input[name=submission]")["value"],
+            "pieces_jointes-lot": soup.select_one("input[name=pieces_jointes-lot]")["value"]}
+
+
+def test_complete_posted_twice_without_javascript_completes_once(app, world, tech, outbox):  # noqa: F811
+    """A double click, or Back then « Renvoyer le formulaire »: one complement, one audit record,
+    and both posts redirect to the detail (post/redirect/get)."""
+    number = make_request(app, world["martine"], world["org"])
+    data = dict(_complete_form(tech, number), comment="Voici la facture manquante.")
+    mails_before = len(outbox())
+    first = tech.post(url(number, "completer"), data=data)
+    second = tech.post(url(number, "completer"), data=data)
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"] == url(number)
+    assert complements(app, number) == [("Voici la facture manquante.", "martine@example.fr")]
+    assert audit_actions(app).count("partenaires.request_completed") == 1
+    assert len(outbox()) == mails_before  # completing sends no mail, twice or once
+    soup = page(tech, url(number))
+    assert [text for _, text in entries(soup)] == ["Voici la facture manquante."]
+    # A new form carries a new token: a second complement is added.
+    again = dict(_complete_form(tech, number), comment="Et une précision.")
+    assert again["submission"] != data["submission"]
+    submit(tech, url(number, "completer"), again, status=302)
+    assert [text for text, _ in complements(app, number)] == ["Voici la facture manquante.", "Et une précision."]
+
+
+def test_complete_posted_twice_with_htmx_completes_once(app, world, tech):  # noqa: F811
+    number = make_request(app, world["martine"], world["org"])
+    opened = fragment(tech, url(number, "completer"))
+    data = {"submission": opened.select_one("form input[name=submission]")["value"], "comment": "Complément."}
+    first = fragment(tech, url(number, "completer"), method="post", data=data)
+    second = fragment(tech, url(number, "completer"), method="post", data=data)
+    for done in (first, second):
+        assert done.response.headers["HX-Retarget"] == "#demande"
+        assert done.select_one(".notice--success").get_text(strip=True) == "La demande a bien été prise en compte."
+        assert [text for _, text in entries(done)] == ["Complément."]
+    assert complements(app, number) == [("Complément.", "martine@example.fr")]
+
+
+def test_complete_with_files_only_posted_twice_adds_them_once(app, world, tech):  # noqa: F811
+    number = make_request(app, world["martine"], world["org"])
+    data = _complete_form(tech, number)
+    submit(tech, url(number, "completer"), dict(data, **{
+        "pieces_jointes-ajouter": "1", "pieces_jointes": [(io.BytesIO(pdf_bytes()), "facture.pdf")]}),
+        content_type="multipart/form-data")
+    first = tech.post(url(number, "completer"), data=data, content_type="multipart/form-data")
+    second = tech.post(url(number, "completer"), data=data, content_type="multipart/form-data")
+    assert first.status_code == second.status_code == 302
+    assert second.headers["Location"] == url(number)
+    assert complements(app, number) == []  # no text: no complement shown under the comment
+    with app.app_context():
+        r = PartnerRequest.query.filter_by(number=number).one()
+        assert Attachment.query.filter_by(subject_type="PartnerRequest", subject_id=r.id).count() == 1
+        # The agents' timeline says when the files came.
+        assert [what for _, what, _ in r.timeline()][-1] == "Pièces jointes ajoutées"
+    assert audit_actions(app).count("partenaires.request_completed") == 1
+
+
+def test_a_complete_token_cannot_be_replayed_on_another_request(app, world, tech, login):  # noqa: F811
+    number = make_request(app, world["martine"], world["org"])
+    other = make_request(app, world["martine"], world["org"], minutes=1)
+    data = dict(_complete_form(tech, number), comment="Pour la première.")
+    submit(tech, url(number, "completer"), data, status=302)
+    assert tech.post(url(other, "completer"), data=data).status_code == 409
+    victor = enter(app.test_client(), login, "victor@example.fr", world["org"])
+    assert victor.post(url(number, "completer"), data=data).status_code == 409
+    assert complements(app, other) == []
+    assert complements(app, number) == [("Pour la première.", "martine@example.fr")]
+
+
 def test_complete_with_files_without_javascript(app, world, tech):  # noqa: F811
     number = make_request(app, world["martine"], world["org"])
     for i in range(4):
