@@ -87,7 +87,7 @@ def _send(message):
         raise RuntimeError("MAIL_SERVER n’est pas configuré")
     email = Message(subject=message.subject, recipients=[message.recipient], body=message.body, html=message.html)
     for attachment_id in message.attachment_ids or ():
-        attachment = db.session.get(Attachment, attachment_id)
+        attachment = (Session.object_session(message) or db.session).get(Attachment, attachment_id)
         if attachment is None:
             raise RuntimeError(f"attachment {attachment_id} of outbox message {message.id} is gone")
         email.attach(attachment.original_name, attachment.content_type,

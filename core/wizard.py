@@ -38,10 +38,30 @@ only when every step before it is complete.
 Without JavaScript every button posts the form and is answered by a 303 redirect (or the step
 again, with errors, in 422). With htmx the form posts in the background and the wizard's block is
 swapped (core.templating.render(..., block=...); errors in 200, as everywhere with htmx); the
-address bar follows the step (HX-Push-Url), and « Enregistrer » only updates the live region."""
+address bar follows the step (HX-Push-Url), and « Enregistrer » only updates the live region.
+
+One wizard, many cases. A wizard declared once can serve several drafts of one user (one per
+application, say): `Wizard.for_case` gives a copy with its own draft kind, the extra URL arguments
+its endpoint takes, and a `context` (what the case is about) that step form factories read:
+
+    page = APPLICATION.for_case(application_draft_kind(app.id), context=benefit,
+                                application_id=app.id).handle(current_user, step)
+
+A step whose form depends on the case gives `form_factory(page) -> form class | None` instead of
+`form_class` (None: the step only informs, for this case):
+
+    Step("dossier", "Votre dossier", form_factory=lambda page: dossier_form(page.context))
+
+`Wizard(..., outcome="Confirmation")` adds a last entry to the breadcrumb for the page shown once
+the wizard is finished (« Étape 6 sur 6 »): `wizard.outcome_breadcrumb()` gives it as current.
+`page.action` is the button pressed ("suivant", "precedent"…; None for another button) and
+`page.target` the step a redirect leads to, for a view that acts when a given step is passed.
+`Wizard.prefill(user, steps, passed=…)` writes a draft from raw step values (a duplicated
+application starts prefilled) in the caller's transaction."""
 from __future__ import annotations
 
 import re
+import copy
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
@@ -55,9 +75,11 @@ from core import drafts
 from core.templating import wants_fragment
 from core.uploads import AttachmentSet
 from extensions import db
+from models.base import utcnow
+from models.draft import Draft
 
 if TYPE_CHECKING:
-    from models import Draft, User
+    from models import User
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 # The buttons of a step's form (templates/components/wizard.html). Any other submit button
@@ -84,7 +106,9 @@ class Step:
     `attachments` the upload policy of its files (core.uploads.register_policy), kept across steps
     in the draft's attachment set (give each step with files a policy of its own); `is_complete`
     an extra check, beyond the form's validators, of what the draft holds (`page -> bool`), with
-    `incomplete_message` shown when « Suivant » is refused by it. `files_class` and `files_options`
+    `incomplete_message` shown when « Suivant » is refused by it. `form_factory(page)`, instead of
+    `form_class`, builds the form class for the page's case (`page.context`), or None.
+    `files_class` and `files_options`
     give the step another kind of upload set, e.g. files per named document:
     `Step("dossier", …, attachments=POLICY, files_class=NamedAttachmentSet,
     files_options=lambda page: {"documents": documents_of(page)})`; the set's own `is_complete`
@@ -96,10 +120,15 @@ class Step:
     attachments: str | None = None
     files_required: bool = False
     incomplete_message: str = INCOMPLETE_MESSAGE
+    form_factory: Callable[[WizardPage], type[FlaskForm] | None] | None = None
     # The class of the step's upload set (e.g. core.uploads.NamedAttachmentSet, files per named
     # document), and the extra arguments it is built with for this page (its documents…).
     files_class: type[AttachmentSet] = AttachmentSet
     files_options: Callable[[WizardPage], dict[str, Any]] | None = None
+
+    def __post_init__(self) -> None:
+        if self.form_class is not None and self.form_factory is not None:
+            raise ValueError(f"step {self.slug}: give form_class or form_factory, not both")
 
     def files_kwargs(self, page: WizardPage) -> dict[str, Any]:
         return dict(self.files_options(page)) if self.files_options is not None else {}
@@ -127,7 +156,7 @@ class Wizard:
 
     def __init__(self, kind: str, steps: list[Step], *, endpoint: str, title: str,
                  finish_label: str = "Valider", saved_endpoint: str | None = None,
-                 discarded_endpoint: str | None = None) -> None:
+                 discarded_endpoint: str | None = None, outcome: str | None = None) -> None:
         if not steps:
             raise ValueError("a wizard needs at least one step")
         slugs = [s.slug for s in steps]
@@ -140,6 +169,54 @@ class Wizard:
         self.finish_label = finish_label
         self.saved_endpoint = saved_endpoint          # where « Enregistrer » leads; None: stay on the step
         self.discarded_endpoint = discarded_endpoint  # after « Supprimer le brouillon »; None: the first step
+        self.outcome = outcome                        # the breadcrumb's last entry: the page once finished
+        self.url_args: dict[str, Any] = {}            # what the endpoint takes besides `step` (for_case)
+        self.context: Any = None                      # what the case is about (for_case), for form factories
+
+    def for_case(self, kind: str, *, endpoint: str | None = None, title: str | None = None,
+                 context: Any = None, **url_args: Any) -> Wizard:
+        """This wizard for one case among many of a user: its own draft `kind`, its URLs built with
+        `url_args` (and `endpoint` if another one serves it), `context` for the form factories."""
+        case = copy.copy(self)
+        case.kind = kind
+        case.endpoint = endpoint or self.endpoint
+        case.title = title or self.title
+        case.context = context
+        case.url_args = dict(url_args)
+        return case
+
+    @property
+    def total(self) -> int:
+        """How many entries the breadcrumb has (the steps, and the outcome if any)."""
+        return len(self.steps) + (1 if self.outcome else 0)
+
+    def outcome_breadcrumb(self) -> list[Crumb]:
+        """The breadcrumb of the page shown once finished: every step done, the outcome current."""
+        total = self.total
+        crumbs = [Crumb(n, total, s.slug, s.title, DONE, None) for n, s in enumerate(self.steps, start=1)]
+        if self.outcome:
+            crumbs.append(Crumb(total, total, "outcome", self.outcome, CURRENT, None))
+        return crumbs
+
+    def prefill(self, user: User, steps: dict[str, dict[str, list[str]]], *, passed: list[str] | tuple[str, ...] = (),
+                step: str | None = None, attachment_token: str | None = None) -> Draft:
+        """Write the user's draft of this wizard's kind from raw step values (`{slug: {field:
+        [values]}}`, as `Draft.data["steps"]` holds them), `passed` naming the steps already passed,
+        resumed at `step`. Unknown slugs are dropped. Added to the caller's transaction (no commit)."""
+        known = {s.slug for s in self.steps}
+        clean = {slug: {k: [v for v in values if isinstance(v, str)][:MAX_STORED_VALUES]
+                        for k, values in list(raw.items())[:MAX_STORED_KEYS]
+                        if isinstance(k, str) and isinstance(values, list)}
+                 for slug, raw in (steps or {}).items() if slug in known and isinstance(raw, dict)}
+        draft = Draft.query.filter_by(owner_id=user.id, kind=self.kind).first()
+        if draft is None:
+            draft = Draft(owner_id=user.id, kind=self.kind)
+            db.session.add(draft)
+        draft.data = {"steps": clean, "passed": [s for s in passed if s in known]}
+        draft.step = step if step in known else None
+        draft.attachment_token = attachment_token
+        draft.updated_at = utcnow()
+        return draft
 
     def step(self, slug: str) -> Step | None:
         return next((s for s in self.steps if s.slug == slug), None)
@@ -154,7 +231,7 @@ class Wizard:
         return step is self.steps[-1]
 
     def url(self, slug: str | None = None, **args: Any) -> str:
-        return url_for(self.endpoint, step=slug or self.steps[0].slug, **args)
+        return url_for(self.endpoint, step=slug or self.steps[0].slug, **self.url_args, **args)
 
     def handle(self, user: User, slug: str | None) -> WizardPage:
         """Everything the request asks of the wizard. Without `slug` (the wizard's entry), a redirect
@@ -162,14 +239,16 @@ class Wizard:
         the first incomplete one; a POST saves and moves according to the button pressed."""
         page = WizardPage(self, user, drafts.load(user, self.kind))
         if slug is None:
-            page.response = redirect(self.url(page.resume_step().slug), 303)
+            page.target = page.resume_step()
+            page.response = redirect(self.url(page.target.slug), 303)
             return page
         step = self.step(slug)
         if step is None:
             abort(404)
         page.step = step
         if not page.is_reachable(step):
-            page.response = redirect(self.url(page.first_incomplete().slug), 303)
+            page.target = page.first_incomplete()
+            page.response = redirect(self.url(page.target.slug), 303)
             return page
         if request.method == "POST":
             page._post()
@@ -196,10 +275,23 @@ class WizardPage:
         self.status = 200
         self.finished = False
         self.confirm_discard = False
+        self.action: str | None = None     # the button pressed (NEXT, PREVIOUS, SAVE, DISCARD)
+        self.target: Step | None = None    # where the answer's redirect leads, among the steps
         self.step_errors: list[str] = []
         self._forms: dict[str, FlaskForm | None] = {}
         self._files: dict[str, AttachmentSet] = {}
         self._complete: dict[str, bool] = {}
+
+    @property
+    def context(self) -> Any:
+        """What the case is about (Wizard.for_case), for the templates and the form factories."""
+        return self.wizard.context
+
+    def form_class_of(self, step: Step) -> type[FlaskForm] | None:
+        """The step's form class: fixed, or built by its factory for this page's case."""
+        if step.form_factory is not None:
+            return step.form_factory(self)
+        return step.form_class
 
     # -- progress
 
@@ -219,8 +311,9 @@ class WizardPage:
         if slug not in self._forms:
             step = self._step(slug)
             form = None
-            if step.form_class is not None:
-                form = step.form_class(formdata=MultiDict(self._pairs(self.raw(slug) or {})), meta={"csrf": False})
+            form_class = self.form_class_of(step)
+            if form_class is not None:
+                form = form_class(formdata=MultiDict(self._pairs(self.raw(slug) or {})), meta={"csrf": False})
                 form.validate()
             self._forms[slug] = form
         return self._forms[slug]
@@ -284,7 +377,7 @@ class WizardPage:
 
     @property
     def total(self) -> int:
-        return len(self.wizard.steps)
+        return self.wizard.total
 
     @property
     def url(self) -> str:
@@ -311,6 +404,8 @@ class WizardPage:
                 state = DONE if self.is_complete(step.slug) else TODO
             url = self.wizard.url(step.slug) if state != CURRENT and self.is_reachable(step) else None
             crumbs.append(Crumb(number, self.total, step.slug, step.title, state, url))
+        if self.wizard.outcome:
+            crumbs.append(Crumb(self.total, self.total, "outcome", self.wizard.outcome, TODO, None))
         return crumbs
 
     @property
@@ -345,10 +440,11 @@ class WizardPage:
     def _get(self) -> None:
         self.confirm_discard = DISCARD_QUERY in request.args and self.draft is not None
         raw = self.raw(self.step.slug)
-        if self.step.form_class is not None:
+        form_class = self.form_class_of(self.step)
+        if form_class is not None:
             # Never saved: the form's defaults. Saved: exactly what was typed, not validated yet.
             formdata = MultiDict(self._pairs(raw)) if raw is not None else None
-            self.form = self.step.form_class(formdata=formdata)
+            self.form = form_class(formdata=formdata)
         if self.step.attachments is not None:
             self.files = self.step.files_class.from_request(self.step.attachments, token=self.attachment_token,
                                                             required=self.step.files_required,
@@ -368,7 +464,8 @@ class WizardPage:
             self._discard()
             return
         step = self.step
-        self.form = step.form_class() if step.form_class is not None else None
+        form_class = self.form_class_of(step)
+        self.form = form_class() if form_class is not None else None
         if step.attachments is not None:
             # Applies « Ajouter » / « Retirer » and stores new files (committed at once).
             self.files = step.files_class.from_request(step.attachments, token=self.attachment_token,
@@ -377,9 +474,11 @@ class WizardPage:
         if self.files is not None and self.files.is_update:
             action = None
         raw = self._raw_from_request()
+        self.action = action
 
         if action == PREVIOUS:
             target = self.previous_step or step
+            self.target = target
             self._save(raw, resume=target)
             self.response = redirect(self.wizard.url(target.slug), 303)
         elif action == SAVE:
@@ -420,6 +519,7 @@ class WizardPage:
         target = self.next_step
         if target is None or not self.is_reachable(target):
             target = self.first_incomplete()
+        self.target = target
         self._commit(resume=target)
         self.response = redirect(self.wizard.url(target.slug), 303)
 

@@ -3,9 +3,28 @@ the model and the workflow refuse, writes, and leaves the commit to the view. No
 through core.notify from here (or from workflow hooks registered here)."""
 from __future__ import annotations
 
+from typing import Any
+
+from werkzeug.datastructures import FileStorage
+
+from core import audit
+from core.formatting import fr_amount, fr_date
+from core.notify import notify
+from core.uploads import (MB, attach_generated, get_policy, link_copy, register_policy, remove_attachments,
+                          storage_path, store_upload, stored_file_for)
+from core.urls import public_url
 from extensions import db
-from models import Organisation
-from models.armees import PORTAL
+from models import Organisation, User
+from models.armees import (APPLICATION_WORKFLOW, COMPLEMENT_REASONS, GRANTED, PORTAL, PORTE_DOCUMENT_KINDS,
+                           PORTE_DOCUMENTS, RECEIVED_FILES, REFUSED, AidPayment, ComplementRequest, IllegalTransition,
+                           ReceivedDocument, RessortissantProfile)
+from models.attachment import Attachment
+from models.base import utcnow
+
+# The keys of AidApplication.data["informations"] (recap.py), columns of RessortissantProfile.
+INFORMATION_KEYS = ("residence", "birth_name", "phone", "mobile", "fax", "address_abroad", "address_line1",
+                    "address_line2", "address_line3", "postcode", "insee", "city", "country", "in_couple",
+                    "family_situation", "category", "rank", "employer", "employer_organisation")
 
 
 def operator() -> Organisation | None:
@@ -17,15 +36,6 @@ def operator() -> Organisation | None:
 # --- Slice AGENT: what the Igesa agents do to an application ------------------------------------
 # Each operation refuses with IllegalTransition what the state or the agent does not allow
 # (nothing written); the view commits.
-
-from core import audit  # noqa: E402
-from core.formatting import fr_amount, fr_date  # noqa: E402
-from core.notify import notify  # noqa: E402
-from core.uploads import attach_generated  # noqa: E402
-from core.urls import public_url  # noqa: E402
-from models.armees import (APPLICATION_WORKFLOW, COMPLEMENT_REASONS, GRANTED, RECEIVED_FILES,  # noqa: E402
-                           REFUSED, AidPayment, ComplementRequest, IllegalTransition, ReceivedDocument)
-from models.base import utcnow  # noqa: E402
 
 AGENT_DOCUMENT_LABELS = {"rib": "Relevé d’identité bancaire (RIB)", "attestation-honneur": "Attestation sur l’honneur",
                          "autre": "Autre document"}
@@ -125,22 +135,253 @@ def decide(application, agent, decision, amount_cents=None, reason=None, now=Non
     return received
 
 
+# --- Slice WIZARD: the application wizard (blueprints/armees/apply.py) --------------------------
+
+def profile_locked(user) -> bool:
+    """Whether « Vos informations » is prefilled and read-only: an application was transmitted."""
+    from models.armees import RessortissantProfile
+    profile = RessortissantProfile.query.filter_by(user_id=user.id).one_or_none()
+    return profile is not None and profile.first_transmitted_at is not None
+
+
+def start_application(user, benefit, steps: dict, passed: list[str]):
+    """The application « En cours de création », once the eligibility step is passed: created for
+    the operator (Igesa), its draft prefilled with what was typed so far, the eligibility draft
+    dropped. The caller commits."""
+    from blueprints.armees.apply import eligibility_kind
+    from core import drafts
+    from models.armees import APPLICATION_WORKFLOW, AidApplication
+    organisation = operator()
+    if organisation is None:
+        raise LookupError("no operator organisation for the armees portal")
+    application = AidApplication(user_id=user.id, organisation_id=organisation.id, benefit_code=benefit.code,
+                                 benefit_label=benefit.label, data={})
+    APPLICATION_WORKFLOW.start(application, user)
+    prefill_draft(application, steps, passed=passed)
+    drafts.discard(user, eligibility_kind(benefit.code))
+    return application
+
+
+def prefill_draft(application, steps: dict, passed=None, step: str = "informations"):
+    """Store raw step values (`{step slug: {field: [values]}}`, as `AidApplication.data["steps"]`
+    keeps them) as the wizard's draft of `application` (its owner's), resumed at `step`. Used when
+    the eligibility step creates the application and by the duplication of an application
+    (FOLLOW: `prefill_draft(new, old.data.get("steps") or {})`): the « Préambule » and « Critères
+    d'éligibilité » steps count as passed (the application exists), the others are to be checked
+    again with « Suivant »; the « Récapitulatif » (sworn statement, submission token) is never
+    copied, nor are files (they belong to the application they were sent with). No commit."""
+    from blueprints.armees import catalogue
+    from blueprints.armees.apply import PRE_STEPS, application_wizard
+    benefit = catalogue.get(application.benefit_code, include_unpublished=True)
+    db.session.flush()
+    wizard = application_wizard(application, benefit)
+    kept = {slug: raw for slug, raw in (steps or {}).items() if slug != "recapitulatif"}
+    return wizard.prefill(application.user, kept, passed=list(PRE_STEPS if passed is None else passed), step=step)
+
+
+def load_draft(user, application):
+    from core import drafts
+    from models.armees import application_draft_kind
+    return drafts.load(user, application_draft_kind(application.id))
+
+
+def drop_draft(user, application_id: int) -> bool:
+    from models import Draft
+    from models.armees import application_draft_kind
+    return bool(Draft.query.filter_by(owner_id=user.id, kind=application_draft_kind(application_id))
+                .delete(synchronize_session=False))
+
+
+def informations_of(page) -> dict:
+    """« Vos informations » as AidApplication.data["informations"] keeps them (recap.py): the
+    profile's once it is fixed, else what the step holds (forms/armees_informations.py values())."""
+    if profile_locked(page.user):
+        return profile_informations(RessortissantProfile.query.filter_by(user_id=page.user.id).one())
+    form = page.form_of("informations")
+    if form is None or not hasattr(form, "values"):
+        return {}
+    try:
+        return form.values()
+    except (AttributeError, KeyError, TypeError, ValueError):  # a draft that does not validate yet
+        return {}
+
+
+def collect(page, benefit) -> dict:
+    """What the wizard holds, in the shape of AidApplication.data (blueprints/armees/recap.py)."""
+    from forms.armees_apply import FIELD_PREFIX, raw_value
+    answers = page.data_of("criteres")
+    form = page.form_of("dossier")
+    dossier, tables = {}, {}
+    for spec in benefit.fields:
+        field = form[FIELD_PREFIX + spec.name] if form is not None and FIELD_PREFIX + spec.name in form else None
+        if field is None:
+            continue
+        if spec.type == "table":
+            tables[spec.name] = list(field.data or [])
+        elif not field.errors:
+            dossier[spec.name] = raw_value(spec, field)
+        elif spec.type in ("text", "textarea", "select"):
+            dossier[spec.name] = field.data  # the draft's recap: what was typed
+    return {"steps": {k: v for k, v in page.stored.items()},
+            "eligibility": {q.name: answers.get(q.name) for q in benefit.eligibility},
+            "informations": informations_of(page),
+            "dossier": dossier,
+            "tables": tables,
+            "bank": form.bank_data() if form is not None and hasattr(form, "bank_data") else {},
+            "sworn": bool(page.data_of("recapitulatif").get("sworn"))}
+
+
+def draft_files(page, benefit) -> list:
+    """(Attachment, document code) of every file of the draft."""
+    result = []
+    documents = page.files_of("dossier")
+    if documents is not None:
+        result += [(a, a.document) for a in documents.items]
+    sworn = page.files_of("recapitulatif")
+    if benefit.is_loan and sworn is not None:
+        result += [(a, "attestation-honneur") for a in sworn.items]
+    return result
+
+
+def draft_documents(page, benefit) -> list[tuple[str, str]]:
+    return [(_document_label(benefit, code), a.original_name) for a, code in draft_files(page, benefit)]
+
+
+def _document_label(benefit, code: str | None) -> str:
+    if code == "attestation-honneur":
+        return "Attestation sur l’honneur"
+    if code == "rib":
+        return "Relevé d’identité bancaire (RIB)"
+    spec = benefit.document(code or "")
+    return spec.label if spec else (code or "Document")
+
+
+def identity_rows(user) -> list[tuple[str, str]]:
+    civility = {"Mme": "Madame", "M.": "Monsieur"}.get(user.civility or "", user.civility or "—")
+    return [("Civilité", civility), ("Nom", user.last_name), ("Prénom", user.first_name), ("Courriel", user.email)]
+
+
+def recap_sections(benefit, data: dict, documents: list[tuple[str, str]], user=None) -> list:
+    from blueprints.armees import recap
+    sections = recap.sections(benefit, data, documents=documents)
+    if user is not None:
+        sections.insert(1, ("Votre identité", identity_rows(user)))
+    return sections
+
+
+def recap_pdf(application, benefit, data: dict, documents: list[tuple[str, str]], user) -> bytes:
+    """The recap of an application as a PDF (core.pdf): the draft's (step 5) or the final one."""
+    from core.formatting import fr_datetime
+    from core.pdf import render_document
+    if application.reference:
+        intro = (f"Demande n° {application.reference} transmise le {fr_datetime(application.transmitted_at)}. "
+                 f"État : {application.status_label}.")
+    else:
+        intro = "Récapitulatif provisoire : cette demande n’a pas encore été transmise."
+    sections = [(None, [intro]), *recap_sections(benefit, data, documents, user=user)]
+    if data.get("sworn"):
+        sections.append(("Attestation sur l’honneur",
+                         ["Je certifie sur l’honneur l’exactitude des renseignements fournis."]))
+    organisation = application.organisation.name if application.organisation else None
+    return render_document(f"Récapitulatif de la demande – {benefit.label}", sections, organisation=organisation)
+
+
+RECAP_DOCUMENT = "recapitulatif"
+
+
+def final_recap_pdf(application, benefit) -> bytes:
+    """The final recap kept when the application was transmitted (regenerated if it is gone)."""
+    from core.uploads import storage_path
+    from models import Attachment
+    from models.armees import APPLICATION_FILES
+    kept = (Attachment.query.filter_by(subject_type=APPLICATION_FILES.name, subject_id=application.id,
+                                       document=RECAP_DOCUMENT).order_by(Attachment.id.desc()).first())
+    if kept is not None:
+        path = storage_path(kept.storage_name)
+        if path.is_file():
+            return path.read_bytes()
+    return recap_pdf(application, benefit, application.data or {}, _transmitted_documents(application, benefit),
+                     application.user)
+
+
+def _transmitted_documents(application, benefit) -> list[tuple[str, str]]:
+    from models import Attachment
+    from models.armees import APPLICATION_FILES
+    files = (Attachment.query.filter_by(subject_type=APPLICATION_FILES.name, subject_id=application.id)
+             .filter(Attachment.document != RECAP_DOCUMENT).order_by(Attachment.id).all())
+    return [(_document_label(benefit, a.document), a.original_name) for a in files]
+
+
+def sworn_statement_pdf(application, benefit, user) -> bytes:
+    """« Attestation sur l'honneur » of a loan, to print, sign and send back (step 5, « ici »)."""
+    from core.pdf import GuichetPDF
+    pdf = GuichetPDF("Attestation sur l’honneur", application.organisation.name if application.organisation else None)
+    pdf.paragraph(f"Prêt demandé : {benefit.label}")
+    pdf.paragraph(f"Je soussigné(e) {user.first_name} {user.last_name}, emprunteur, et le co-emprunteur éventuel "
+                  "désigné ci-dessous, certifions sur l’honneur l’exactitude des renseignements fournis à l’appui de "
+                  "la présente demande de prêt et nous engageons à rembourser le prêt selon l’échéancier qui nous "
+                  "sera notifié.")
+    for role in ("L’emprunteur", "Le co-emprunteur (le cas échéant)"):
+        pdf.heading(role)
+        pdf.paragraph("Nom et prénom :")
+        pdf.paragraph("Fait à :                                   le :")
+        pdf.paragraph("Signature :")
+        pdf.rect(pdf.get_x(), pdf.get_y(), 80, 25)
+        pdf.ln(30)
+    return pdf.to_bytes()
+
+
+def transmit(application, user, benefit, page, token: str) -> None:
+    """« Transmettre » (in the caller's transaction, which commits): the data copied into the
+    application (recap.py contract), the draft's files linked to it with their document code, the
+    reference given, « transmit » fired, the proof of ressortissant status copied into the
+    porte-documents, the personal data written to the profile, the draft dropped, and one mail
+    with the recap PDF attached."""
+    from core.notify import notify
+    from core.uploads import attach_generated
+    from core.urls import public_url
+    from models.armees import APPLICATION_FILES, APPLICATION_WORKFLOW, RessortissantProfile
+    from models.base import utcnow
+    now = utcnow()
+    data = collect(page, benefit)
+    data["sworn"] = True
+    files = draft_files(page, benefit)
+    application.data = data
+    application.submission_token = token
+    for attachment, code in files:
+        attachment.subject_type = APPLICATION_FILES.name
+        attachment.subject_id = application.id
+        attachment.organisation_id = application.organisation_id
+        attachment.upload_set = None
+        attachment.document = code
+    application.give_reference(now)
+    APPLICATION_WORKFLOW.fire(application, "transmit", user, now=now)
+    # The proof of ressortissant status, kept in « Mon porte-documents » (once: SPACE's helper).
+    for attachment, code in files:
+        spec = benefit.document(code)
+        if spec is not None and spec.porte_documents:
+            keep_in_porte_documents(user, attachment, code)
+    # « Mes informations »: the personal data given, fixed from now on.
+    profile = RessortissantProfile.of(user)
+    if profile.first_transmitted_at is None:
+        for key, value in (data.get("informations") or {}).items():
+            if hasattr(RessortissantProfile, key) and value is not None:
+                setattr(profile, key, value)
+        profile.first_transmitted_at = now
+        profile.updated_at = now
+    page.finish()
+    documents = [(_document_label(benefit, code), a.original_name) for a, code in files]
+    pdf = recap_pdf(application, benefit, data, documents, user)
+    recap_file = attach_generated(pdf, f"recapitulatif-{application.reference}.pdf",
+                                  subject_type=APPLICATION_FILES.name, subject_id=application.id,
+                                  organisation_id=application.organisation_id, owner=user, document=RECAP_DOCUMENT)
+    notify(user.email, "armees_demande_transmise", f"Votre demande {application.reference} a bien été transmise",
+           user=user, reference=application.reference, date=now,
+           link=public_url("armees.application", application_id=application.id),
+           attachments=[recap_file], benefit=benefit)
+
+
 # --- slice SPACE: « Mes informations », « Mon porte-documents », « Mes documents reçus » ----------
-
-from typing import Any  # noqa: E402
-
-from werkzeug.datastructures import FileStorage  # noqa: E402
-
-from core.uploads import (MB, get_policy, link_copy, register_policy, remove_attachments,  # noqa: E402
-                          storage_path, store_upload, stored_file_for)
-from models import User  # noqa: E402
-from models.armees import PORTE_DOCUMENT_KINDS, PORTE_DOCUMENTS, RessortissantProfile  # noqa: E402
-from models.attachment import Attachment  # noqa: E402
-
-# The keys of AidApplication.data["informations"] (recap.py), columns of RessortissantProfile.
-INFORMATION_KEYS = ("residence", "birth_name", "phone", "mobile", "fax", "address_abroad", "address_line1",
-                    "address_line2", "address_line3", "postcode", "insee", "city", "country", "in_couple",
-                    "family_situation", "category", "rank", "employer", "employer_organisation")
 
 PORTE_DOCUMENTS_POLICY = "armees_porte_documents"
 register_policy(PORTE_DOCUMENTS_POLICY, max_count=1, max_size=5 * MB,

@@ -91,4 +91,5 @@ def attach_generated(content: bytes, name: str, subject: Any = None, *, owner: A
                             subject_type=subject_type, subject_id=subject_id, original_name=received.name,
                             stored_file=stored, content_type=content_type, size=received.size, document=document)
     db.session.add(attachment)
+    db.session.flush()
     return attachment

@@ -332,3 +332,65 @@ def test_step_slugs_are_checked():
         Wizard("essai", endpoint="x", title="Essai", steps=[Step("un", "Un"), Step("un", "Deux")])
     with pytest.raises(ValueError):
         Wizard("essai", endpoint="x", title="Essai", steps=[Step("Étape 1", "Un")])
+
+
+# --- One wizard, many cases; forms built per case; outcome; prefill -------------------------------
+
+class OtherNoteForm(FlaskForm):
+    other = StringField("Autre", [DataRequired("Saisissez autre chose.")])
+
+
+CASES = Wizard("essai.cas", endpoint="components.assistant", title="Essai", outcome="Confirmation", steps=[
+    Step("note", "Note", form_factory=lambda page: NoteForm if page.context == "note" else OtherNoteForm),
+    Step("fin", "Fin", form_factory=lambda page: None),
+])
+
+
+def test_cases_keep_separate_drafts_and_build_their_own_forms(app, make_user):
+    uid = make_user(email="cas@example.fr")
+    first = CASES.for_case("essai.cas.1", context="note", extra="1")
+    second = CASES.for_case("essai.cas.2", context="autre", extra="2")
+    assert CASES.kind == "essai.cas" and CASES.context is None, "the declaration is left as it was"
+    with app.app_context():
+        user = db.session.get(User, uid)
+        with app.test_request_context("/composants/assistant/note", method="POST",
+                                      data={"note": "un", "other": "x", "suivant": "1"}):
+            page = first.handle(user, "note")
+            assert page.action == "suivant" and page.target.slug == "fin"
+            # The case's URL arguments go into every URL of its wizard (here as a query string).
+            assert page.response.location.endswith("/composants/assistant/fin?extra=1")
+            assert page.raw("note") == {"note": ["un"]}, "only the case's form fields are kept"
+        with app.test_request_context("/composants/assistant/note", method="POST",
+                                      data={"note": "un", "suivant": "1"}):
+            page = second.handle(user, "note")
+            assert page.status == 422 and list(page.form.errors) == ["other"]
+        assert drafts.load(user, "essai.cas.1").data["steps"]["note"] == {"note": ["un"]}
+        assert drafts.load(user, "essai.cas.2").data["passed"] == []
+        with app.test_request_context("/composants/assistant/fin"):
+            page = first.handle(user, "fin")
+            assert page.form is None and page.total == 3 and page.title.startswith("Fin – Étape 2 sur 3")
+            assert [(c.title, c.state) for c in page.breadcrumb] == [
+                ("Note", "done"), ("Fin", "current"), ("Confirmation", "todo")]
+            assert page.breadcrumb[-1].url is None
+    assert [(c.number, c.state) for c in CASES.outcome_breadcrumb()] == [(1, "done"), (2, "done"), (3, "current")]
+
+
+def test_prefill_writes_a_draft_resumed_where_asked(app, make_user):
+    uid = make_user(email="prefill@example.fr")
+    case = CASES.for_case("essai.cas.9", context="note")
+    with app.app_context():
+        user = db.session.get(User, uid)
+        case.prefill(user, {"note": {"note": ["repris"], "bad": "not a list"}, "inconnue": {"x": ["y"]}},
+                     passed=["note", "inconnue"], step="fin")
+        db.session.commit()
+        draft = drafts.load(user, "essai.cas.9")
+        assert draft.data == {"steps": {"note": {"note": ["repris"]}}, "passed": ["note"]} and draft.step == "fin"
+        with app.test_request_context("/composants/assistant/"):
+            page = case.handle(user, None)
+            assert page.response.location.endswith("/composants/assistant/fin")
+            assert page.is_complete("note") and page.data_of("note") == {"note": "repris"}
+
+
+def test_a_step_takes_a_form_class_or_a_factory_not_both():
+    with pytest.raises(ValueError):
+        Step("un", "Un", NoteForm, form_factory=lambda page: NoteForm)

@@ -135,12 +135,12 @@ def build_world(app):
         applications = [factories.armees_application(ressortissant, org_a, state=state, agent=agent_a, **extra)
                         for state, extra in (("instruction", {}), ("prise-en-charge", {}),
                                              ("terminee", {"decision": "accordee"}))]
-        # slice SPACE: the citizen's « Mes informations » after a first transmitted application, a
-        # porte-documents file and a decision received.
+        # The citizen's « Mes informations » after a first transmitted application, a porte-documents
+        # file and a decision received.
         from models.armees import PORTE_DOCUMENTS
         factories.armees_profile(ressortissant)
-        proof = factories.stored_attachment(ressortissant, PORTE_DOCUMENTS.name, ressortissant.id,
-                                            name="bulletin.pdf", document="bulletin-remuneration")
+        proof = factories.stored_attachment(ressortissant, PORTE_DOCUMENTS.name, ressortissant.id, name="bulletin.pdf",
+                                            document="bulletin-remuneration")
         received = factories.armees_received(applications[-1])
         db.session.commit()
 
