@@ -294,6 +294,10 @@ def test_every_macro_renders_the_full_form_for_the_wizard(app, armees):
         user = db.session.get(User, armees["member"])
         form = InformationsForm.for_profile(factories.armees_profile(user, birth_name="Martin"))
         soup = check_page(render_template_string(template, form=form, user=user), require_h1=False)
+        abroad = InformationsForm(formdata=MultiDict(dict(VALID, address_abroad="etranger")), meta={"csrf": False})
+        place = render_template_string('{% from "armees/informations_fields.html" import address_place %}'
+                                       '{{ address_place(form) }}', form=abroad)
+        assert 'id="city"' in place and 'id="country"' in place  # by default the country comes with the town
     rows = {dt.get_text(strip=True): dt.find_next("dd").get_text(strip=True) for dt in soup.select("dt")}
     assert rows == {"Nom complet": "Éloïse Lefèvre", "Adresse électronique": "ressortissant@example.fr"}
     assert soup.select_one("#residence-groupe legend").get_text(" ", strip=True).startswith(
