@@ -31,8 +31,9 @@ Use in a view:
 Templates: templates/armees/informations_fields.html (one macro per group); the htmx refresh of
 the address place and of the cascade swaps the elements #adresse-lieu and #situation-professionnelle:
 the page template wraps those macros in blocks (`adresse_lieu`, `situation_professionnelle`) and
-the view renders the block `form.refresh_block()` names. The country select stays outside the
-swapped block (`address_country`, shown by CSS only when the address is abroad)."""
+the view renders the block `form.refresh_block()` names. Abroad, `address_place(form)` shows the
+country with the town; `address_place(form, with_country=false)` + `address_country(form)` after
+the block keeps the 10 KB country list out of the htmx fragment (shown by CSS when abroad)."""
 from __future__ import annotations
 
 from typing import Any

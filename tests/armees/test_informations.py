@@ -277,3 +277,34 @@ def test_an_edit_posted_on_an_expired_session_comes_back_after_the_login(app, ar
     assert soup.select_one("#phone")["value"] == "07 77 77 77 77"  # given back once, to check then save
     assert soup.select_one("#employer option[selected]")["value"] == "marine"
     assert stored(app, armees).phone == "05 56 00 00 00"
+
+
+def test_every_macro_renders_the_full_form_for_the_wizard(app, armees):
+    """The wizard's step 3 uses the groups this page does not: residence and identity."""
+    from flask import render_template_string
+    from tests.helpers import check_page
+    template = ('{% from "armees/informations_fields.html" import residence_field, identity_fields, address_kind_field,'
+                ' address_lines, address_place, address_country, family_fields, professional_fields %}'
+                '<html lang="fr"><a class="skip-link" href="#contenu"></a><form method="post">'
+                '<input type="hidden" name="csrf_token" value="x">'
+                '{{ residence_field(form) }}{{ identity_fields(form, user) }}{{ address_kind_field(form, "/etape") }}'
+                '{{ address_lines(form) }}{{ address_place(form) }}{{ address_country(form) }}'
+                '{{ family_fields(form) }}{{ professional_fields(form, "/etape") }}</form></html>')
+    with app.test_request_context("/etape", method="POST"):
+        user = db.session.get(User, armees["member"])
+        form = InformationsForm.for_profile(factories.armees_profile(user, birth_name="Martin"))
+        soup = check_page(render_template_string(template, form=form, user=user), require_h1=False)
+        abroad = InformationsForm(formdata=MultiDict(dict(VALID, address_abroad="etranger")), meta={"csrf": False})
+        place = render_template_string('{% from "armees/informations_fields.html" import address_place %}'
+                                       '{{ address_place(form) }}', form=abroad)
+        assert 'id="city"' in place and 'id="country"' in place  # by default the country comes with the town
+    rows = {dt.get_text(strip=True): dt.find_next("dd").get_text(strip=True) for dt in soup.select("dt")}
+    assert rows == {"Nom complet": "Éloïse Lefèvre", "Adresse électronique": "ressortissant@example.fr"}
+    assert soup.select_one("#residence-groupe legend").get_text(" ", strip=True).startswith(
+        "Validation de votre qualité de ressortissant")
+    assert [i["value"] for i in soup.select("input[name=residence]")] == ["france", "etranger"]
+    assert soup.select_one("input[name=residence][checked]")["value"] == "france"
+    assert soup.select_one("#birth_name")["value"] == "Martin"
+    assert soup.select_one("label[for=phone]").get_text(" ", strip=True) == "Téléphone (obligatoire)"
+    assert soup.select_one("#employer option[selected]")["value"] == "armee-terre"
+    assert soup.select_one("#category")["hx-post"] == "/etape"

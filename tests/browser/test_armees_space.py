@@ -154,3 +154,46 @@ def test_move_the_main_address_abroad(browser_page, live_server):
     page.get_by_role("button", name="Valider").click()
     browser_page.check()
     expect(page.locator("main .summary-list").first).to_contain_text("Base aérienne 188, Djibouti, Djibouti")
+
+
+def test_the_space_pages_and_the_account_menu(browser_page, live_server):
+    """Every page of the space passes axe; the first name opens « Mon espace »; the tabs; a decision
+    downloaded from « Mes documents reçus » makes the notice go."""
+    import uuid
+
+    from extensions import db
+    from models import User
+    from tests import factories
+    page = browser_page.page
+    email = ressortissant(live_server)
+    with live_server.app.app_context():
+        owner = User.query.filter_by(email=email).one()
+        org = factories.organisation(portal="armees", code=f"IG{uuid.uuid4().hex[:6]}", name="Igesa")
+        agent = factories.user(email=unique_email("agent"), role="agent", organisation=org)
+        application = factories.armees_application(owner, org, state="terminee", agent=agent)
+        factories.armees_received(application, title="Décision d’attribution")
+        db.session.commit()
+        db.session.remove()
+    browser_page.log_in(email)
+    browser_page.goto("/armees/espace/", shot="armees-espace")
+    expect(page.locator("#nouveaux-documents")).to_have_text("Un nouveau document est disponible.")
+
+    page.locator("details.armees-menu summary").click()
+    page.get_by_role("link", name="Mon espace", exact=True).click()
+    browser_page.check(shot="armees-mon-espace")
+    expect(page.locator("#onglet")).to_contain_text("Éloïse")
+    page.get_by_role("link", name="Mes demandes de prestation d’action sociale").click()
+    if not browser_page.js:
+        browser_page.check()
+    row = page.locator("#onglet tbody tr").first
+    expect(row).to_contain_text("Instruction terminée (accordée)")
+    if browser_page.js:
+        expect(page).to_have_url(re.compile(r"onglet=demandes$"))
+        browser_page.check()
+
+    browser_page.goto("/armees/espace/documents-recus", shot="armees-documents-recus")
+    with page.expect_download() as download:
+        page.get_by_role("button", name=re.compile("^Télécharger le document")).click()
+    assert download.value.suggested_filename == "decision.pdf"
+    browser_page.goto("/armees/espace/")
+    expect(page.locator("#nouveaux-documents")).to_have_count(0)
