@@ -41,7 +41,14 @@ something (« Enregistrez ou annulez la ligne en cours ») or with fewer rows th
 Posted names, for a field `famille`: `famille-<i>-<column>` (the rows, hidden inputs),
 `famille-ligne-<column>` (the row form), `famille-ouvert` ("nouvelle" or the row's index while the
 row form is shown), and the buttons `famille-ajouter`, `famille-modifier` (= index),
-`famille-supprimer` (= index), `famille-enregistrer`, `famille-annuler`."""
+`famille-supprimer` (= index), `famille-enregistrer`, `famille-annuler`.
+
+With htmx, a table's own buttons only need the table back: the view answers them with
+`table_answer(form, url)` (the table alone, a few kilobytes) before rendering the whole form:
+
+    answer = table_answer(page.form, page.url)
+    if answer is not None:
+        return answer"""
 from __future__ import annotations
 
 import re
@@ -50,7 +57,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import has_request_context, request
+from flask import get_template_attribute, has_request_context, request
 from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 from wtforms import Field, SelectField, StringField
@@ -429,3 +436,22 @@ class RowsField(Field):
 
     def _value(self) -> str:
         return ""
+
+
+BUTTONS = ("ajouter", "modifier", "supprimer", "enregistrer", "annuler")
+
+
+def table_answer(form: BaseForm | None, url: str) -> Markup | None:
+    """With htmx, the answer to one of a table's own buttons: that table alone (the `rows_table`
+    macro, its live region included), not the whole form around it. None when the request is not an
+    htmx post of a table's button: the caller then renders the whole form as usual."""
+    if (form is None or not has_request_context() or request.method != "POST"
+            or request.headers.get("HX-Request") != "true"):
+        return None
+    target = request.headers.get("HX-Target")
+    for field in form:
+        if (isinstance(field, RowsField) and field.id == target
+                and any(f"{field.name}-{button}" in request.form for button in BUTTONS)):
+            return get_template_attribute("components/rows.html", "rows_table")(field, url=url)
+    return None
+

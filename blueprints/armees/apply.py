@@ -21,6 +21,7 @@ from flask_login import current_user
 from blueprints.armees import bp, catalogue, recap, service
 from blueprints.armees.catalogue import Benefit
 from core.receipts import receipt_response
+from core.rows import table_answer
 from core.submission import SubmissionReplayed, create_once, new_token, token_or_new
 from core.templating import render, wants_fragment
 from core.throttle import mail_quota_wait, mail_wait_message
@@ -129,6 +130,9 @@ def _prefill_bank(page: WizardPage) -> None:
 
 
 def _render(page: WizardPage, benefit: Benefit, application: AidApplication | None):
+    table = table_answer(page.form, page.url) if page.action is None else None
+    if table is not None:  # with htmx, a table's « Ajouter », « Modifier »…: that table alone
+        return table
     _prefill_bank(page)
     if page.form is not None and "submission" in page.form and not page.form.submission.data:
         page.form.submission.data = new_token()

@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from blueprints.components import bp
 from core.access import login_required
+from core.rows import table_answer
 from core.templating import render
 from core.uploads import DOCUMENT_FORMATS, MB, NamedAttachmentSet, NamedDocument, register_policy
 from core.wizard import Step, Wizard, WizardPage
@@ -53,6 +54,9 @@ def dossier(step: str | None = None):
         page.finish()
         db.session.commit()
         return page.leave(url_for(".dossier_done"))
+    table = table_answer(page.form, page.url) if page.action is None else None
+    if table is not None:  # with htmx, a table's own button: that table alone
+        return table
     return render(TEMPLATE, block="wizard", page=page, status=page.status)
 
 

@@ -261,3 +261,19 @@ def test_bad_specs_are_refused():
         Column("lien", "Lien", "select")
     with pytest.raises(ValueError):
         Table("t", "T", (Column("a", "A"),), min_rows=3, max_rows=2)
+
+
+def test_htmx_gets_the_table_alone(citizen_client):
+    """A table's own button, with htmx, is answered with that table (and its live region) only: not
+    the bank details, the documents or the wizard around it — a few kilobytes whatever the form."""
+    headers = {"HX-Request": "true", "HX-Target": "famille"}
+    response = citizen_client.post(DOSSIER, data={**stored_row(0), **stored_row(1, prenom="Jules"),
+                                                  "famille-ajouter": "1"}, headers=headers)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<form" not in body and 'name="iban"' not in body
+    assert 'id="famille"' in body and 'id="famille-statut"' in body and 'id="famille-ligne-nom"' in body
+    # Another target (or none) still gets the whole step, more than twice as heavy here.
+    whole = citizen_client.post(DOSSIER, data={**stored_row(0), **stored_row(1, prenom="Jules"),
+                                               "famille-ajouter": "1"}, headers={"HX-Request": "true"})
+    assert 'name="iban"' in whole.get_data(as_text=True)
+    assert len(response.data) * 2 < len(whole.data)
