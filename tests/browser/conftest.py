@@ -237,6 +237,12 @@ class Browsing:
         """Evaluates `js_expression` on document.activeElement (only meaningful with JS on)."""
         return self.page.evaluate(f"(el => {js_expression})(document.activeElement)")
 
+    def settled(self):
+        """With JS, waits until htmx has finished its swaps: new content gets its hx-* behaviour in
+        the settle phase, a few milliseconds after it shows (acting before would go unheard)."""
+        if self.js:
+            expect(self.page.locator(".htmx-request, .htmx-settling, .htmx-swapping, .htmx-added")).to_have_count(0)
+
     def log_in(self, email, password=PASSWORD, path="/compte/connexion"):
         """Logs in through the login page (or the page `path` redirects to); checks the page reached."""
         page = self.page
@@ -246,7 +252,10 @@ class Browsing:
         page.get_by_label(re.compile(r"^Mot de passe")).fill(password)
         page.get_by_role("button", name="Se connecter").click()
         soup = self.check()
-        expect(page.get_by_role("navigation", name="Compte").get_by_role("button", name="Se déconnecter")
+        # Logged in: « Se déconnecter » in the header, or a portal's account menu (the Portail Des
+        # Aides' first name opening « Mon espace » / « Déconnexion »).
+        account = page.get_by_role("navigation", name="Compte")
+        expect(account.get_by_role("button", name="Se déconnecter").or_(account.locator("details > summary"))
                ).to_be_visible()
         return soup
 

@@ -44,6 +44,7 @@ def refresh_cascade(browsing, label, value, next_label=None):
     if browsing.js:
         if next_label:
             expect(field(page, next_label)).to_be_visible()
+        browsing.settled()
     else:
         page.get_by_role("button", name="Actualiser : catégorie de ressortissant").click()
         browsing.check()
@@ -139,12 +140,14 @@ def test_apply_for_the_childcare_aid(browser_page, tmp_path):
         page.get_by_role("button", name="Ajouter une ligne au tableau « Composition de la famille »").click()
         row_form = page.locator("#f_famille-ligne-nom")
         expect(row_form).to_be_visible()
+        browsing.settled()
         row_form.fill(last_name)
         page.locator("#f_famille-ligne-prenom").fill(first_name)
         page.locator("#f_famille-ligne-naissance").fill(born)
         page.locator("#f_famille-ligne-lien").select_option(label=link)
         page.get_by_role("button", name="Enregistrer la ligne").click()
         expect(page.locator("table tbody tr").filter(has_text=first_name)).to_have_count(1)
+        browsing.settled()
         browsing.check()
     expect(page.locator("table tbody tr")).to_have_count(3)
     page.get_by_label(re.compile(r"^Titulaire du compte")).fill("Éloïse Lefèvre")
@@ -158,6 +161,7 @@ def test_apply_for_the_childcare_aid(browser_page, tmp_path):
         page.locator(f"input[name='justificatifs-fichier-{code}']").set_input_files(str(path))
         if browsing.js:
             expect(page.locator(f"#justificatifs-fichier-{code}-etat")).to_contain_text("Déposé")
+            browsing.settled()
     browsing.check()
     wizard_button(page, "Suivant").click()
 
