@@ -1,6 +1,7 @@
 """Guichet benchmark: throughput against a minimal Flask app, page weights, in-process commune search,
-the Espace Partenaires figures (history at 10,000 and 1,000,000 requests, 8 × 5 MB uploads) and the
-MSA messaging (cascade fragments, message recap).
+the Espace Partenaires figures (history at 10,000 and 1,000,000 requests, 8 × 5 MB uploads), the
+MSA messaging (cascade fragments, message recap) and the Portail Des Aides (Igesa queue with 10,000
+applications, the application wizard's step 4 and its family table).
 
 Figures, not tests (quality.md §2). Run with `make bench` (or `.venv/bin/python bench/run.py`);
 writes bench/RESULTS.md and prints a summary. Options: `--duration`, `--warmup`, `--connections`,
@@ -49,6 +50,7 @@ BUDGET_HTML = 30 * KB
 BUDGET_CSS = 15 * KB
 BUDGET_JS = 3 * KB
 BUDGET_FRAGMENT = 5 * KB
+BUDGET_ROW_GROWTH = 350             # bytes per extra row of a list fragment
 BUDGET_FIRST_VISIT = 120 * KB
 BUDGET_SEARCH_MEDIAN_MS = 2.0
 BUDGET_HISTORY_RATIO = 0.5          # partner history at 10,000 requests, req/s ÷ minimal page
@@ -804,6 +806,7 @@ def write_report(ctx):
                          f"{row['budget_text']} | {cpu_ok} |")
     lines += cpu_lines
     lines += msa_report(ctx)
+    lines += armees_bench.wizard_report(ctx.get("wizard"), BUDGET_FRAGMENT, BUDGET_ROW_GROWTH, verdict)
     lines += partner_report(ctx)
 
     lines += ["", "## Poids des pages", "",
@@ -926,6 +929,21 @@ def inprocess_history(*instances):
         os.environ["GUICHET_INSTANCE_PATH"] = str(instance)
         apps.append(create_app())
     return partners.history_in_process(apps)
+
+
+def armees_step(notes, what, fn, *args, outcome="non mesuré", **kwargs):
+    """Run one Portail Des Aides step; on failure say so (log and RESULTS.md, in bold) and carry on
+    without its figures."""
+    try:
+        result = fn(*args, **kwargs)
+        if result is None:
+            raise RuntimeError("check failed")
+        return result
+    except Exception as error:
+        message = f"{type(error).__name__}: {error}".splitlines()[0][:400]
+        notes.append(f"**Portail Des Aides, {what} : {outcome}** ({message}).")
+        log(f"  ÉCHEC Portail Des Aides, {what} : {message}")
+        return None
 
 
 def partner_step(notes, what, fn, *args, **kwargs):
@@ -1165,6 +1183,19 @@ def main():
                 weights["pages"] += pages
                 weights["fragments"] += fragments
 
+        wizard = None
+        if not opts.skip_armees:
+            log("Portail Des Aides : le ressortissant mène une demande jusqu’à l’étape 4 et remplit son tableau…")
+            wizard = armees_step(notes, "assistant du ressortissant, étape 4 et tableau « Composition de la famille »",
+                                 armees_bench.prepare_wizard, guichet.base)
+            if wizard is not None:
+                pages, fragments = armees_bench.weigh_wizard(wizard)
+                weights["pages"] += pages
+                weights["fragments"] += fragments
+                growth = armees_bench.per_row(wizard["weights"])
+                log(f"  {wizard['wizard'].path} : page {kb(pages[0]['raw'])}, ligne ajoutée "
+                    f"{wizard['weights'][0]['save']} o, {growth['offered']:.0f} o par ligne supplémentaire")
+
         rounds = max(1, opts.rounds)
         slice_s = max(1, round(opts.duration / rounds))
 
@@ -1241,6 +1272,8 @@ def main():
         rows += msa_rows(member)
         if igesa is not None:
             rows += armees_bench.rows(igesa.cookie_header, igesa_path, BUDGET_HISTORY_RATIO)
+        wizard_rows = armees_bench.wizard_rows(wizard) if wizard is not None else []
+        rows += wizard_rows
 
         def run_rows(selected):
             for row in selected:
@@ -1257,6 +1290,13 @@ def main():
             for row in rows:
                 if row["label"] in MSA_ROW_LABELS:
                     row["label"] += " (réponses non vérifiées après la mesure, voir les notes)"
+
+        if wizard is not None and armees_step(notes, "contrôle de la ligne ajoutée après la mesure",
+                                              lambda: armees_bench.check_row_answer(
+                                                  wizard["wizard"], wizard["body"], wizard["cookie"]) or None,
+                                              outcome="échec, chiffres à écarter") is None:
+            for row in wizard_rows:
+                row["label"] += " (réponses non vérifiées après la mesure, voir les notes)"
 
         if partner["enabled"]:
             # Memory of one worker receiving 8 × 5 MB: a server of its own, one worker, nothing else.
@@ -1337,6 +1377,7 @@ def main():
         partner["structure_requests"] = opts.structure_requests
         ctx = {"date": datetime.now().strftime("%Y-%m-%d %H:%M"), "machine": machine_info(),
                "weights": weights, "search": search, "notes": notes, "partner": partner, "msa": msa_info,
+               "wizard": wizard,
                "throughput": {"minimal": ref, "rows": rows, "rounds": rounds, "slice": slice_s},
                "loadavg": (load_before, load_after), "target": opts.target, "load_tool": load.name,
                "threads": load.threads, "connections": opts.connections, "warmup": opts.warmup,
@@ -1372,6 +1413,11 @@ def print_summary(ctx):
     if frag:
         big = max(frag, key=lambda f: f["raw"])
         log(f"Fragment le plus lourd : {big['label']} {big['raw']} o (≤ 5 Ko {verdict(big['raw'] <= BUDGET_FRAGMENT)})")
+    if ctx.get("wizard"):
+        x, growth = ctx["wizard"]["weights"], armees_bench.per_row(ctx["wizard"]["weights"])
+        log(f"Assistant Portail Des Aides, ligne ajoutée au tableau : {x[0]['save']} o à 1 ligne, {x[-1]['save']} o à "
+            f"{x[-1]['rows']} (≤ 5 Ko {verdict(max(r['save'] for r in x) <= BUDGET_FRAGMENT)}), "
+            f"{growth['offered']:.0f} o par ligne (≤ {BUDGET_ROW_GROWTH} {verdict(growth['offered'] <= BUDGET_ROW_GROWTH)})")
     log(f"CSS {kb(w['own_css'])} ({verdict(w['own_css'] <= BUDGET_CSS)}), JS {kb(w['own_js'])} "
         f"({verdict(w['own_js_gzip'] <= BUDGET_JS)}), htmx {kb(w['htmx'])}, première visite {kb(first_visit)} "
         f"({verdict(first_visit <= BUDGET_FIRST_VISIT)})")
