@@ -22,12 +22,14 @@ def public(view: View) -> View:
     return view
 
 
-def check_access(roles: tuple[str, ...]) -> Response | None:
-    """None if the current user may go on, else the response to return."""
+def check_access(roles: tuple[str, ...], refusal: int = 403) -> Response | None:
+    """None if the current user may go on, else the response to return: the login page for a
+    visitor, `refusal` (403, or 404 where even the existence of a page is nobody else's business)
+    for a user without one of `roles`."""
     if not current_user.is_authenticated:
         return login_redirect()
     if roles and not current_user.has_role(*roles):
-        abort(403)
+        abort(refusal)
     return None
 
 
@@ -46,8 +48,9 @@ def roles_required(*roles: str) -> Callable[[View], View]:
 login_required = roles_required()
 
 
-def protect_blueprint(bp: Blueprint, *roles: str) -> None:
-    """Every view of `bp` requires login (and one of `roles`), except those marked @public."""
+def protect_blueprint(bp: Blueprint, *roles: str, refusal: int = 403) -> None:
+    """Every view of `bp` requires login (and one of `roles`, else `refusal`), except those marked
+    @public."""
     bp.required_roles = roles or ("*",)
 
     @bp.before_request
@@ -55,4 +58,4 @@ def protect_blueprint(bp: Blueprint, *roles: str) -> None:
         view = current_app.view_functions.get(request.endpoint)
         if view is None or getattr(view, "is_public", False):
             return None
-        return check_access(roles)
+        return check_access(roles, refusal)

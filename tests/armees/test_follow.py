@@ -301,7 +301,7 @@ def test_documents_tab_lists_every_file_downloadable_by_the_owner_only(app, arme
     for who in ("member2", "other_agent"):
         other = armees_login(who)
         for key in ids:
-            assert other.get(f"/armees/demandes/{application_id}/documents/{ids[key]}").status_code in (403, 404)
+            assert other.get(f"/armees/demandes/{application_id}/documents/{ids[key]}").status_code == 404
     anonymous = app.test_client().get(url)
     assert anonymous.status_code == 302 and "/compte/connexion" in anonymous.location
     # Another application's file through this application's URL: 404.
@@ -345,7 +345,7 @@ def test_nobody_else_reaches_an_application(app, armees_login, make_application)
         complement_id = factories.armees_complement(db.session.get(AidApplication, taken)).id
         db.session.commit()
     anonymous = app.test_client()
-    for who, expected in (("member2", 404), ("other_agent", 403), ("agent", 403)):
+    for who, expected in (("member2", 404), ("other_agent", 404), ("agent", 404)):
         client = armees_login(who)
         for application_id in (granted, taken, draft):
             for url in _urls(application_id, complement_id):

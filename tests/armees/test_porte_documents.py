@@ -142,8 +142,8 @@ def test_nobody_else_reaches_a_file_nor_deletes_it(app, armees, armees_login, st
     assert names(page(other, URL)) == []
     for who in ("agent", "other_agent"):
         client = armees_login(who)
-        assert client.get(f"{URL}/{attachment_id}").status_code in (403, 404)
-        assert client.post(f"{URL}/{attachment_id}/supprimer", data={"confirme": "1"}).status_code in (403, 404)
+        assert client.get(f"{URL}/{attachment_id}").status_code == 404
+        assert client.post(f"{URL}/{attachment_id}/supprimer", data={"confirme": "1"}).status_code == 404
     anonymous = app.test_client()
     for response in (anonymous.get(f"{URL}/{attachment_id}"),
                      anonymous.post(f"{URL}/{attachment_id}/supprimer", data={"confirme": "1"})):
