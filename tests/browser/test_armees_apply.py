@@ -2,7 +2,8 @@
 JS): the catalogue and its search, the detail sheet asking to log in and coming back to the form,
 the local offices by postcode, the eligibility questions, « Vos informations » (commune search,
 professional cascade), « Enregistrer » half-way, log out, log in, resume, « Votre dossier »
-(fields, a family of three rows, bank details with the BIC found from the IBAN, the documents),
+(fields, a family of three rows, bank details with the BIC found from the IBAN by itself, the
+documents, one of them taken from the porte-documents),
 the recap, « Transmettre » and the confirmation."""
 import re
 
@@ -16,8 +17,23 @@ pytestmark = pytest.mark.browser
 BENEFIT = "Aide à la garde des jeunes enfants"
 FAMILY = [("LEFÈVRE", "Éloïse", "14/07/1985", "Conjoint"), ("LEFÈVRE", "Zoé", "01/03/2024", "Enfant"),
           ("LEFÈVRE", "Léo", "12/05/2025", "Enfant")]
-DOCUMENTS = {"qualite-ressortissant": "bulletin.pdf", "avis-imposition": "avis.pdf",
-             "justificatif-garde": "contrat-garde.pdf", "rib": "rib.pdf"}
+# Uploaded in the step; the proof of ressortissant status is taken from the porte-documents.
+DOCUMENTS = {"avis-imposition": "avis.pdf", "justificatif-garde": "contrat-garde.pdf", "rib": "rib.pdf"}
+PROOF = "bulletin-de-remuneration.pdf"
+
+
+def store_proof(server, email):
+    """A proof of ressortissant status already in the user's « Mon porte-documents »."""
+    from core.uploads import attach_generated
+    from extensions import db
+    from models import User
+    from models.armees import PORTE_DOCUMENTS
+    with server.app.app_context():
+        user = User.query.filter_by(email=email).one()
+        attach_generated(pdf_bytes(), PROOF, owner=user, subject_type=PORTE_DOCUMENTS.name, subject_id=user.id,
+                         document="qualite-ressortissant")
+        db.session.commit()
+        db.session.remove()
 
 
 def wizard_button(page, name):
@@ -64,6 +80,7 @@ def log_in(browsing, email, path=None):
 def test_apply_for_the_childcare_aid(browser_page, tmp_path):
     browsing, page = browser_page, browser_page.page
     email = browsing.server.create_user(first_name="Éloïse", last_name="Lefèvre")
+    store_proof(browsing.server, email)
 
     # The catalogue and its search, for a visitor.
     browsing.goto("/armees/prestations/")
@@ -149,9 +166,21 @@ def test_apply_for_the_childcare_aid(browser_page, tmp_path):
     expect(page.locator("table tbody tr")).to_have_count(3)
     page.get_by_label(re.compile(r"^Titulaire du compte")).fill("Éloïse Lefèvre")
     page.get_by_label(re.compile(r"^IBAN")).fill("FR76 3000 6000 0112 3456 7890 189")
-    if browsing.js:
+    bic = page.get_by_label(re.compile(r"^BIC"))
+    expect(bic).to_have_value("")
+    if browsing.js:  # the BIC appears once the IBAN field is left
         page.get_by_label(re.compile(r"^IBAN")).blur()
-        expect(page.get_by_label(re.compile(r"^BIC"))).to_have_value(re.compile(r"^AGRIFRPP"))
+    else:            # … or once « Vérifier l’IBAN » redisplays the step
+        page.get_by_role("button", name="Vérifier l’IBAN").click()
+        browsing.check()
+    expect(bic).to_have_value(re.compile(r"^AGRIFRPP"))
+    expect(page.locator("#iban-verification")).to_contain_text("Banque")
+    # The proof of ressortissant status, from the porte-documents (nothing uploaded again).
+    proof = page.locator("#justificatifs-fichier-qualite-ressortissant-groupe")
+    expect(proof).to_contain_text(f"Déjà dans votre porte-documents : {PROOF}")
+    proof.get_by_role("button", name=re.compile("^Porte documents")).click()
+    expect(page.locator("#justificatifs-fichier-qualite-ressortissant-etat")).to_contain_text(f"Déposé : {PROOF}")
+    browsing.check()
     for code, name in DOCUMENTS.items():
         path = tmp_path / name
         path.write_bytes(pdf_bytes())
@@ -167,6 +196,8 @@ def test_apply_for_the_childcare_aid(browser_page, tmp_path):
     expect(recap).to_contain_text("650,00 €")
     expect(recap).to_contain_text("Prénom : Léo")
     expect(recap).to_contain_text("Bordeaux")
+    expect(recap).to_contain_text("AGRIFRPP")
+    expect(recap).to_contain_text(PROOF)
     expect(page.get_by_role("link", name="Télécharger le récapitulatif (PDF)")).to_be_visible()
     wizard_button(page, "Transmettre").click()
     expect(page.locator(".error-summary")).to_contain_text("Cochez la case pour certifier")
