@@ -472,7 +472,8 @@ def test_a_new_bank_account_with_htmx_swaps_the_bank_block(app, armees, armees_l
     soup = fragment(client, url, method="post", data={**WITHOUT_BANK, "bank_new": "1", "actualiser": "domiciliation"})
     block = soup.select_one("#domiciliation")
     assert block is not None and soup.select_one("#demande") is None  # only the bank block
-    assert block.select_one("input[name=account_holder]")["value"] == ""
+    holder = block.select_one("input[name=account_holder]")
+    assert holder["value"] == "" and holder.has_attr("autofocus")  # the focus goes to the new details
     assert block.select_one("input[type=hidden][name=bank_new]")["value"] == "1"
     # The documents, out of band: the RIB is required again.
     documents_block = soup.select_one("#justificatifs-contenu")

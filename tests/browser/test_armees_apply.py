@@ -210,3 +210,59 @@ def test_apply_for_the_childcare_aid(browser_page, tmp_path):
     expect(page.locator(".notice--success")).to_contain_text("PDA-")
     browsing.check()
     expect(page.get_by_role("link", name="Terminer")).to_have_attribute("href", "/armees/espace/")
+
+
+def test_a_new_bank_account_instead_of_the_stored_one(browser_page):
+    """A ressortissant whose earlier application was processed: « Votre dossier » shows the bank
+    details read-only; « Utiliser une nouvelle domiciliation bancaire » gives empty fields (the bank
+    block swapped in place with JavaScript, the focus on the holder) and asks for the RIB again."""
+    from extensions import db
+    from models import User
+    from models.armees import RessortissantProfile
+    from models.base import utcnow
+    browsing, page = browser_page, browser_page.page
+    email = browsing.server.create_user(first_name="Éloïse", last_name="Lefèvre")
+    with browsing.server.app.app_context():
+        user = User.query.filter_by(email=email).one()
+        db.session.add(RessortissantProfile(
+            user_id=user.id, residence="france", phone="0612345678", address_line1="3 place de la Bourse",
+            postcode="33000", insee="33063", city="Bordeaux", in_couple=False, family_situation="Célibataire",
+            category="militaire-actif", rank="sous-officier", employer="marine", first_transmitted_at=utcnow(),
+            account_holder="Éloïse Lefèvre", iban="FR7630006000011234567890189", bic="AGRIFRPPXXX"))
+        db.session.commit()
+        db.session.remove()
+    log_in(browsing, email, "/armees/prestations/garde-jeunes-enfants/demande/preambule")
+    expect_step(browsing, "Préambule", 1)
+    wizard_button(page, "Suivant").click()
+    for question, answer in (("Êtes-vous ressortissant", "Oui"), ("L’enfant gardé a-t-il moins de 6 ans", "Oui"),
+                             ("Percevez-vous déjà une aide", "Non")):
+        page.get_by_role("group", name=re.compile(re.escape(question))).get_by_label(answer, exact=True).check()
+    wizard_button(page, "Suivant").click()
+    expect_step(browsing, "Vos informations", 3)
+    wizard_button(page, "Suivant").click()
+    expect_step(browsing, "Votre dossier", 4)
+    dossier_url = page.url
+
+    bank = page.locator("#domiciliation")
+    expect(bank).to_contain_text("Votre RIB est déjà enregistré")
+    expect(bank).to_contain_text("FR76 3000 6000 0112 3456 7890 189")
+    expect(bank.get_by_role("textbox")).to_have_count(0)
+    rib = page.locator("#justificatifs-fichier-rib-titre")
+    expect(rib).not_to_contain_text("obligatoire")
+    page.get_by_role("button", name="Utiliser une nouvelle domiciliation bancaire").click()
+    holder = page.get_by_label(re.compile(r"^Titulaire du compte"))
+    expect(holder).to_have_value("")
+    if browsing.js:
+        expect(holder).to_be_focused()
+    expect(bank).not_to_contain_text("Votre RIB est déjà enregistré")
+    expect(rib).to_contain_text("obligatoire")
+    browsing.check()
+    holder.fill("Zoé Lefèvre")
+    page.get_by_label(re.compile(r"^IBAN")).fill("FR14 2004 1010 0505 0001 3M02 606")
+    wizard_button(page, "Enregistrer").click()
+    expect(page.locator("#messages")).to_contain_text("Votre brouillon a été enregistré.")
+    browsing.check()
+    page.goto(dossier_url)  # the choice was kept in the draft
+    browsing.check()
+    expect(page.get_by_label(re.compile(r"^Titulaire du compte"))).to_have_value("Zoé Lefèvre")
+    expect(page.get_by_label(re.compile(r"^BIC"))).to_have_value("PSSTFRPP")
