@@ -3,7 +3,8 @@ step; those that depend on the benefit are built from its catalogue entry and ca
 
     eligibility_form(benefit)   # « Critères d'éligibilité »: one Oui/Non question per criterion
     dossier_form(benefit)       # « Votre dossier »: the benefit's own fields (catalogue FieldSpecs)
-                                # and « Domiciliation bancaire » (forms/bank.py)
+                                # and « Domiciliation bancaire » (forms/bank.py, DossierBaseForm)
+    dossier_form_for(benefit, stored_bank)  # the same, with the profile's bank details read-only
     SwornStatementForm          # « Récapitulatif »: the « Attestation sur l'honneur »
 
 Field names of the dossier form are the catalogue's field names prefixed with `f_` (a catalogue
@@ -141,7 +142,7 @@ class LastValueFlagField(HiddenField):
 
 class DossierBaseForm(BankDetailsForm):
     """« Votre dossier »'s bank details. With `stored_bank` (the profile's details, from an earlier
-    processed application: `dossier_form(benefit, stored_bank=...)`), they are used as they are,
+    processed application: `dossier_form_for(benefit, stored_bank)`), they are used as they are,
     read-only: whatever bank fields are posted, the stored ones are processed, until « Utiliser une
     nouvelle domiciliation bancaire » (`bank_new`) asks for new ones, typed in empty fields."""
     stored_bank: dict[str, Any] | None = None
