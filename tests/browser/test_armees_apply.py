@@ -49,6 +49,13 @@ def expect_step(browsing, title, number):
     browsing.check()
 
 
+def settled(browsing):
+    """With JavaScript, wait until htmx has settled what it swapped in: its new elements are wired
+    (hx-trigger…) only then, and a change made before would be lost."""
+    if browsing.js:
+        expect(browsing.page.locator(".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added")).to_have_count(0)
+
+
 def field(page, label):
     """A field by its label, « (obligatoire) » left aside."""
     return page.get_by_label(re.compile(f"^{re.escape(label)}( \\(obligatoire\\))?$"))
@@ -60,6 +67,7 @@ def refresh_cascade(browsing, label, value, next_label=None):
     if browsing.js:
         if next_label:
             expect(field(page, next_label)).to_be_visible()
+            settled(browsing)
     else:
         page.get_by_role("button", name="Actualiser : catégorie de ressortissant").click()
         browsing.check()
@@ -162,6 +170,7 @@ def test_apply_for_the_childcare_aid(browser_page, tmp_path):
         page.locator("#f_famille-ligne-lien").select_option(label=link)
         page.get_by_role("button", name="Enregistrer la ligne").click()
         expect(page.locator("table tbody tr").filter(has_text=first_name)).to_have_count(1)
+        settled(browsing)
         browsing.check()
     expect(page.locator("table tbody tr")).to_have_count(3)
     page.get_by_label(re.compile(r"^Titulaire du compte")).fill("Éloïse Lefèvre")
@@ -175,11 +184,13 @@ def test_apply_for_the_childcare_aid(browser_page, tmp_path):
         browsing.check()
     expect(bic).to_have_value(re.compile(r"^AGRIFRPP"))
     expect(page.locator("#iban-verification")).to_contain_text("Banque")
+    settled(browsing)
     # The proof of ressortissant status, from the porte-documents (nothing uploaded again).
     proof = page.locator("#justificatifs-fichier-qualite-ressortissant-groupe")
     expect(proof).to_contain_text(f"Déjà dans votre porte-documents : {PROOF}")
     proof.get_by_role("button", name=re.compile("^Porte documents")).click()
     expect(page.locator("#justificatifs-fichier-qualite-ressortissant-etat")).to_contain_text(f"Déposé : {PROOF}")
+    settled(browsing)
     browsing.check()
     for code, name in DOCUMENTS.items():
         path = tmp_path / name
@@ -187,6 +198,7 @@ def test_apply_for_the_childcare_aid(browser_page, tmp_path):
         page.locator(f"input[name='justificatifs-fichier-{code}']").set_input_files(str(path))
         if browsing.js:
             expect(page.locator(f"#justificatifs-fichier-{code}-etat")).to_contain_text("Déposé")
+            settled(browsing)
     browsing.check()
     wizard_button(page, "Suivant").click()
 
