@@ -3,7 +3,8 @@ step; those that depend on the benefit are built from its catalogue entry and ca
 
     eligibility_form(benefit)   # « Critères d'éligibilité »: one Oui/Non question per criterion
     dossier_form(benefit)       # « Votre dossier »: the benefit's own fields (catalogue FieldSpecs)
-                                # and « Domiciliation bancaire » (forms/bank.py)
+                                # and « Domiciliation bancaire » (forms/bank.py, DossierBaseForm)
+    dossier_form_for(benefit, stored_bank)  # the same, with the profile's bank details read-only
     SwornStatementForm          # « Récapitulatif »: the « Attestation sur l'honneur »
 
 Field names of the dossier form are the catalogue's field names prefixed with `f_` (a catalogue
@@ -15,6 +16,8 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
+from flask import request
+from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
@@ -26,6 +29,9 @@ from forms.base import Form
 from forms.fields import DateFRField
 
 FIELD_PREFIX = "f_"
+NEW_BANK = "bank_new"   # the dossier form's flag (and button): « Utiliser une nouvelle domiciliation bancaire »
+BANK_FIELDS = ("bank_abroad", "account_holder", "iban", "bic")
+REFRESH, BANK_BLOCK = "actualiser", "domiciliation"   # what the button's htmx request asks for
 YES_NO = [SelectChoice("oui", "Oui"), SelectChoice("non", "Non")]
 SWORN_MESSAGE = "Cochez la case pour certifier l’exactitude des renseignements."
 AMOUNT = re.compile(r"^\d{1,9}(?:[.,]\d{1,2})?$")
@@ -123,11 +129,69 @@ def eligibility_form(benefit: Benefit) -> type[Form]:
     return type(f"Eligibility_{benefit.code.replace('-', '_')}", (Form,), attrs)
 
 
+class LastValueFlagField(HiddenField):
+    """A "1"/"" flag kept in a hidden input and set by a button of the same name: the button's value,
+    posted after the hidden input, wins (the last value posted)."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = "1" if valuelist and valuelist[-1] == "1" else ""
+
+    def _value(self) -> str:
+        return self.data or ""
+
+
+class DossierBaseForm(BankDetailsForm):
+    """« Votre dossier »'s bank details. With `stored_bank` (the profile's details, from an earlier
+    processed application: `dossier_form_for(benefit, stored_bank)`), they are used as they are,
+    read-only: whatever bank fields are posted, the stored ones are processed, until « Utiliser une
+    nouvelle domiciliation bancaire » (`bank_new`) asks for new ones, typed in empty fields."""
+    stored_bank: dict[str, Any] | None = None
+    bank_new = LastValueFlagField()
+
+    def process(self, formdata: Any = None, obj: Any = None, data: Any = None, extra_filters: Any = None,
+                **kwargs: Any) -> None:
+        stored = self.stored_bank
+        if stored:
+            formdata = self.meta.wrap_formdata(self, formdata)
+            if formdata is None:
+                data = {**(data or {}), **BankDetailsForm.initial(**stored)}
+            elif (formdata.getlist(self.bank_new.name) or [""])[-1] != "1":
+                formdata = MultiDict(formdata)
+                for name in BANK_FIELDS:
+                    formdata.poplist(self[name].name)
+                for name, value in BankDetailsForm.initial(**stored).items():
+                    if value:
+                        formdata[self[name].name] = "y" if value is True else value
+        super().process(formdata, obj, data=data, extra_filters=extra_filters, **kwargs)
+
+    def is_refresh(self, formdata: Any = None) -> bool:
+        """With htmx, « Utiliser une nouvelle domiciliation bancaire » only asks for the bank block."""
+        data = request.form if formdata is None else formdata
+        return data.get(REFRESH) == BANK_BLOCK
+
+    def refresh_block(self, formdata: Any = None) -> str | None:
+        return BANK_BLOCK if self.is_refresh(formdata) else None
+
+    @property
+    def uses_stored_bank(self) -> bool:
+        """The stored bank details are used (shown read-only, no RIB asked again)."""
+        return bool(self.stored_bank) and self.bank_new.data != "1"
+
+
 @lru_cache(maxsize=64)
 def dossier_form(benefit: Benefit) -> type[Form]:
     attrs = {FIELD_PREFIX + spec.name: RowsField(Table.from_spec(spec)) if spec.type == "table" else field_for(spec)
              for spec in benefit.fields}
-    return type(f"Dossier_{benefit.code.replace('-', '_')}", (BankDetailsForm,), attrs)
+    return type(f"Dossier_{benefit.code.replace('-', '_')}", (DossierBaseForm,), attrs)
+
+
+def dossier_form_for(benefit: Benefit, stored_bank: dict[str, Any] | None) -> type[Form]:
+    """The benefit's dossier form for a user whose profile holds bank details (`stored_bank`:
+    BankDetailsForm.initial's arguments) or not (None)."""
+    base = dossier_form(benefit)
+    if not stored_bank:
+        return base
+    return type(base.__name__, (base,), {"stored_bank": dict(stored_bank)})
 
 
 class SwornStatementForm(Form):

@@ -29,7 +29,6 @@ from core.uploads import DOCUMENT_FORMATS, MB, NamedAttachmentSet, NamedDocument
 from core.wizard import Step, Wizard, WizardPage
 from extensions import db
 from forms import armees_apply as forms
-from forms.bank import BankDetailsForm
 from models.armees import CREATING, AidApplication, RessortissantProfile, application_draft_kind
 
 TEMPLATE = "armees/apply.html"
@@ -37,6 +36,10 @@ PRE_STEPS = ("preambule", "criteres")      # served before the application exist
 SWORN_POLICY = "armees_attestation"       # the signed sworn statement of a loan (step 5)
 DOCUMENTS_POLICY = "armees_justificatifs"  # « Vos justificatifs » and the RIB (step 4)
 RIB = NamedDocument("rib", "Relevé d’identité bancaire (RIB) scanné", required=True)
+# The bank details of an earlier processed application used as they are: « Votre RIB est déjà enregistré ».
+RIB_KEPT = NamedDocument("rib", "Relevé d’identité bancaire (RIB) scanné", required=False)
+# The template of each block an htmx refresh of a step answers with (else TEMPLATE's own block).
+BLOCK_TEMPLATES = {"domiciliation": "armees/_apply_bank.html"}
 MAX_DOCUMENTS = 12
 SWORN_DOCUMENT = "attestation-honneur"
 INELIGIBLE = "Vous n’êtes pas éligible à cette prestation"
@@ -53,8 +56,20 @@ def documents_of(page: WizardPage) -> dict:
     be taken from « Mon porte-documents » (the user's own stored proofs)."""
     benefit = page.context
     stored = service.porte_documents(page.user)
-    return {"documents": [NamedDocument.from_spec(d) for d in benefit.documents] + [RIB],
+    rib = RIB if not _uses_stored_bank(page) else RIB_KEPT
+    return {"documents": [NamedDocument.from_spec(d) for d in benefit.documents] + [rib],
             "reusable": {d.code: stored for d in benefit.documents if d.porte_documents}}
+
+
+def _uses_stored_bank(page: WizardPage) -> bool:
+    """« Votre dossier » uses the profile's bank details (no « Utiliser une nouvelle domiciliation
+    bancaire »): the step's form of this request, else the draft's."""
+    form = page.form if page.step.slug == "dossier" and page.form is not None else page.form_of("dossier")
+    return bool(getattr(form, "uses_stored_bank", False))
+
+
+def _dossier_form(page: WizardPage):
+    return forms.dossier_form_for(page.context, service.stored_bank(page.user))
 
 
 def _eligible(page: WizardPage) -> bool:
@@ -80,7 +95,7 @@ APPLICATION = Wizard(
         Step("criteres", "Critères d’éligibilité", form_factory=lambda page: forms.eligibility_form(page.context),
              is_complete=_eligible, incomplete_message=INELIGIBLE),
         Step("informations", "Vos informations", form_factory=_informations_form),
-        Step("dossier", "Votre dossier", form_factory=lambda page: forms.dossier_form(page.context),
+        Step("dossier", "Votre dossier", form_factory=_dossier_form,
              attachments=DOCUMENTS_POLICY, files_class=NamedAttachmentSet, files_options=documents_of),
         Step("recapitulatif", "Récapitulatif", form_factory=lambda page: forms.SwornStatementForm,
              attachments=SWORN_POLICY, is_complete=_sworn_statement_given, incomplete_message=SWORN_MISSING),
@@ -118,22 +133,10 @@ def _benefit_of(application: AidApplication) -> Benefit:
     return benefit
 
 
-def _prefill_bank(page: WizardPage) -> None:
-    """« Votre dossier » shown for the first time: the bank details of an earlier processed
-    application (« Comptes du tiers » of the profile), to check or change."""
-    if page.step.slug != "dossier" or page.raw("dossier") is not None or page.form is None:
-        return
-    profile = RessortissantProfile.query.filter_by(user_id=current_user.id).one_or_none()
-    if profile is not None and profile.iban:
-        page.form.process(data=BankDetailsForm.initial(abroad=profile.bank_abroad, holder=profile.account_holder,
-                                                       iban=profile.iban, bic=profile.bic))
-
-
 def _render(page: WizardPage, benefit: Benefit, application: AidApplication | None):
     table = table_answer(page.form, page.url) if page.action is None else None
     if table is not None:  # with htmx, a table's « Ajouter », « Modifier »…: that table alone
         return table
-    _prefill_bank(page)
     if page.form is not None and "submission" in page.form and not page.form.submission.data:
         page.form.submission.data = new_token()
     postcode = (request.args.get("cp") or "").strip()[:5]
@@ -154,7 +157,7 @@ def _render(page: WizardPage, benefit: Benefit, application: AidApplication | No
         # that part of the step; without, the whole step (the wizard kept what was typed).
         block = refresh()
         if block and wants_fragment():
-            return render(TEMPLATE, block=block, **context)
+            return render(BLOCK_TEMPLATES.get(block, TEMPLATE), block=block, refreshed=True, **context)
     if page.step.slug == "recapitulatif" and application is not None:
         context["sections"] = service.recap_sections(benefit, service.collect(page, benefit),
                                                      service.draft_documents(page, benefit), user=current_user)

@@ -126,6 +126,7 @@ def decide(application, agent, decision, amount_cents=None, reason=None, now=Non
                               hooks=hooks)
     application.granted_cents = amount_cents if decision == GRANTED else None
     application.decision_reason = (reason or "").strip() or None
+    keep_bank_details(application)
     member = application.user
     pdf = decision_letter(application, agent, now)
     letter = attach_generated(pdf, letter_filename(application), owner=member, subject_type=RECEIVED_FILES.name,
@@ -148,6 +149,29 @@ def profile_locked(user) -> bool:
     from models.armees import RessortissantProfile
     profile = RessortissantProfile.query.filter_by(user_id=user.id).one_or_none()
     return profile is not None and profile.first_transmitted_at is not None
+
+
+def stored_bank(user) -> dict | None:
+    """The bank details of the user's last processed application (kept on the profile when it was
+    decided), as BankDetailsForm.initial's arguments; None when there are none."""
+    profile = RessortissantProfile.query.filter_by(user_id=user.id).one_or_none()
+    if profile is None or not profile.iban:
+        return None
+    return {"abroad": bool(profile.bank_abroad), "holder": profile.account_holder, "iban": profile.iban,
+            "bic": profile.bic}
+
+
+def keep_bank_details(application) -> None:
+    """An application processed (« Instruction terminée »): its bank details become the profile's
+    (« Comptes du tiers »), prefilled read-only in the next applications' « Votre dossier »."""
+    bank = (application.data or {}).get("bank") or {}
+    if not bank.get("iban"):
+        return
+    profile = RessortissantProfile.of(application.user)
+    profile.bank_abroad = bool(bank.get("abroad"))
+    profile.account_holder = (bank.get("holder") or "")[:80] or None
+    profile.iban = bank["iban"][:34]
+    profile.bic = (bank.get("bic") or "")[:11] or None
 
 
 def start_application(user, benefit, steps: dict, passed: list[str]):

@@ -376,19 +376,132 @@ def test_the_family_table_is_edited_in_the_step_and_required(app, armees_login):
         soup.get_text()
 
 
-def test_the_bank_details_of_a_processed_application_are_prefilled(app, armees, armees_login):
+STORED_IBAN = "FR7630006000011234567890189"
+NEW_IBAN = "FR1420041010050500013M02606"
+WITHOUT_BANK = {k: v for k, v in DOSSIER.items() if k not in ("account_holder", "iban")}
+
+
+def stored_bank(app, armees):
+    """The member's profile holds the bank details of an earlier processed application."""
     with app.app_context():
-        profile = RessortissantProfile(user_id=armees["member"], iban="FR7630006000011234567890189",
-                                       account_holder="Éloïse Lefèvre", bic="AGRIFRPPXXX")
-        db.session.add(profile)
+        db.session.add(RessortissantProfile(user_id=armees["member"], iban=STORED_IBAN,
+                                            account_holder="Éloïse Lefèvre", bic="AGRIFRPPXXX"))
         db.session.commit()
-    client = armees_login("member")
+
+
+def at_dossier(client):
     application_id = pass_eligibility(client)
     client.post(wizard_url(application_id, "informations"), data={**INFORMATIONS, "suivant": "1"})
+    return application_id
+
+
+def bank_inputs(soup):
+    return soup.select("input[name=account_holder], input[name=iban], input[name=bic], input[name=bank_abroad]")
+
+
+def test_the_bank_details_of_a_processed_application_are_shown_read_only(app, armees, armees_login):
+    stored_bank(app, armees)
+    client = armees_login("member")
+    application_id = at_dossier(client)
     soup = page(client, wizard_url(application_id, "dossier"))
-    assert soup.select_one("input[name=account_holder]")["value"] == "Éloïse Lefèvre"
-    assert soup.select_one("input[name=iban]")["value"].replace(" ", "") == "FR7630006000011234567890189"
-    # Once typed in the step, the step's own values win.
-    client.post(wizard_url(application_id, "dossier"), data={"account_holder": "Autre titulaire", "enregistrer": "1"})
+    block = soup.select_one("#domiciliation")
+    assert "Votre RIB est déjà enregistré" in block.get_text()
+    assert "FR76 3000 6000 0112 3456 7890 189" in block.get_text() and "AGRIFRPPXXX" in block.get_text()
+    assert "Éloïse Lefèvre" in block.get_text()
+    assert bank_inputs(soup) == []
+    button = block.select_one("button[name=bank_new]")
+    assert button.get_text(strip=True) == "Utiliser une nouvelle domiciliation bancaire"
+    assert button["value"] == "1" and button["hx-target"] == "#domiciliation"
+    # « Votre RIB est déjà enregistré »: the RIB is not asked again.
+    rib = soup.select_one("#justificatifs-fichier-rib-titre")
+    assert "obligatoire" not in rib.get_text()
+    # Forged bank fields are ignored: the stored details are what « Suivant » keeps.
+    response = client.post(wizard_url(application_id, "dossier"),
+                           data={**DOSSIER, "iban": NEW_IBAN, "account_holder": "Quelqu’un d’autre", "suivant": "1",
+                                 **documents("qualite-ressortissant", "avis-imposition", "justificatif-garde")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 303 and location(response) == wizard_url(application_id, "recapitulatif")
+    transmit(client, application_id)
+    with app.app_context():
+        data = db.session.get(AidApplication, application_id).data
+        assert data["bank"] == {"abroad": False, "holder": "Éloïse Lefèvre", "iban": STORED_IBAN,
+                                "bic": "AGRIFRPPXXX"}
+
+
+def test_a_new_bank_account_without_javascript(app, armees, armees_login):
+    stored_bank(app, armees)
+    client = armees_login("member")
+    application_id = at_dossier(client)
+    url = wizard_url(application_id, "dossier")
+    # The button posts the step, which is shown again (nothing validated) with empty fields.
+    soup = submit(client, url, {**WITHOUT_BANK, "bank_new": "1"})
+    assert "Votre RIB est déjà enregistré" not in soup.get_text()
+    assert soup.select_one("input[name=account_holder]")["value"] == ""
+    assert soup.select_one("input[name=iban]").get("value", "") == ""
+    assert soup.select_one("input[type=hidden][name=bank_new]")["value"] == "1"
+    assert soup.select_one("button[name=bank_new]") is None
+    assert "obligatoire" in soup.select_one("#justificatifs-fichier-rib-titre").get_text()
+    assert soup.select_one("input[name=f_frais_mensuels]")["value"] == "1 234,5"  # nothing lost
+    # The choice is kept in the draft: after « Enregistrer », the new details are resumed.
+    response = client.post(url, data={**WITHOUT_BANK, "bank_new": "1", "account_holder": "Zoé Lefèvre",
+                                      "iban": NEW_IBAN, "enregistrer": "1"})
+    assert response.status_code == 303
+    soup = page(client, url)
+    assert soup.select_one("input[name=account_holder]")["value"] == "Zoé Lefèvre"
+    assert soup.select_one("input[name=bic]")["value"] == "PSSTFRPP"
+    # The new account needs its RIB; then its details are the application's.
+    response = client.post(url, data={**WITHOUT_BANK, "bank_new": "1", "account_holder": "Zoé Lefèvre",
+                                      "iban": NEW_IBAN, "suivant": "1",
+                                      **documents("qualite-ressortissant", "avis-imposition", "justificatif-garde")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422
+    response = client.post(url, data={**WITHOUT_BANK, "bank_new": "1", "account_holder": "Zoé Lefèvre",
+                                      "iban": NEW_IBAN, "suivant": "1", **documents("rib")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 303
+    transmit(client, application_id)
+    with app.app_context():
+        assert db.session.get(AidApplication, application_id).data["bank"]["iban"] == NEW_IBAN
+
+
+def test_a_new_bank_account_with_htmx_swaps_the_bank_block(app, armees, armees_login):
+    stored_bank(app, armees)
+    client = armees_login("member")
+    application_id = at_dossier(client)
+    url = wizard_url(application_id, "dossier")
+    soup = fragment(client, url, method="post", data={**WITHOUT_BANK, "bank_new": "1", "actualiser": "domiciliation"})
+    block = soup.select_one("#domiciliation")
+    assert block is not None and soup.select_one("#demande") is None  # only the bank block
+    holder = block.select_one("input[name=account_holder]")
+    assert holder["value"] == "" and holder.has_attr("autofocus")  # the focus goes to the new details
+    assert block.select_one("input[type=hidden][name=bank_new]")["value"] == "1"
+    # The documents, out of band: the RIB is required again.
+    documents_block = soup.select_one("#justificatifs-contenu")
+    assert documents_block["hx-swap-oob"] == "true"
+    assert "obligatoire" in documents_block.select_one("#justificatifs-fichier-rib-titre").get_text()
+    # Kept in the draft: the whole step, loaded again, asks for the new details.
+    soup = page(client, url)
+    assert soup.select_one("input[name=iban]") is not None and "Votre RIB est déjà enregistré" not in soup.get_text()
+
+
+def test_without_stored_details_the_fields_are_typed(app, armees, armees_login):
+    client = armees_login("member")
+    application_id = at_dossier(client)
     soup = page(client, wizard_url(application_id, "dossier"))
-    assert soup.select_one("input[name=account_holder]")["value"] == "Autre titulaire"
+    assert "Vous déposez une demande pour la première fois" in soup.get_text()
+    assert len(bank_inputs(soup)) == 4 and soup.select_one("[name=bank_new]") is None
+
+
+def test_a_decision_keeps_the_bank_details_on_the_profile(app, armees, make_application):
+    from blueprints.armees import service
+    from models import User
+    from tests.armees.test_agent import DATA
+    application_id = make_application(state="instruction", data=DATA)
+    with app.app_context():
+        assert service.stored_bank(db.session.get(User, armees["member"])) is None
+        application = db.session.get(AidApplication, application_id)
+        service.decide(application, db.session.get(User, armees["agent"]), "accordee", amount_cents=12000,
+                       hooks=False)
+        db.session.commit()
+        assert service.stored_bank(db.session.get(User, armees["member"])) == {
+            "abroad": False, "holder": DATA["bank"]["holder"], "iban": DATA["bank"]["iban"], "bic": DATA["bank"]["bic"]}

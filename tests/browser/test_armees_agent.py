@@ -1,7 +1,8 @@
 """Portail Des Aides, the Igesa agent end to end, with JavaScript on and off (axe on every page of
 the JS pass): finding an application in the queue, « Commencer l’instruction », « Demander un
 complément » (the mail with its link), « Accorder » with the decision letter (the mail with the PDF,
-the letter downloaded), and the catalogue's publication.
+the letter downloaded by the agent, then by the ressortissant from « Mes documents reçus »), and the
+catalogue's publication.
 
 Both runs share the live database (seeded by core.demo): each run works on its own ressortissant,
 told apart by a random name."""
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from tests.browser.conftest import expect, expect_error_summary
+from tests.browser.conftest import PASSWORD, expect, expect_error_summary
 from tests.armees.test_agent import DATA
 
 pytestmark = pytest.mark.browser
@@ -115,6 +116,26 @@ def test_agent_instructs_asks_a_complement_and_grants_with_a_letter(browser_page
     page.get_by_role("row").filter(has_text=email).get_by_role("link", name=subject).click()
     browser_page.check()
     expect(page.locator(".mail-body")).to_contain_text(reference)
+
+    # The ressortissant logs in and downloads the letter from « Mes documents reçus ».
+    page.get_by_role("navigation", name="Compte").get_by_role("button", name="Se déconnecter").click()
+    browser_page.check()
+    browser_page.goto("/armees/espace/documents-recus")  # asks to log in first, then comes back
+    expect(browser_page.h1()).to_have_text("Se connecter")
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label(re.compile(r"^Mot de passe")).fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page).to_have_url(re.compile(r"/armees/espace/documents-recus$"))
+    expect(browser_page.h1()).to_have_text("Mes documents reçus")
+    browser_page.check()
+    received = page.get_by_role("row").filter(has_text="Décision d’accord")
+    expect(received).to_contain_text(f"Aide à la garde des jeunes enfants ({reference})")
+    with page.expect_download() as download_info:
+        received.get_by_role("button", name=re.compile("^Télécharger le document")).click()
+    download = download_info.value
+    assert download.suggested_filename == f"decision-accord-{reference}.pdf"
+    text = PdfReader(io.BytesIO(Path(download.path()).read_bytes())).pages[0].extract_text().replace("\u00a0", " ")
+    assert f"Hélène {last_name}" in text and "1 200,50 €" in text
 
 
 def test_agent_unpublishes_and_publishes_a_benefit(browser_page):

@@ -2,7 +2,8 @@
 JS): the catalogue and its search, the detail sheet asking to log in and coming back to the form,
 the local offices by postcode, the eligibility questions, « Vos informations » (commune search,
 professional cascade), « Enregistrer » half-way, log out, log in, resume, « Votre dossier »
-(fields, a family of three rows, bank details with the BIC found from the IBAN, the documents),
+(fields, a family of three rows, bank details with the BIC found from the IBAN by itself, the
+documents, one of them taken from the porte-documents),
 the recap, « Transmettre » and the confirmation."""
 import re
 
@@ -16,8 +17,23 @@ pytestmark = pytest.mark.browser
 BENEFIT = "Aide à la garde des jeunes enfants"
 FAMILY = [("LEFÈVRE", "Éloïse", "14/07/1985", "Conjoint"), ("LEFÈVRE", "Zoé", "01/03/2024", "Enfant"),
           ("LEFÈVRE", "Léo", "12/05/2025", "Enfant")]
-DOCUMENTS = {"qualite-ressortissant": "bulletin.pdf", "avis-imposition": "avis.pdf",
-             "justificatif-garde": "contrat-garde.pdf", "rib": "rib.pdf"}
+# Uploaded in the step; the proof of ressortissant status is taken from the porte-documents.
+DOCUMENTS = {"avis-imposition": "avis.pdf", "justificatif-garde": "contrat-garde.pdf", "rib": "rib.pdf"}
+PROOF = "bulletin-de-remuneration.pdf"
+
+
+def store_proof(server, email):
+    """A proof of ressortissant status already in the user's « Mon porte-documents »."""
+    from core.uploads import attach_generated
+    from extensions import db
+    from models import User
+    from models.armees import PORTE_DOCUMENTS
+    with server.app.app_context():
+        user = User.query.filter_by(email=email).one()
+        attach_generated(pdf_bytes(), PROOF, owner=user, subject_type=PORTE_DOCUMENTS.name, subject_id=user.id,
+                         document="qualite-ressortissant")
+        db.session.commit()
+        db.session.remove()
 
 
 def wizard_button(page, name):
@@ -44,7 +60,7 @@ def refresh_cascade(browsing, label, value, next_label=None):
     if browsing.js:
         if next_label:
             expect(field(page, next_label)).to_be_visible()
-        browsing.settled()
+            browsing.settled()
     else:
         page.get_by_role("button", name="Actualiser : catégorie de ressortissant").click()
         browsing.check()
@@ -65,6 +81,7 @@ def log_in(browsing, email, path=None):
 def test_apply_for_the_childcare_aid(browser_page, tmp_path):
     browsing, page = browser_page, browser_page.page
     email = browsing.server.create_user(first_name="Éloïse", last_name="Lefèvre")
+    store_proof(browsing.server, email)
 
     # The catalogue and its search, for a visitor.
     browsing.goto("/armees/prestations/")
@@ -140,7 +157,6 @@ def test_apply_for_the_childcare_aid(browser_page, tmp_path):
         page.get_by_role("button", name="Ajouter une ligne au tableau « Composition de la famille »").click()
         row_form = page.locator("#f_famille-ligne-nom")
         expect(row_form).to_be_visible()
-        browsing.settled()
         row_form.fill(last_name)
         page.locator("#f_famille-ligne-prenom").fill(first_name)
         page.locator("#f_famille-ligne-naissance").fill(born)
@@ -152,9 +168,23 @@ def test_apply_for_the_childcare_aid(browser_page, tmp_path):
     expect(page.locator("table tbody tr")).to_have_count(3)
     page.get_by_label(re.compile(r"^Titulaire du compte")).fill("Éloïse Lefèvre")
     page.get_by_label(re.compile(r"^IBAN")).fill("FR76 3000 6000 0112 3456 7890 189")
-    if browsing.js:
+    bic = page.get_by_label(re.compile(r"^BIC"))
+    expect(bic).to_have_value("")
+    if browsing.js:  # the BIC appears once the IBAN field is left
         page.get_by_label(re.compile(r"^IBAN")).blur()
-        expect(page.get_by_label(re.compile(r"^BIC"))).to_have_value(re.compile(r"^AGRIFRPP"))
+    else:            # … or once « Vérifier l’IBAN » redisplays the step
+        page.get_by_role("button", name="Vérifier l’IBAN").click()
+        browsing.check()
+    expect(bic).to_have_value(re.compile(r"^AGRIFRPP"))
+    expect(page.locator("#iban-verification")).to_contain_text("Banque")
+    browsing.settled()
+    # The proof of ressortissant status, from the porte-documents (nothing uploaded again).
+    proof = page.locator("#justificatifs-fichier-qualite-ressortissant-groupe")
+    expect(proof).to_contain_text(f"Déjà dans votre porte-documents : {PROOF}")
+    proof.get_by_role("button", name=re.compile("^Porte documents")).click()
+    expect(page.locator("#justificatifs-fichier-qualite-ressortissant-etat")).to_contain_text(f"Déposé : {PROOF}")
+    browsing.settled()
+    browsing.check()
     for code, name in DOCUMENTS.items():
         path = tmp_path / name
         path.write_bytes(pdf_bytes())
@@ -171,6 +201,8 @@ def test_apply_for_the_childcare_aid(browser_page, tmp_path):
     expect(recap).to_contain_text("650,00 €")
     expect(recap).to_contain_text("Prénom : Léo")
     expect(recap).to_contain_text("Bordeaux")
+    expect(recap).to_contain_text("AGRIFRPP")
+    expect(recap).to_contain_text(PROOF)
     expect(page.get_by_role("link", name="Télécharger le récapitulatif (PDF)")).to_be_visible()
     wizard_button(page, "Transmettre").click()
     expect(page.locator(".error-summary")).to_contain_text("Cochez la case pour certifier")
@@ -183,3 +215,59 @@ def test_apply_for_the_childcare_aid(browser_page, tmp_path):
     expect(page.locator(".notice--success")).to_contain_text("PDA-")
     browsing.check()
     expect(page.get_by_role("link", name="Terminer")).to_have_attribute("href", "/armees/espace/")
+
+
+def test_a_new_bank_account_instead_of_the_stored_one(browser_page):
+    """A ressortissant whose earlier application was processed: « Votre dossier » shows the bank
+    details read-only; « Utiliser une nouvelle domiciliation bancaire » gives empty fields (the bank
+    block swapped in place with JavaScript, the focus on the holder) and asks for the RIB again."""
+    from extensions import db
+    from models import User
+    from models.armees import RessortissantProfile
+    from models.base import utcnow
+    browsing, page = browser_page, browser_page.page
+    email = browsing.server.create_user(first_name="Éloïse", last_name="Lefèvre")
+    with browsing.server.app.app_context():
+        user = User.query.filter_by(email=email).one()
+        db.session.add(RessortissantProfile(
+            user_id=user.id, residence="france", phone="0612345678", address_line1="3 place de la Bourse",
+            postcode="33000", insee="33063", city="Bordeaux", in_couple=False, family_situation="Célibataire",
+            category="militaire-actif", rank="sous-officier", employer="marine", first_transmitted_at=utcnow(),
+            account_holder="Éloïse Lefèvre", iban="FR7630006000011234567890189", bic="AGRIFRPPXXX"))
+        db.session.commit()
+        db.session.remove()
+    log_in(browsing, email, "/armees/prestations/garde-jeunes-enfants/demande/preambule")
+    expect_step(browsing, "Préambule", 1)
+    wizard_button(page, "Suivant").click()
+    for question, answer in (("Êtes-vous ressortissant", "Oui"), ("L’enfant gardé a-t-il moins de 6 ans", "Oui"),
+                             ("Percevez-vous déjà une aide", "Non")):
+        page.get_by_role("group", name=re.compile(re.escape(question))).get_by_label(answer, exact=True).check()
+    wizard_button(page, "Suivant").click()
+    expect_step(browsing, "Vos informations", 3)
+    wizard_button(page, "Suivant").click()
+    expect_step(browsing, "Votre dossier", 4)
+    dossier_url = page.url
+
+    bank = page.locator("#domiciliation")
+    expect(bank).to_contain_text("Votre RIB est déjà enregistré")
+    expect(bank).to_contain_text("FR76 3000 6000 0112 3456 7890 189")
+    expect(bank.get_by_role("textbox")).to_have_count(0)
+    rib = page.locator("#justificatifs-fichier-rib-titre")
+    expect(rib).not_to_contain_text("obligatoire")
+    page.get_by_role("button", name="Utiliser une nouvelle domiciliation bancaire").click()
+    holder = page.get_by_label(re.compile(r"^Titulaire du compte"))
+    expect(holder).to_have_value("")
+    if browsing.js:
+        expect(holder).to_be_focused()
+    expect(bank).not_to_contain_text("Votre RIB est déjà enregistré")
+    expect(rib).to_contain_text("obligatoire")
+    browsing.check()
+    holder.fill("Zoé Lefèvre")
+    page.get_by_label(re.compile(r"^IBAN")).fill("FR14 2004 1010 0505 0001 3M02 606")
+    wizard_button(page, "Enregistrer").click()
+    expect(page.locator("#messages")).to_contain_text("Votre brouillon a été enregistré.")
+    browsing.check()
+    page.goto(dossier_url)  # the choice was kept in the draft
+    browsing.check()
+    expect(page.get_by_label(re.compile(r"^Titulaire du compte"))).to_have_value("Zoé Lefèvre")
+    expect(page.get_by_label(re.compile(r"^BIC"))).to_have_value("PSSTFRPP")
