@@ -137,6 +137,8 @@ def armees_received(application, title="Décision d’attribution", read=False):
     db.session.add(document)
     db.session.flush()
     return document
+
+
 # --- Portail Des Aides, slice FOLLOW ---------------------------------------------------------------
 
 def armees_complement(application, subject="Avis d’imposition", documents=None, agent=None, now=None):
@@ -150,19 +152,7 @@ def armees_complement(application, subject="Avis d’imposition", documents=None
     return complement
 
 
-def armees_file(upload_folder, application, subject_type="armees_application", name="justificatif.pdf",
-                document=None, data=b"%PDF-1.4\n%%EOF\n"):
+def armees_file(application, subject_type="armees_application", name="justificatif.pdf", document=None, data=None):
     """A file of an application, its bytes on disk as the upload component leaves them."""
-    import secrets
-    from pathlib import Path
-
-    from models import Attachment, StoredFile
-    storage_name = secrets.token_hex(16)
-    (Path(upload_folder) / storage_name).write_bytes(data)
-    attachment = Attachment(owner_id=application.user_id, organisation_id=application.organisation_id,
-                            policy="armees_suivi", subject_type=subject_type, subject_id=application.id,
-                            original_name=name, document=document, content_type="application/pdf", size=len(data),
-                            stored_file=StoredFile(storage_name=storage_name, size=len(data)))
-    db.session.add(attachment)
-    db.session.flush()
-    return attachment
+    return stored_attachment(application.user, subject_type, application.id, name=name, content=data,
+                             document=document, organisation_id=application.organisation_id, policy="armees_suivi")

@@ -47,3 +47,16 @@ def make_application(app, armees):
             db.session.commit()
             return application.id
     return _make
+
+
+@pytest.fixture
+def profile(app, armees):
+    """profile(who="member", **columns): the ressortissant's « Mes informations » (after a first
+    transmitted application unless transmitted=False)."""
+    from models import User
+
+    def _make(who="member", **kwargs):
+        with app.app_context():
+            factories.armees_profile(db.session.get(User, armees[who]), **kwargs)
+            db.session.commit()
+    return _make

@@ -172,7 +172,7 @@ def test_the_answer_service_on_each_database(any_db_app):
         agent = factories.user(email="agent@igesa.fr", role="agent", organisation=org)
         application = factories.armees_application(owner, org, state="instruction", agent=agent)
         complement = factories.armees_complement(application)
-        pending = factories.armees_file(any_db_app.config["UPLOAD_FOLDER"], application, subject_type=None)
+        pending = factories.armees_file(application, subject_type=None)
         pending.subject_id, pending.upload_set = None, "c" * 32
         db.session.commit()
         ids = owner.id, complement.id, application.id

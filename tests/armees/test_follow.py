@@ -124,7 +124,7 @@ def test_deleting_a_draft_removes_it_its_wizard_draft_and_files(app, armees, arm
         a = db.session.get(AidApplication, application_id)
         member = db.session.get(User, armees["member"])
         drafts.save(member, application_draft_kind(application_id), {"steps": STEPS, "passed": ["criteres"]})
-        factories.armees_file(app.config["UPLOAD_FOLDER"], a, name="livret.pdf")
+        factories.armees_file(a, name="livret.pdf")
         db.session.commit()
     client = armees_login("member")
     soup = page(client, f"/armees/demandes/{application_id}/supprimer")
@@ -276,10 +276,9 @@ def test_documents_tab_lists_every_file_downloadable_by_the_owner_only(app, arme
     application_id = make_application("terminee", data=DATA)
     with app.app_context():
         a = db.session.get(AidApplication, application_id)
-        folder = app.config["UPLOAD_FOLDER"]
-        sent = factories.armees_file(folder, a, name="avis.pdf", document="avis-imposition")
-        extra = factories.armees_file(folder, a, name="extra.pdf", document="complementaire")
-        letter = factories.armees_file(folder, a, subject_type="armees_received", name="decision.pdf",
+        sent = factories.armees_file(a, name="avis.pdf", document="avis-imposition")
+        extra = factories.armees_file(a, name="extra.pdf", document="complementaire")
+        letter = factories.armees_file(a, subject_type="armees_received", name="decision.pdf",
                                        data=b"%PDF-1.4 decision")
         db.session.add(ReceivedDocument(user_id=a.user_id, application_id=a.id, title="Décision d’accord",
                                         attachment_id=letter.id))

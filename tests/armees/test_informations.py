@@ -2,7 +2,6 @@
 was transmitted (phones, main address in France or abroad, family and professional situations),
 the cascade and the address place refreshed with and without htmx, « Comptes du tiers » read-only;
 and the form module the wizard shares (forms/armees_informations.py)."""
-import pytest
 from werkzeug.datastructures import MultiDict
 
 from blueprints.armees.recap import information_rows
@@ -20,15 +19,6 @@ VALID = {"phone": "06 12 34 56 78", "mobile": "", "fax": "", "address_abroad": "
          "commune-recherche": "33000", "commune": "33063-33000", "in_couple": "non",
          "family_situation": "Célibataire", "category": "militaire-actif", "rank": "sous-officier",
          "employer": "marine"}
-
-
-@pytest.fixture
-def profile(app, armees):
-    def _make(who="member", **kwargs):
-        with app.app_context():
-            factories.armees_profile(db.session.get(User, armees[who]), **kwargs)
-            db.session.commit()
-    return _make
 
 
 def save(client, data):

@@ -5,21 +5,11 @@ authorisation of every page and download."""
 import pytest
 
 from extensions import db
-from models import User
 from models.armees import ReceivedDocument
 from tests import factories
 from tests.helpers import fragment, page
 
 SPACE, ACCOUNT, RECEIVED = "/armees/espace/", "/armees/mon-espace/", "/armees/espace/documents-recus"
-
-
-@pytest.fixture
-def profile(app, armees):
-    def _make(who="member", **kwargs):
-        with app.app_context():
-            factories.armees_profile(db.session.get(User, armees[who]), **kwargs)
-            db.session.commit()
-    return _make
 
 
 @pytest.fixture
