@@ -196,6 +196,7 @@ class Browsing:
         and a screenshot test-artifacts/<shot>-<mode>.png when `shot` is given."""
         page = self.page
         page.wait_for_load_state("load")
+        self.settled()  # what comes next acts on a page whose swapped content is live
         soup = check_page(page.content(), require_h1=require_h1)
         if self.js:
             self._axe()

@@ -41,6 +41,7 @@ def add_row(browsing, nom, prenom, naissance, lien):
     page.get_by_role("button", name=ADD_ROW).click()
     row_form = page.locator("#famille-ligne")
     expect(page.get_by_role("group", name="Ajouter une ligne")).to_be_visible()
+    browsing.settled()
     if browsing.js:
         expect(field(row_form, "Nom")).to_be_focused()
     field(row_form, "Nom").fill(nom)
@@ -51,6 +52,7 @@ def add_row(browsing, nom, prenom, naissance, lien):
     expect(page.locator("#famille-ligne")).to_have_count(0)
     table = page.get_by_role("table", name="Composition de la famille")
     expect(table.get_by_role("row", name=re.compile(f"{nom} {prenom}"))).to_have_count(1)
+    browsing.settled()
 
 
 def test_dossier_pieces(dossier, tmp_path):
@@ -67,16 +69,20 @@ def test_dossier_pieces(dossier, tmp_path):
     page.get_by_role("button", name="Modifier la ligne 2").click()
     row_form = page.locator("#famille-ligne")
     expect(field(row_form, "Prénom")).to_have_value("Jules")
+    browsing.settled()
     field(row_form, "Date de naissance").fill("31/02/2015")
     row_form.get_by_role("button", name="Enregistrer la ligne").click()
     expect(page.locator("#famille-ligne-naissance-erreur")).to_contain_text(
         "Saisissez une date valide au format JJ/MM/AAAA.")
+    browsing.settled()
     browsing.check(shot="dossier-ligne-erreur")
     field(page.locator("#famille-ligne"), "Date de naissance").fill("02/03/2016")
     page.locator("#famille-ligne").get_by_role("button", name="Enregistrer la ligne").click()
     expect(table.get_by_role("row").filter(has_text="Jules")).to_contain_text("02/03/2016")
+    browsing.settled()
     page.get_by_role("button", name="Supprimer la ligne 2").click()
     expect(page.get_by_role("table", name="Composition de la famille").get_by_role("row")).to_have_count(2)
+    browsing.settled()
     same_page(browsing)
 
     # Bank details: the BIC comes from the IBAN.
@@ -88,6 +94,7 @@ def test_dossier_pieces(dossier, tmp_path):
         page.get_by_role("button", name="Vérifier l’IBAN").click()
     expect(field(page, "BIC")).to_have_value(re.compile("^AGRIFRPP"))
     expect(page.locator("#iban-banque")).to_have_text("Banque : CREDIT AGRICOLE SA")
+    browsing.settled()
     if browsing.js:
         expect(page.locator("#iban-statut")).to_contain_text("BIC ajouté automatiquement")
     same_page(browsing)
@@ -106,6 +113,7 @@ def test_dossier_pieces(dossier, tmp_path):
             page.get_by_role("button", name=f"{action} : {label}", exact=True).click()
         expect(page.locator("#justificatifs-contenu li.document").filter(has_text=label).first
                ).to_contain_text(f"Déposé : {path.name}")
+        browsing.settled()
     expect(page.locator("#justificatifs-statut")).to_contain_text("« rib-2026.pdf » a remplacé « rib.pdf »")
     same_page(browsing)
     browsing.check(shot="dossier-justificatifs")
