@@ -146,7 +146,6 @@ def decide(application, agent, decision, amount_cents=None, reason=None, now=Non
 
 def profile_locked(user) -> bool:
     """Whether « Vos informations » is prefilled and read-only: an application was transmitted."""
-    from models.armees import RessortissantProfile
     profile = RessortissantProfile.query.filter_by(user_id=user.id).one_or_none()
     return profile is not None and profile.first_transmitted_at is not None
 
@@ -179,8 +178,6 @@ def start_application(user, benefit, steps: dict, passed: list[str]):
     the operator (Igesa), its draft prefilled with what was typed so far, the eligibility draft
     dropped. The caller commits."""
     from blueprints.armees.apply import eligibility_kind
-    from core import drafts
-    from models.armees import APPLICATION_WORKFLOW, AidApplication
     organisation = operator()
     if organisation is None:
         raise LookupError("no operator organisation for the armees portal")
@@ -210,16 +207,11 @@ def prefill_draft(application, steps: dict, passed=None, step: str = "informatio
 
 
 def load_draft(user, application):
-    from core import drafts
-    from models.armees import application_draft_kind
     return drafts.load(user, application_draft_kind(application.id))
 
 
-def drop_draft(user, application_id: int) -> bool:
-    from models import Draft
-    from models.armees import application_draft_kind
-    return bool(Draft.query.filter_by(owner_id=user.id, kind=application_draft_kind(application_id))
-                .delete(synchronize_session=False))
+def drop_draft(user, application_id: int) -> None:
+    drafts.discard(user, application_draft_kind(application_id))
 
 
 def informations_of(page) -> dict:
@@ -321,9 +313,6 @@ RECAP_DOCUMENT = "recapitulatif"
 
 def final_recap_pdf(application, benefit) -> bytes:
     """The final recap kept when the application was transmitted (regenerated if it is gone)."""
-    from core.uploads import storage_path
-    from models import Attachment
-    from models.armees import APPLICATION_FILES
     kept = (Attachment.query.filter_by(subject_type=APPLICATION_FILES.name, subject_id=application.id,
                                        document=RECAP_DOCUMENT).order_by(Attachment.id.desc()).first())
     if kept is not None:
@@ -335,8 +324,6 @@ def final_recap_pdf(application, benefit) -> bytes:
 
 
 def _transmitted_documents(application, benefit) -> list[tuple[str, str]]:
-    from models import Attachment
-    from models.armees import APPLICATION_FILES
     files = (Attachment.query.filter_by(subject_type=APPLICATION_FILES.name, subject_id=application.id)
              .filter(Attachment.document != RECAP_DOCUMENT).order_by(Attachment.id).all())
     return [(_document_label(benefit, a.document), a.original_name) for a in files]
@@ -367,11 +354,6 @@ def transmit(application, user, benefit, page, token: str) -> None:
     reference given, « transmit » fired, the proof of ressortissant status copied into the
     porte-documents, the personal data written to the profile, the draft dropped, and one mail
     with the recap PDF attached."""
-    from core.notify import notify
-    from core.uploads import attach_generated
-    from core.urls import public_url
-    from models.armees import APPLICATION_FILES, APPLICATION_WORKFLOW, RessortissantProfile
-    from models.base import utcnow
     now = utcnow()
     data = collect(page, benefit)
     data["sworn"] = True
