@@ -89,8 +89,13 @@ register(Portal(
                  AgentLink("Catalogue des prestations", "agent.armees_catalogue")),
 ))
 register(Portal(
-    code="apgis", available=False, name="Apgis – Espace Assuré",
+    code="apgis", name="Apgis – Espace Assuré",
     description="Pour les assurés de l’Apgis : remboursements, demandes et documents.",
+    agent_title="Apgis – Espace Assuré (gestionnaires)",
+    agent_links=(AgentLink("Demandes d’intervention (DIT)", "agent.apgis_queue"),
+                 AgentLink("Questions des assurés", "agent.apgis_questions"),
+                 AgentLink("Règlements et décomptes", "agent.apgis_payments"),
+                 AgentLink("Questions fréquentes et documentation", "agent.apgis_publications")),
 ))
 register(Portal(
     code="agent", name="Espace agents",

@@ -15,3 +15,6 @@ from models.draft import Draft  # noqa: F401
 from models.case_event import CaseEvent  # noqa: F401
 from models.armees import (AidApplication, AidPayment, ApplicationSequence, BenefitSetting,  # noqa: F401
                            ComplementRequest, ReceivedDocument, RessortissantProfile)
+from models.apgis import (ApgisBeneficiary, ApgisCard, ApgisContribution, ApgisFaq, ApgisHospitalCover,  # noqa: F401
+                          ApgisInsured, ApgisPublication, ApgisQuestion, ApgisReimbursement, ApgisRequest,
+                          ApgisRequestSequence, ApgisStatement)

@@ -1,11 +1,8 @@
-"""The portals' landing pages: titles without repetition, placeholders that say so, and the
+"""The portals' landing pages: titles without repetition, and the
 Espace Partenaires landing that sends technicians to their manager instead of a sign-up."""
 import pytest
 
 from tests.helpers import page
-
-PLACEHOLDER = "Ce portail est en préparation : ses démarches ne sont pas encore disponibles en ligne."
-
 
 @pytest.mark.parametrize("url, title", [
     ("/partenaires/", "Espace Partenaires – Guichet"),
@@ -19,22 +16,6 @@ def test_landing_titles_do_not_repeat_the_portal_name(client, url, title):
 
 def test_a_portal_page_keeps_the_portal_name_after_its_own_title(client):
     assert page(client, "/msa/").title.get_text(strip=True) == "Mon espace privé – MSA – Mon espace privé"
-
-
-@pytest.mark.parametrize("url", ["/apgis/"])
-def test_placeholder_portals_say_they_are_not_online_yet(client, url):
-    soup = page(client, url)
-    assert soup.select_one("#portail-en-preparation").get_text(strip=True) == PLACEHOLDER
-    main = soup.select_one("main")
-    assert not main.find("a", string="S’inscrire") and not main.find("a", string="Se connecter")
-    assert main.find("a", string="Revenir à l’accueil de Guichet")["href"] == "/"
-
-
-def test_home_marks_the_placeholder_portals(client):
-    soup = page(client, "/")
-    marked = [card.h2.get_text(strip=True) for card in soup.select("ul.cards > li")
-              if card.select_one(".hint") and "En préparation" in card.select_one(".hint").get_text()]
-    assert marked == ["Apgis – Espace Assuré"]
 
 
 def test_partner_landing_says_technicians_are_created_by_their_manager(client):
