@@ -317,10 +317,9 @@ class Wizard:
         return self.session.cookie_header
 
     def hx_headers(self, button, cookie=True):
-        """What htmx sends for a button of the table (components/rows.html: hx-post on the button,
-        hx-target the table; the X-CSRFToken of <body hx-headers>); the button has no id, so no
-        HX-Trigger."""
-        headers = {"HX-Request": "true", "HX-Trigger-Name": button, "HX-Target": TABLE,
+        """What htmx sends for a button of the table (components/rows.html: the button submits the
+        step's form, whose hx-post and hx-target it uses; the X-CSRFToken of <body hx-headers>)."""
+        headers = {"HX-Request": "true", "HX-Trigger": "demande-formulaire", "HX-Target": "demande",
                    "HX-Current-URL": self.url, "X-CSRFToken": self.csrf,
                    "Content-Type": "application/x-www-form-urlencoded"}
         return dict(headers, Cookie=self.cookie) if cookie else headers
@@ -330,8 +329,7 @@ class Wizard:
         is inherited), with `rows` already in the table (hidden inputs) and, when `typed`, the row
         form open on a new row; then the button pressed."""
         fields = [(k, v) for k, v in self.fields if not k.startswith(TABLE + "-")]
-        for i, row in enumerate(rows):
-            fields += [(f"{TABLE}-{i}-{c}", v) for c, v in row.items()]
+        fields.append((f"{TABLE}-lignes", "\n".join("\t".join(row.values()) for row in rows)))
         if typed is not None:
             fields.append((f"{TABLE}-ouvert", "nouvelle"))
             fields += [(f"{TABLE}-ligne-{c}", v) for c, v in typed.items()]
@@ -348,12 +346,12 @@ def _typed(n):
 
 
 def _stored_rows(body):
-    """The table's rows as the answer's hidden inputs hold them (what the browser posts next)."""
-    rows = {}
-    for name, value in re.findall(rf'name="{TABLE}-(\d+-[a-z_]+)" value="([^"]*)"'.encode(), body):
-        index, column = name.decode().split("-", 1)
-        rows.setdefault(int(index), {})[column] = html.unescape(value.decode())
-    return [rows[i] for i in sorted(rows)]
+    """The table's rows as the answer's hidden input holds them (what the browser posts next): a
+    line per row, a tab between cells in the columns' order."""
+    found = re.search(rf'name="{TABLE}-lignes" value="([^"]*)"'.encode(), body)
+    packed = html.unescape(found.group(1).decode()) if found else ""
+    columns = ("nom", "prenom", "naissance", "lien")
+    return [dict(zip(columns, line.split("\t"), strict=False)) for line in packed.split("\n") if line]
 
 
 def fill_table(wizard, count=10):
@@ -464,11 +462,12 @@ def wizard_report(prepared, fragment_budget, row_budget, verdict):
              "par les vraies pages (préambule → critères → informations → dossier, « Suivant » sans JavaScript), "
              f"puis remplit le tableau « Composition de la famille » jusqu’à {len(weights)} lignes comme htmx : "
              "pour chaque ligne « Ajouter » puis « Enregistrer », chacun en POST urlencodé du formulaire de l’étape "
-             "(lignes déjà saisies en champs cachés, bouton pressé), avec `HX-Request`, `HX-Trigger-Name`, "
-             f"`HX-Target: {TABLE}`, `HX-Current-URL` et `X-CSRFToken` (`templates/components/rows.html`, "
-             "`core/rows.py`). Chaque réponse est vérifiée (pas de page entière, une ligne de plus, message de la "
-             "zone de statut). La réponse est le bloc `wizard` de l’étape entière : htmx n’en garde que le tableau "
-             f"(`hx-select=\"#{TABLE}\"`), mais tout est transféré.", "",
+             "(lignes déjà saisies dans un champ caché, une ligne par rangée, bouton pressé), avec `HX-Request`, "
+             "`HX-Trigger` et `HX-Target` (le formulaire de l’étape, dont les boutons du tableau utilisent le "
+             "`hx-post`), `HX-Current-URL` et `X-CSRFToken` (`templates/components/rows.html`, `core/rows.py`). "
+             "Chaque réponse est vérifiée (pas de page entière, une ligne de plus, message de la zone de statut). "
+             f"La réponse est le tableau seul, renvoyé à sa place par les en-têtes `HX-Retarget: #{TABLE}` et "
+             f"`HX-Reselect: #{TABLE}`.", "",
              "| lignes dans le tableau | réponse à « Enregistrer » | gzip | réponse à « Ajouter » (avant la ligne) | budget fragment | verdict |",
              "| ---: | ---: | ---: | ---: | --- | --- |"]
     for x in weights:

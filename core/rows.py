@@ -38,13 +38,15 @@ what was shown, nothing typed is lost (an open row form stays open with its valu
 recap's `page.data_of(slug)` sees the rows. « Suivant » is refused while a row form holds
 something (« Enregistrez ou annulez la ligne en cours ») or with fewer rows than `min_rows`.
 
-Posted names, for a field `famille`: `famille-<i>-<column>` (the rows, hidden inputs),
+Posted names, for a field `famille`: `famille-lignes` (the rows, one hidden input: a line per
+row, a tab between cells),
 `famille-ligne-<column>` (the row form), `famille-ouvert` ("nouvelle" or the row's index while the
 row form is shown), and the buttons `famille-ajouter`, `famille-modifier` (= index),
 `famille-supprimer` (= index), `famille-enregistrer`, `famille-annuler`.
 
-With htmx, a table's own buttons only need the table back: the view answers them with
-`table_answer(form, url)` (the table alone, a few kilobytes) before rendering the whole form:
+With htmx, a table's own buttons post the enclosing form (its `hx-post`), and only need the table
+back: the view answers them with `table_answer(form, url)` (the table alone, retargeted by response
+headers) before rendering the whole form:
 
     answer = table_answer(page.form, page.url)
     if answer is not None:
@@ -57,7 +59,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import get_template_attribute, has_request_context, request
+from flask import Response, get_template_attribute, has_request_context, request
 from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 from wtforms import Field, SelectField, StringField
@@ -293,9 +295,20 @@ class RowsField(Field):
         return any(isinstance(k, str) and k.startswith(prefix) for k in formdata)
 
     def _clean_row(self, row: dict[str, Any]) -> dict[str, str]:
-        return {c.name: str(row.get(c.name) or "")[:400] for c in self.table.columns}
+        # tabs and line breaks separate cells and rows in the posted rows: never inside a value
+        return {c.name: " ".join(str(row.get(c.name) or "")[:400].split()) if c.type == "text"
+                else re.sub(r"[\t\r\n]", " ", str(row.get(c.name) or "")[:400]) for c in self.table.columns}
 
     def _parse_rows(self, formdata: Any) -> list[dict[str, str]]:
+        """The rows posted back: `<name>-lignes` holds them all, one line per row and a tab between
+        cells in the columns' order (what `hidden_inputs` writes). Drafts saved before that format
+        hold one input per cell, `<name>-<i>-<column>`: still read."""
+        packed = formdata.get(f"{self.name}-lignes")
+        if isinstance(packed, str):
+            columns = [c.name for c in self.table.columns]
+            lines = [line for line in packed.replace("\r\n", "\n").split("\n") if line.strip()]
+            return [self._clean_row(dict(zip(columns, line.split("\t"), strict=False)))
+                    for line in lines[:MAX_PARSED_ROWS]]
         found: dict[int, dict[str, str]] = {}
         pattern = re.compile(rf"^{re.escape(self.name)}-(\d{{1,2}})-([a-z][a-z0-9_]*)$")
         names = {c.name for c in self.table.columns}
@@ -421,12 +434,10 @@ class RowsField(Field):
         return [c.display(row.get(c.name, "")) for c in self.table.columns]
 
     def hidden_inputs(self) -> Markup:
-        """The rows as hidden inputs, posted with every button of the form."""
-        parts = []
-        for index, row in enumerate(self.rows):
-            for column in self.table.columns:
-                parts.append(f'<input type="hidden" name="{self.name}-{index}-{column.name}" '
-                             f'value="{escape(row.get(column.name, ""))}">')
+        """The rows in one hidden input posted with every button of the form: a line per row, a tab
+        between cells (a few bytes per row, where an input per cell cost ~55 bytes each)."""
+        packed = "\n".join("\t".join(row.get(c.name, "") for c in self.table.columns) for row in self.rows)
+        parts = [f'<input type="hidden" name="{self.name}-lignes" value="{escape(packed)}">']
         if self.editing is not None:
             parts.append(f'<input type="hidden" name="{self.name}-ouvert" value="{escape(str(self.editing))}">')
         return Markup("".join(parts))
@@ -441,17 +452,20 @@ class RowsField(Field):
 BUTTONS = ("ajouter", "modifier", "supprimer", "enregistrer", "annuler")
 
 
-def table_answer(form: BaseForm | None, url: str) -> Markup | None:
+def table_answer(form: BaseForm | None, url: str) -> Response | None:
     """With htmx, the answer to one of a table's own buttons: that table alone (the `rows_table`
-    macro, its live region included), not the whole form around it. None when the request is not an
-    htmx post of a table's button: the caller then renders the whole form as usual."""
+    macro), not the whole form around it. The buttons have no htmx attributes of their own: htmx
+    posts the enclosing form (its `hx-post`) with the button pressed, and this answer's headers
+    send the table to its place (`HX-Retarget`, `HX-Reselect`), its live region updated out of band.
+    None when the request is not an htmx post of a table's button: the caller then renders the whole
+    form as usual."""
     if (form is None or not has_request_context() or request.method != "POST"
             or request.headers.get("HX-Request") != "true"):
         return None
-    target = request.headers.get("HX-Target")
     for field in form:
-        if (isinstance(field, RowsField) and field.id == target
-                and any(f"{field.name}-{button}" in request.form for button in BUTTONS)):
-            return get_template_attribute("components/rows.html", "rows_table")(field, url=url)
+        if isinstance(field, RowsField) and any(f"{field.name}-{button}" in request.form for button in BUTTONS):
+            html = get_template_attribute("components/rows.html", "rows_table")(field, url=url, oob=True)
+            selector = f"#{field.id}"
+            return Response(html, headers={"HX-Retarget": selector, "HX-Reselect": selector,
+                                           "HX-Reswap": "outerHTML"})
     return None
-
