@@ -15,3 +15,4 @@ from models.draft import Draft  # noqa: F401
 from models.case_event import CaseEvent  # noqa: F401
 from models.armees import (AidApplication, AidPayment, ApplicationSequence, BenefitSetting,  # noqa: F401
                            ComplementRequest, ReceivedDocument, RessortissantProfile)
+from models.msa_documents import MsaAgentDigest, MsaDocumentItem, MsaDocumentSequence, MsaDocumentSubmission  # noqa: F401,E501
