@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 
 from blueprints.msa.digest import send_agent_digests
+from core.demo_msa import DEMO_PASSWORD
 from extensions import db
 from models import Attachment, Conversation, ConversationMessage, MsaAgentDigest, MsaDocumentSubmission, OutboxMessage
 from models.base import utcnow
@@ -180,3 +181,18 @@ def test_the_cli_command_sends_the_digests(app, jeanne):
     result = app.test_cli_runner().invoke(args=["msa", "digest"])
     assert result.exit_code == 0 and "2 digest mail(s) queued." in result.output
     assert len(digests(app)) == 2
+
+
+def test_the_demo_has_one_processed_and_one_waiting_submission(app, login):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    assert runner.invoke(args=["demo"]).exit_code == 0  # twice: nothing more
+    with app.app_context():
+        submissions = MsaDocumentSubmission.query.order_by(MsaDocumentSubmission.submitted_at).all()
+        assert [s.status for s in submissions] == ["traite", "recu"]
+        assert [len(s.items) for s in submissions] == [1, 2]
+        assert submissions[0].processed_by.email == "agent.msa@demo.guichet.fr"
+    agent = app.test_client()
+    assert login(agent, "agent.msa@demo.guichet.fr", password=DEMO_PASSWORD).status_code == 302
+    rows = page(agent, QUEUE).select("#msa-documents-liste tbody tr")
+    assert len(rows) == 1 and "Élise FONTAINE" in rows[0].get_text()
