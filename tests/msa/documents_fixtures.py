@@ -18,6 +18,10 @@ __all__ = ["BASE", "SEND", "STEP", "jpeg_bytes", "pdf_bytes", "png_bytes"]
 
 @pytest.fixture
 def world(app):
+    return make_world(app)
+
+
+def make_world(app):
     """MSA Gironde (agents Alice and Bruno) and MSA Nord (agent Nadia); members Jeanne and Paul of Gironde."""
     with app.app_context():
         org = factories.organisation(portal="msa", code="MSA33", name="MSA Gironde")

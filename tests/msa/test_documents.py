@@ -8,7 +8,7 @@ from pypdf import PdfReader
 from models import Attachment, Draft, MsaDocumentSubmission, OutboxMessage
 from tests.helpers import errors_of, fragment, page, submit
 from tests.msa.documents_fixtures import (BASE, SEND, STEP, agent, client_of, fill_files, information,  # noqa: F401
-                                          jeanne, lot_of, paul, pdf_bytes, post_step, send_all, send_form,
+                                          jeanne, lot_of, make_world, paul, pdf_bytes, post_step, send_all, send_form,
                                           upload, walk_to_files, world)
 
 WARNING = ("Les documents contenant des informations médicales doivent être transmis par courrier postal à "
@@ -275,3 +275,22 @@ def test_another_members_submission_and_files_are_404(app, jeanne, paul):
         assert paul.get(url).status_code == 404, url
         assert jeanne.get(url).status_code == 200, url
     assert "DOC-" not in page(paul, BASE).get_text()
+
+
+def test_sending_on_each_database(any_db_app, login):
+    """The whole sending, numbering and one-time token included, on SQLite and PostgreSQL."""
+    app = any_db_app
+    make_world(app)
+    client = client_of(app, login, "jeanne@example.fr")
+    walk_to_files(client, count=2)
+    lot = fill_files(client, count=2, per_document=2)
+    data = send_form(client, lot)
+    assert post_step(client, "fichiers", data).status_code == 303
+    assert post_step(client, "fichiers", data).status_code == 303  # the second post finds the first
+    assert send_all(client, count=1, per_document=1).status_code == 303
+    with app.app_context():
+        submissions = MsaDocumentSubmission.query.order_by(MsaDocumentSubmission.id).all()
+        assert [s.reference[-6:] for s in submissions] == ["000001", "000002"]
+        assert [len(s.items) for s in submissions] == [2, 1]
+        assert Attachment.query.filter_by(subject_type="msa_document_submission").count() == 5 + 2
+        assert OutboxMessage.query.filter_by(channel="email").count() == 2

@@ -11,8 +11,8 @@ from models import Attachment, Conversation, ConversationMessage, MsaAgentDigest
 from models.base import utcnow
 from models.msa_documents import RECEIPT_DOCUMENT
 from tests.helpers import fragment, page
-from tests.msa.documents_fixtures import (BASE, agent, agent_nord, client_of, jeanne, paul, send_all,  # noqa: F401
-                                          world)
+from tests.msa.documents_fixtures import (BASE, agent, agent_nord, client_of, jeanne, make_world, paul,  # noqa: F401
+                                          send_all, world)
 
 QUEUE = "/agent/msa/documents/"
 
@@ -196,3 +196,15 @@ def test_the_demo_has_one_processed_and_one_waiting_submission(app, login):
     assert login(agent, "agent.msa@demo.guichet.fr", password=DEMO_PASSWORD).status_code == 302
     rows = page(agent, QUEUE).select("#msa-documents-liste tbody tr")
     assert len(rows) == 1 and "Élise FONTAINE" in rows[0].get_text()
+
+
+def test_digests_on_each_database(any_db_app, login):
+    app = any_db_app
+    make_world(app)
+    sent(app, client_of(app, login, "jeanne@example.fr"))
+    with app.app_context():
+        now = utcnow() + timedelta(minutes=1)
+        assert send_agent_digests(now=now) == 2
+        assert send_agent_digests(now=now + timedelta(minutes=59)) == 0
+        assert MsaAgentDigest.query.count() == 2
+    assert sorted(to for to, _ in digests(app)) == ["agent2@example.fr", "agent@example.fr"]
