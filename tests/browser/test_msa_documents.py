@@ -61,6 +61,7 @@ def test_send_two_documents_go_back_and_forth_download_the_receipt_agent_process
 
     # 3. Saisie des informations: a document for the member, one for their daughter.
     expect_step(browsing, "Saisie des informations", 3)
+    browsing.check(shot="msa-documents-informations")
     first = page.get_by_role("group", name="Document 1")
     second = page.get_by_role("group", name="Document 2")
     expect(first.get_by_label(re.compile("^Nom de la personne concernée"))).to_have_value(f"Paul {last_name.upper()}")
@@ -99,6 +100,7 @@ def test_send_two_documents_go_back_and_forth_download_the_receipt_agent_process
     wizard_button(page, "Suivant").click()
     expect_step(browsing, "Ajout d’un fichier", 4)
     expect(page.locator(".document-given")).to_have_count(4)
+    browsing.check(shot="msa-documents-fichiers")
 
     # « Envoyer » without the attestation is refused, then sent.
     wizard_button(page, "Envoyer").click()
@@ -111,7 +113,7 @@ def test_send_two_documents_go_back_and_forth_download_the_receipt_agent_process
 
     # 5. Envoi et accusé de réception.
     expect(browsing.h1()).to_have_text("Envoi et accusé de réception")
-    browsing.check()
+    browsing.check(shot="msa-documents-accuse")
     reference = page.locator("#reference").inner_text()
     assert re.fullmatch(r"DOC-\d{4}-\d{6}", reference)
     with page.expect_download() as download_info:
@@ -143,4 +145,4 @@ def test_send_two_documents_go_back_and_forth_download_the_receipt_agent_process
     page.get_by_role("button", name="Marquer comme traité").click()
     expect(page.locator("#messages")).to_contain_text(f"Les documents {reference} sont marqués comme traités.")
     expect(page.locator("#etat")).to_have_text("Traité")
-    browsing.check()
+    browsing.check(shot="msa-documents-agent")

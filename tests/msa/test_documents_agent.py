@@ -208,3 +208,30 @@ def test_digests_on_each_database(any_db_app, login):
         assert send_agent_digests(now=now + timedelta(minutes=59)) == 0
         assert MsaAgentDigest.query.count() == 2
     assert sorted(to for to, _ in digests(app)) == ["agent2@example.fr", "agent@example.fr"]
+
+
+def test_the_queue_filter_answers_a_fragment_with_htmx(app, jeanne, agent):
+    _, reference, _ = sent(app, jeanne)
+    soup = fragment(agent, QUEUE + "?statut=tous")
+    assert soup.select_one("#msa-documents-liste tbody tr td").get_text(strip=True) == reference
+    assert "1 réception trouvée." in soup.select_one("#msa-documents-annonce").get_text()
+    assert fragment(agent, QUEUE + "?statut=traite").select("tbody tr") == []
+
+
+def test_only_an_agent_of_the_fund_processes_and_only_once(app, world, jeanne):
+    from models import User
+    from models.msa_documents import IllegalTransition
+    submission_id, _, _ = sent(app, jeanne)
+    with app.app_context():
+        submission = db.session.get(MsaDocumentSubmission, submission_id)
+        nadia, alice = db.session.get(User, world["nadia"]), db.session.get(User, world["alice"])
+        member = db.session.get(User, world["jeanne"])
+        for someone in (nadia, member):
+            assert not submission.can_process(someone)
+            with pytest.raises(IllegalTransition):
+                submission.process(someone)
+        assert submission.can_process(alice)
+        submission.process(alice)
+        assert submission.status == "traite" and submission.processed_by_id == alice.id
+        with pytest.raises(IllegalTransition):
+            submission.process(alice)
