@@ -146,3 +146,38 @@ def test_send_two_documents_go_back_and_forth_download_the_receipt_agent_process
     expect(page.locator("#messages")).to_contain_text(f"Les documents {reference} sont marqués comme traités.")
     expect(page.locator("#etat")).to_have_text("Traité")
     browsing.check(shot="msa-documents-agent")
+
+
+def test_a_draft_is_kept_resumed_then_discarded(browser_page, live_server):
+    browsing, page = browser_page, browser_page.page
+    email, nir, last_name = create_member(live_server)
+    msa_log_in(browsing, nir)
+    browsing.goto("/msa/documents/envoi/")
+    expect_step(browsing, "Objet de l’envoi", 1)
+    page.get_by_label("Ma retraite").check()
+    wizard_button(page, "Suivant").click()
+    expect_step(browsing, "Nombre de documents", 2)
+    page.get_by_label("3", exact=True).check()
+    wizard_button(page, "Enregistrer").click()
+
+    # « Enregistrer » leads back to the service's page, which offers the draft.
+    expect(browsing.h1()).to_have_text("Nous envoyer un document")
+    expect(page.locator("#messages")).to_contain_text("Votre brouillon a été enregistré.")
+    browsing.check()
+    draft = page.get_by_role("region", name="Envoi en cours")
+    draft.get_by_role("link", name="Reprendre mon envoi").click()
+    expect_step(browsing, "Nombre de documents", 2)
+    expect(page.get_by_label("3", exact=True)).to_be_checked()
+    page.get_by_role("link", name="Objet de l’envoi").click()
+    expect_step(browsing, "Objet de l’envoi", 1)
+    expect(page.get_by_label("Ma retraite")).to_be_checked()
+
+    browsing.goto("/msa/documents")
+    page.get_by_role("region", name="Envoi en cours").get_by_role("link", name="Supprimer le brouillon").click()
+    expect(browsing.h1()).to_have_text("Voulez-vous supprimer votre brouillon ?")
+    browsing.check()
+    page.get_by_role("button", name="Supprimer le brouillon").click()
+    expect(browsing.h1()).to_have_text("Nous envoyer un document")
+    expect(page.locator("#messages")).to_contain_text("Votre brouillon a été supprimé.")
+    expect(page.get_by_role("region", name="Envoi en cours")).to_have_count(0)
+    browsing.check()
