@@ -17,7 +17,8 @@ from datetime import datetime, timedelta
 
 import click
 from flask import current_app, has_request_context
-from sqlalchemy import func, or_
+from sqlalchemy import exists, or_
+from sqlalchemy.orm import aliased
 
 from blueprints.msa import bp
 from core.database import begin_immediate
@@ -53,12 +54,13 @@ def documents_for(agent: User, since: datetime, until: datetime) -> list[MsaDocu
 
 def replies_for(agent: User, since: datetime, until: datetime) -> list[ConversationMessage]:
     """Members' replies (not the message that opened a conversation) in the agent's conversations."""
-    first_messages = (db.session.query(func.min(ConversationMessage.id))
-                      .group_by(ConversationMessage.conversation_id))
+    earlier = aliased(ConversationMessage)
+    is_a_reply = (exists().where(earlier.conversation_id == ConversationMessage.conversation_id,
+                                  earlier.id < ConversationMessage.id))
     return (ConversationMessage.query.join(Conversation)
             .filter(Conversation.organisation_id == agent.organisation_id,
                     or_(Conversation.assigned_agent_id.is_(None), Conversation.assigned_agent_id == agent.id),
-                    ConversationMessage.from_agent.is_(False), ConversationMessage.id.not_in(first_messages),
+                    ConversationMessage.from_agent.is_(False), is_a_reply,
                     ConversationMessage.created_at > since, ConversationMessage.created_at <= until)
             .order_by(ConversationMessage.created_at, ConversationMessage.id).all())
 
