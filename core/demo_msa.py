@@ -34,4 +34,6 @@ def seed_msa(orgs: Mapping[str, Organisation]) -> list[str]:
                                      organisation=fund))
             lines.append(f"Adhérent MSA créé : {email} (identifiant {nir})")
     db.session.commit()
+    from core.demo_msa_documents import seed_msa_documents  # « Nous envoyer un document »
+    seed_msa_documents()
     return lines

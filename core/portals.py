@@ -77,7 +77,8 @@ register(Portal(
     code="msa", name="MSA – Mon espace privé",
     description="Pour les adhérents de la MSA : messagerie sécurisée, envoi de documents.",
     agent_title="MSA – Ma messagerie",
-    agent_links=(AgentLink("Conversations des adhérents", "agent.msa_inbox"),),
+    agent_links=(AgentLink("Conversations des adhérents", "agent.msa_inbox"),
+                 AgentLink("Documents reçus", "agent.msa_documents")),
     services=("messages",),
 ))
 register(Portal(

@@ -18,3 +18,4 @@ from models.armees import (AidApplication, AidPayment, ApplicationSequence, Bene
 from models.apgis import (ApgisBeneficiary, ApgisCard, ApgisContribution, ApgisFaq, ApgisHospitalCover,  # noqa: F401
                           ApgisInsured, ApgisPublication, ApgisQuestion, ApgisReimbursement, ApgisRequest,
                           ApgisRequestSequence, ApgisStatement)
+from models.msa_documents import MsaAgentDigest, MsaDocumentItem, MsaDocumentSequence, MsaDocumentSubmission  # noqa: F401,E501

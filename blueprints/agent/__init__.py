@@ -22,3 +22,4 @@ from blueprints.agent import admin  # noqa: E402,F401  (the administrator's orga
 from blueprints.agent import armees  # noqa: E402,F401  (Portail Des Aides, Igesa agents)
 from blueprints.agent import apgis  # noqa: E402,F401  (Apgis managers: DIT queue, questions)
 from blueprints.agent import apgis_services  # noqa: E402,F401  (Apgis managers: payments, documentation)
+from blueprints.agent import msa_documents  # noqa: E402,F401  (MSA « Documents reçus »)

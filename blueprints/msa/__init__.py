@@ -7,3 +7,5 @@ bp = Blueprint("msa", __name__)
 from blueprints.msa import auth, home  # noqa: E402,F401
 # « Ma messagerie »: its engineer adds the import of blueprints.msa.messages here.
 from blueprints.msa import messages  # noqa: E402,F401
+from blueprints.msa import documents  # noqa: E402,F401  (« Nous envoyer un document »)
+from blueprints.msa import digest  # noqa: E402,F401  (agents' digest mails, « flask msa digest »)
