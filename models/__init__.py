@@ -15,3 +15,4 @@ from models.draft import Draft  # noqa: F401
 from models.case_event import CaseEvent  # noqa: F401
 from models.armees import (AidApplication, AidPayment, ApplicationSequence, BenefitSetting,  # noqa: F401
                            ComplementRequest, ReceivedDocument, RessortissantProfile)
+from models.msa_services import MsaAppointment, MsaContactDetails, MsaPayment  # noqa: F401

@@ -7,3 +7,5 @@ bp = Blueprint("msa", __name__)
 from blueprints.msa import auth, home  # noqa: E402,F401
 # « Ma messagerie »: its engineer adds the import of blueprints.msa.messages here.
 from blueprints.msa import messages  # noqa: E402,F401
+# Payments, attestations, contact details, appointments (issue 10, part 2).
+from blueprints.msa import payments  # noqa: E402,F401
