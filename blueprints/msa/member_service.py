@@ -217,7 +217,8 @@ def cancel_appointment(appointment: MsaAppointment, user: Any) -> None:
 def _mail_member(appointment: MsaAppointment, event: Any, data: dict[str, Any]) -> None:
     user = appointment.member.user
     confirmed = appointment.status == "confirme"
-    subject = "Votre rendez-vous est confirmé" if confirmed else "Une autre date vous est proposée pour votre rendez-vous"
+    subject = ("Votre rendez-vous est confirmé" if confirmed
+               else "Une autre date vous est proposée pour votre rendez-vous")
     notify(user.email, "msa_appointment_decided", subject, user=user, reference=appointment.reference,
            date=appointment.status_at, link=public_url("msa.appointments"), appointment=appointment,
            confirmed=confirmed, when=fr_datetime(appointment.scheduled_at))

@@ -59,8 +59,8 @@ def test_last_twelve_months(app, world, clients):
 
 
 def test_pagination(app, world, clients):
-    seed_payments(app, world["jeanne"], [(date(YEAR - 1, 1, 1) + timedelta(days=i), "sante", f"Paiement {i:02d}", 100 + i)
-                                         for i in range(13)])
+    seed_payments(app, world["jeanne"], [(date(YEAR - 1, 1, 1) + timedelta(days=i), "sante", f"Paiement {i:02d}",
+                                          100 + i) for i in range(13)])
     first = page(clients["jeanne"], "/msa/paiements")
     assert [r[2] for r in rows_of(first)][:2] == ["Paiement 12", "Paiement 11"]
     assert len(rows_of(first)) == 10
