@@ -13,10 +13,12 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 import blueprints.armees  # noqa: F401  (first: forms.armees_informations needs the package loaded)
 from core.submission import token_or_new
 from forms.agent_partenaires import MultiCheckboxField
-from forms.armees_informations import InformationsEditForm
+from forms.armees_informations import ABROAD, FRANCE, InformationsEditForm
 from forms.base import Form
 from forms.fields import CountedTextAreaField, DateFRField
 from forms.msa_auth import NirField
+__all__ = ["ABROAD", "FRANCE"]  # re-exported for the view, with the form
+
 from models.msa_services import APPOINTMENT_SUBJECTS, BRANCHES, COMMENT_MAX, LABEL_MAX, MODALITIES, SLOTS
 
 # --- « Obtenir mes attestations » ------------------------------------------------------------------
