@@ -77,7 +77,9 @@ register(Portal(
     code="msa", name="MSA – Mon espace privé",
     description="Pour les adhérents de la MSA : messagerie sécurisée, envoi de documents.",
     agent_title="MSA – Ma messagerie",
-    agent_links=(AgentLink("Conversations des adhérents", "agent.msa_inbox"),),
+    agent_links=(AgentLink("Conversations des adhérents", "agent.msa_inbox"),
+                 AgentLink("Demandes de rendez-vous", "agent.msa_appointments"),
+                 AgentLink("Enregistrer un paiement", "agent.msa_payment_new")),
     services=("messages",),
 ))
 register(Portal(

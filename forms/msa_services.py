@@ -67,10 +67,12 @@ class AppointmentRequestForm(Form):
                           choices=[SelectChoice("", "Sélectionnez l’objet")]
                           + [SelectChoice(code, label) for code, label in APPOINTMENT_SUBJECTS.items()],
                           validators=[DataRequired("Sélectionnez l’objet du rendez-vous.")])
-    modality = RadioField("Modalité souhaitée", choices=list(MODALITIES.items()),
+    modality = RadioField("Modalité souhaitée",
+                          choices=[SelectChoice(code, label) for code, label in MODALITIES.items()],
                           validators=[InputRequired("Indiquez si vous souhaitez être reçu en agence ou appelé "
                                                     "par téléphone.")])
-    slots = MultiCheckboxField("Créneaux préférés", choices=list(SLOTS.items()),
+    slots = MultiCheckboxField("Créneaux préférés",
+                               choices=[SelectChoice(code, label) for code, label in SLOTS.items()],
                                description="Cochez une ou plusieurs demi-journées qui vous conviennent.")
     comment = CountedTextAreaField("Commentaire", [Optional()], max_chars=COMMENT_MAX,
                                    description="Facultatif. Précisez votre demande si besoin, sans "
@@ -106,8 +108,8 @@ class AppointmentDecisionForm(Form):
     note = StringField("Précisions pour l’adhérent", [Optional(), Length(max=300, message="Les précisions "
                                                                           "doivent faire 300 caractères maximum.")],
                        description="Facultatif : adresse de l’agence, numéro d’où vous appellerez…")
-    decision = RadioField("Décision", choices=[("confirm", "Confirmer ce rendez-vous"),
-                                               ("propose", "Proposer une autre date")], default="confirm",
+    decision = RadioField("Décision", choices=[SelectChoice("confirm", "Confirmer ce rendez-vous"),
+                                               SelectChoice("propose", "Proposer une autre date")], default="confirm",
                           validators=[InputRequired("Indiquez si vous confirmez ou proposez une autre date.")])
 
     def validate_day(self, field: DateFRField) -> None:

@@ -20,3 +20,4 @@ from blueprints.agent import partenaires  # noqa: E402,F401  (Espace Partenaires
 from blueprints.agent import msa  # noqa: E402,F401  (MSA « Ma messagerie » agent inbox)
 from blueprints.agent import admin  # noqa: E402,F401  (the administrator's organisations and agents)
 from blueprints.agent import armees  # noqa: E402,F401  (Portail Des Aides, Igesa agents)
+from blueprints.agent import msa_services  # noqa: E402,F401  (MSA appointments and payments)
