@@ -4,7 +4,9 @@ table is swapped), and the « Attestation de paiement ou de non paiement » of a
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any, ClassVar
+from typing import Any, BinaryIO, ClassVar
+
+import click
 
 from flask import request
 from sqlalchemy import func
@@ -68,3 +70,24 @@ def attestations(member):
         return receipt_response(pdf, f"attestation-{kind}-{form.start.data:%Y%m%d}-{form.end.data:%Y%m%d}.pdf")
     return render("msa/attestations.html", form=form, last_year=start.year,
                   status=422 if form.is_submitted() else 200)
+
+
+# --- flask msa import-payments -------------------------------------------------------------------
+
+bp.cli.help = "MSA member space: import the payments members see (CSV, all or nothing)."
+
+
+@bp.cli.command("import-payments")
+@click.argument("file", type=click.File("rb"))
+def import_payments_command(file: BinaryIO) -> None:
+    """Import payments from FILE (CSV, UTF-8, ';'-separated, header nir;date;branche;libelle;montant,
+    dates DD/MM/YYYY, amounts like 1234,56, branch sante, famille, retraite or action-sociale).
+    The whole file is checked first: any bad line is reported with its number and nothing is saved."""
+    report = member_service.import_payments(file.read())
+    if not report.ok:
+        db.session.rollback()
+        for number, reason in report.errors:
+            click.echo(f"line {number}: {reason}", err=True)
+        raise click.ClickException(f"{len(report.errors)} bad line(s): nothing was imported.")
+    db.session.commit()
+    click.echo(f"{report.imported} payment(s) imported.")
