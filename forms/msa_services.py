@@ -149,3 +149,27 @@ class PaymentRecordForm(Form):
         if cents is None:
             raise ValidationError("Saisissez un montant positif en euros, par exemple 1 234,56.")
         field.cents = cents
+
+
+# --- « Mot de passe oublié » from the MSA login ---------------------------------------------------------
+
+
+class MsaForgotPasswordForm(Form):
+    """The identifier the member logs in with (NIR without key), or their email address."""
+    identifier = StringField("Identifiant (numéro de sécurité sociale sans la clé) ou adresse e-mail",
+                             [DataRequired("Saisissez votre identifiant ou votre adresse e-mail."),
+                              Length(max=254, message="L’identifiant ou l’adresse e-mail doit faire 254 caractères "
+                                                      "maximum.")],
+                             description="Par exemple 1 85 07 75 123 456, ou l’adresse mail de votre compte.",
+                             render_kw={"autocomplete": "username", "spellcheck": "false"})
+
+    def validate_identifier(self, field: StringField) -> None:
+        from core import nir as nir_rules
+        value = (field.data or "").strip()
+        if "@" in value:
+            self.email, self.nir = value.lower(), None
+            return
+        self.email, self.nir = None, nir_rules.normalize(value)
+        if nir_rules.problem(self.nir):
+            raise ValidationError("Saisissez votre numéro de sécurité sociale sans la clé (13 caractères) ou "
+                                  "votre adresse e-mail.")

@@ -8,4 +8,4 @@ from blueprints.msa import auth, home  # noqa: E402,F401
 # « Ma messagerie »: its engineer adds the import of blueprints.msa.messages here.
 from blueprints.msa import messages  # noqa: E402,F401
 # Payments, attestations, contact details, appointments (issue 10, part 2).
-from blueprints.msa import appointments, contact, payments  # noqa: E402,F401
+from blueprints.msa import appointments, contact, password, payments  # noqa: E402,F401
