@@ -34,4 +34,5 @@ def seed_msa(orgs: Mapping[str, Organisation]) -> list[str]:
                                      organisation=fund))
             lines.append(f"Adhérent MSA créé : {email} (identifiant {nir})")
     db.session.commit()
-    return lines
+    from core.demo_msa_services import seed_msa_services
+    return lines + seed_msa_services()
