@@ -145,3 +145,21 @@ def test_authorization_matrix(app, world, clients):
     assert appointments_of(app, world["jeanne"])[0][4] == "en-attente"
     # Paul does not see Jeanne's request.
     assert page(clients["paul"], URL).select(".card") == []
+
+
+def test_a_request_posted_on_an_expired_session_comes_back_after_the_login(app, world, clients):
+    from models import UserSession
+    with app.app_context():
+        for row in UserSession.query.all():
+            row.last_seen_at -= timedelta(minutes=app.config["SESSION_IDLE_MINUTES"] + 1)
+        db.session.commit()
+    response = clients["jeanne"].post(URL, data=dict(REQUEST, comment="Texte conservé"))
+    assert response.status_code == 302 and response.headers["Location"].startswith("/msa/connexion")
+    back = clients["jeanne"].post(response.headers["Location"], data={"nir": "2850733063001",
+                                                                      "password": "Motdepasse-1"})
+    assert back.status_code == 302
+    soup = page(clients["jeanne"], URL)
+    assert soup.select_one("#subject option[selected]")["value"] == "retraite"
+    assert soup.select_one("#comment").get_text().strip() == "Texte conservé"
+    assert {i["value"] for i in soup.select("input[name=slots][checked]")} == {"mardi-matin", "lundi-apres-midi"}
+    assert appointments_of(app, world["jeanne"]) == []
