@@ -156,3 +156,28 @@ def test_appointment_asked_confirmed_by_the_agent_seen_by_the_member(browser_pag
     browser_page.check()
     card = page.locator(".card").filter(has_text=reference)
     expect(card.locator(".appointment-status")).to_have_text(f"Confirmé : le {day} 10h30min")
+
+
+def test_forgotten_password_from_the_msa_login(browser_page, live_server):
+    page = browser_page.page
+    email, nir, last_name = create_member(live_server)
+    browser_page.goto("/msa/connexion")
+    page.get_by_role("link", name="Mot de passe oublié").click()
+    browser_page.check(shot="msa-mot-de-passe-oublie")
+    expect(browser_page.h1()).to_have_text("Mot de passe oublié")
+    page.get_by_label(re.compile(r"^Identifiant \(numéro de sécurité sociale sans la clé\) ou adresse e-mail")
+                      ).fill(nir)
+    page.get_by_role("button", name="Recevoir le lien").click()
+    browser_page.check()
+    expect(browser_page.h1()).to_have_text("Consultez votre boîte mail")
+    link = browser_page.mail_link(email, "Réinitialisation de votre mot de passe")
+    link.click()
+    browser_page.check()
+    expect(browser_page.h1()).to_have_text("Choisir un nouveau mot de passe")
+    new_password = "Nouveau-MSA-2026!"
+    page.get_by_label(re.compile(r"^Nouveau mot de passe")).fill(new_password)
+    page.get_by_label(re.compile(r"^Confirmation")).fill(new_password)
+    page.get_by_role("button", name="Enregistrer le mot de passe").click()
+    browser_page.check()
+    expect(browser_page.h1()).to_have_text("Se connecter à Mon espace privé")
+    msa_log_in(browser_page, nir, password=new_password)
