@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 import blueprints.armees  # noqa: F401  (first: forms.armees_informations needs the package loaded)
+from core import nir as nir_rules
 from core.submission import token_or_new
 from forms.agent_partenaires import MultiCheckboxField
 from forms.armees_informations import ABROAD, FRANCE, InformationsEditForm
@@ -19,7 +20,8 @@ from forms.fields import CountedTextAreaField, DateFRField
 from forms.msa_auth import NirField
 __all__ = ["ABROAD", "FRANCE"]  # re-exported for the view, with the form
 
-from models.msa_services import APPOINTMENT_SUBJECTS, BRANCHES, COMMENT_MAX, LABEL_MAX, MODALITIES, SLOTS
+from models.msa_services import (APPOINTMENT_SUBJECTS, BRANCHES, COMMENT_MAX, LABEL_MAX, MODALITIES, SLOTS,
+                                 parse_amount)
 
 # --- « Obtenir mes attestations » ------------------------------------------------------------------
 
@@ -144,7 +146,6 @@ class PaymentRecordForm(Form):
                          description="Par exemple 1 234,56", render_kw={"inputmode": "decimal"})
 
     def validate_amount(self, field: StringField) -> None:
-        from blueprints.msa.member_service import parse_amount
         cents = parse_amount(field.data or "")
         if cents is None:
             raise ValidationError("Saisissez un montant positif en euros, par exemple 1 234,56.")
@@ -164,7 +165,6 @@ class MsaForgotPasswordForm(Form):
                              render_kw={"autocomplete": "username", "spellcheck": "false"})
 
     def validate_identifier(self, field: StringField) -> None:
-        from core import nir as nir_rules
         value = (field.data or "").strip()
         if "@" in value:
             self.email, self.nir = value.lower(), None

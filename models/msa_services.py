@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from core.workflow import IllegalTransition, State, Transition, Workflow
@@ -21,6 +22,21 @@ BRANCHES = {
 }
 
 LABEL_MAX = 120
+
+
+def parse_amount(text: str) -> int | None:
+    """« 1 234,56 », « 1234.56 », « 12 » -> cents; None when it is not a positive amount."""
+    cleaned = (text or "").replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace("€", "")
+    cleaned = cleaned.replace(",", ".")
+    try:
+        amount = Decimal(cleaned)
+    except InvalidOperation:
+        return None
+    # Bounds first: quantizing « 1e309 » would raise.
+    if not amount.is_finite() or amount <= 0 or amount >= Decimal("10000000") \
+            or amount != amount.quantize(Decimal("0.01")):
+        return None
+    return int(amount * 100)
 
 
 class MsaPayment(db.Model):

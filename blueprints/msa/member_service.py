@@ -7,11 +7,11 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from core import audit
 from core.formatting import PARIS, fr_amount, fr_date, fr_datetime
+from core.nir import normalize, problem
 from core.notify import notify
 from core.pdf import render_document
 from core.urls import public_url
@@ -19,7 +19,7 @@ from extensions import db
 from models.base import utcnow
 from models.msa import MsaMember
 from models.msa_services import (APPOINTMENT_WORKFLOW, BRANCHES, LABEL_MAX, MsaAppointment, MsaContactDetails,
-                                 MsaPayment)
+                                 MsaPayment, parse_amount)
 
 # --- Payments -----------------------------------------------------------------------------------
 
@@ -57,20 +57,6 @@ class ImportReport:
         return not self.errors
 
 
-def parse_amount(text: str) -> int | None:
-    """« 1 234,56 », « 1234.56 », « 12 » -> cents; None when it is not a positive amount."""
-    cleaned = (text or "").replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace("€", "")
-    cleaned = cleaned.replace(",", ".")
-    try:
-        amount = Decimal(cleaned)
-    except InvalidOperation:
-        return None
-    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")) \
-            or amount >= Decimal("10000000"):
-        return None
-    return int(amount * 100)
-
-
 def _branch_code(text: str) -> str | None:
     """The branch by its code (« sante ») or its label (« Santé »), case and accents as typed."""
     value = (text or "").strip()
@@ -84,7 +70,6 @@ def import_payments(data: bytes) -> ImportReport:
     """Check the whole file (UTF-8, ';'-separated, a header line `nir;date;branche;libelle;montant`,
     dates DD/MM/YYYY, amounts like 1234,56), then add every payment in the current transaction, or
     none when any line is wrong. The caller commits (or rolls back on errors)."""
-    from core.nir import normalize, problem
     report = ImportReport()
     try:
         text = data.decode("utf-8-sig")

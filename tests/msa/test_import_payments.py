@@ -89,3 +89,11 @@ def test_agent_records_a_payment_for_a_member_of_the_fund(app, world, clients):
     assert clients["jeanne"].get(url).status_code == 403
     with app.app_context():
         assert db.session.query(MsaPayment).count() == 1
+
+
+def test_amounts_as_typed_in_france():
+    from models.msa_services import parse_amount
+    assert parse_amount("1 234,56") == parse_amount("1\u00a0234,56 €") == parse_amount("1234.56") == 123456
+    assert parse_amount("12") == 1200
+    for bad in ("0", "-1", "1,234", "abc", "", "NaN", "Infinity", "1e309", "10000000", "²"):
+        assert parse_amount(bad) is None, bad
