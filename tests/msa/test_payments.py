@@ -75,3 +75,15 @@ def test_empty_list_and_access(app, world, clients):
     anonymous = clients["anonymous"].get("/msa/paiements")
     assert anonymous.status_code == 302 and "/msa/connexion" in anonymous.headers["Location"]
     assert clients["agent"].get("/msa/paiements").status_code == 403
+
+
+def test_fragment_budget(app, world, clients):
+    """quality.md §2: a list fragment ≤ 5 KB at the default page size, ≤ 350 bytes per extra row."""
+    seed_payments(app, world["jeanne"], [(date(YEAR - 1, 1, 1), "action-sociale",
+                                          "Aide à l’équipement ménager – dossier 2025", 123456)])
+    one = len(fragment(clients["jeanne"], "/msa/paiements?branche=action-sociale").response.get_data())
+    seed_payments(app, world["jeanne"], [(date(YEAR - 1, 1, 2) + timedelta(days=i), "action-sociale",
+                                          "Aide à l’équipement ménager – dossier 2025", 123456) for i in range(12)])
+    ten = fragment(clients["jeanne"], "/msa/paiements?branche=action-sociale").response.get_data()
+    assert len(ten) <= 5 * 1024
+    assert (len(ten) - one) / 9 <= 350
