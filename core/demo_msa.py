@@ -36,4 +36,5 @@ def seed_msa(orgs: Mapping[str, Organisation]) -> list[str]:
     db.session.commit()
     from core.demo_msa_documents import seed_msa_documents  # « Nous envoyer un document »
     seed_msa_documents()
-    return lines
+    from core.demo_msa_services import seed_msa_services
+    return lines + seed_msa_services()

@@ -78,7 +78,9 @@ register(Portal(
     description="Pour les adhérents de la MSA : messagerie sécurisée, envoi de documents.",
     agent_title="MSA – Ma messagerie",
     agent_links=(AgentLink("Conversations des adhérents", "agent.msa_inbox"),
-                 AgentLink("Documents reçus", "agent.msa_documents")),
+                 AgentLink("Documents reçus", "agent.msa_documents"),
+                 AgentLink("Demandes de rendez-vous", "agent.msa_appointments"),
+                 AgentLink("Enregistrer un paiement", "agent.msa_payment_new")),
     services=("messages",),
 ))
 register(Portal(

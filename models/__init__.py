@@ -19,3 +19,4 @@ from models.apgis import (ApgisBeneficiary, ApgisCard, ApgisContribution, ApgisF
                           ApgisInsured, ApgisPublication, ApgisQuestion, ApgisReimbursement, ApgisRequest,
                           ApgisRequestSequence, ApgisStatement)
 from models.msa_documents import MsaAgentDigest, MsaDocumentItem, MsaDocumentSequence, MsaDocumentSubmission  # noqa: F401,E501
+from models.msa_services import MsaAppointment, MsaContactDetails, MsaPayment  # noqa: F401

@@ -21,6 +21,7 @@ PUBLIC_ALLOWLIST = {
     "devmail.mailbox", "devmail.message",  # registered only when DEV_MAILBOX is on
     "partenaires.index", "msa.index", "armees.index", "apgis.index",
     "msa.login", "msa.signup", "msa.signup_code",  # MSA login by NIR and sign-up, before any account
+    "msa.forgot_password",          # MSA « Mot de passe oublié »: same answer whether or not an account matches
     "msa.service_info",             # general information on how to use a service, no personal data
     "armees.benefits", "armees.benefit",  # the benefits catalogue and its detail sheets, public as the seed's
 }

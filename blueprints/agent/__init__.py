@@ -23,3 +23,4 @@ from blueprints.agent import armees  # noqa: E402,F401  (Portail Des Aides, Iges
 from blueprints.agent import apgis  # noqa: E402,F401  (Apgis managers: DIT queue, questions)
 from blueprints.agent import apgis_services  # noqa: E402,F401  (Apgis managers: payments, documentation)
 from blueprints.agent import msa_documents  # noqa: E402,F401  (MSA « Documents reçus »)
+from blueprints.agent import msa_services  # noqa: E402,F401  (MSA appointments and payments)

@@ -9,3 +9,5 @@ from blueprints.msa import auth, home  # noqa: E402,F401
 from blueprints.msa import messages  # noqa: E402,F401
 from blueprints.msa import documents  # noqa: E402,F401  (« Nous envoyer un document »)
 from blueprints.msa import digest  # noqa: E402,F401  (agents' digest mails, « flask msa digest »)
+# Payments, attestations, contact details, appointments (issue 10, part 2).
+from blueprints.msa import appointments, contact, password, payments  # noqa: E402,F401

@@ -39,7 +39,7 @@ def test_login_page(client):
     assert soup.select_one("label[for=nir]").get_text(" ", strip=True).startswith(
         "Identifiant (numéro de sécurité sociale sans la clé)")
     assert soup.select_one("label[for=password]").get_text(" ", strip=True).startswith("Mot de passe")
-    assert soup.select_one("a[href='/compte/mot-de-passe-oublie']").get_text(strip=True) == "Mot de passe oublié"
+    assert soup.select_one("a[href='/msa/mot-de-passe-oublie']").get_text(strip=True) == "Mot de passe oublié"
     assert soup.find(string="Pas encore inscrit ?")
     assert soup.select_one("main a[href='/msa/inscription']").get_text(strip=True) == "S’inscrire"
     assert soup.select_one(".portal-person").get_text(strip=True) == "Déconnecté"

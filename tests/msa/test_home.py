@@ -9,7 +9,8 @@ from tests.msa.test_auth import make_member, msa_login
 
 ASSISTANCE = ("Assistance internet 03 20 900 500, du lundi au vendredi de 8h30 à 12h15 et de 13h30 à 16h30")
 THEMES = ["Santé, invalidité", "Famille, logement", "Enfance", "Logement", "Retraite", "RSA, Prime d’activité",
-          "Mes paiements et mes remboursements", "Obtenir mes attestations", "Contact & échanges"]
+          "Mes paiements et mes remboursements", "Obtenir mes attestations", "Contact & échanges",
+          "Vous pouvez également"]
 
 
 @pytest.fixture
@@ -128,7 +129,7 @@ def test_demo_members_are_seeded_once_and_log_in_with_their_nir(app):
         db.session.add(fund)
         db.session.commit()
         first = seed_msa({"MSA33": fund})
-        assert len(first) == 2
+        assert len([line for line in first if line.startswith("Adhérent MSA créé")]) == 2
         assert seed_msa({"MSA33": fund}) == []
         members = MsaMember.query.order_by(MsaMember.id).all()
         assert [m.user.email for m in members] == ["msa.adherent@demo.guichet.fr", "msa.exploitant@demo.guichet.fr"]
@@ -138,3 +139,14 @@ def test_demo_members_are_seeded_once_and_log_in_with_their_nir(app):
     for nir in nirs:
         assert msa_login(client, nir=nir, password=DEMO_PASSWORD).status_code == 302
         client.post("/compte/deconnexion")
+
+
+def test_vous_pouvez_egalement_entries_are_information_pages(member_client):
+    soup = page(member_client, "/msa/")
+    card = soup.select_one("#theme-vous-pouvez-egalement").find_parent("li")
+    links = {a.get_text(strip=True): a["href"] for a in card.select("a")}
+    assert list(links) == ["Bien vivre ma retraite", "Consulter le « Mémo Santé Enfant »", "Gérer mes procurations"]
+    procurations = page(member_client, links["Gérer mes procurations"])
+    assert procurations.h1.get_text() == "Gérer mes procurations"
+    text = procurations.get_text()
+    assert "Demander une procuration" in text and "Suivre mes procurations" in text

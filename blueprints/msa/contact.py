@@ -1,0 +1,53 @@
+"""« Modifier vos coordonnées : adresse, téléphone, mail… » (msa.md part A): the postal address (in
+France with the commune search, abroad the town and the country) and the phones, changed at once;
+the email through the platform's change of address, confirmed by a link mailed to the new
+address (blueprints/auth, « Adresse mail »)."""
+from __future__ import annotations
+
+from flask import flash, redirect, request, url_for
+from flask_login import current_user
+
+from blueprints.msa import bp, member_service
+from blueprints.msa.context import member_required
+from core.places import commune_by_key
+from core.replay import keeps_input, take
+from core.templating import render
+from extensions import db
+from forms.msa_services import ABROAD, FRANCE, ContactDetailsForm
+from models.msa_services import MsaContactDetails
+
+TEMPLATE = "msa/contact_details.html"
+
+
+def _initial(member):
+    """The form's data from the stored details (nothing yet: an empty form, France)."""
+    details = MsaContactDetails.query.filter_by(member_id=member.id).one_or_none()
+    data = {"mobile": member.mobile or "", "address_abroad": FRANCE}
+    if details is not None:
+        data.update(phone=details.phone or "", address_line1=details.address_line1 or "",
+                    address_line2=details.address_line2 or "", address_line3=details.address_line3 or "")
+        if details.address_abroad:
+            data.update(address_abroad=ABROAD, city=details.city or "", country=details.country or "")
+        elif details.insee:
+            data["commune"] = commune_by_key(f"{details.insee}-{details.postcode}")
+    return details, {k: v for k, v in data.items() if v not in ("", None)}
+
+
+@bp.route("/coordonnees", methods=["GET", "POST"])
+@keeps_input
+@member_required
+def contact_details(member):
+    details, initial = _initial(member)
+    if request.method == "POST":
+        form = ContactDetailsForm(formdata=request.form)
+        if form.is_refresh():  # « Rechercher » (commune) or « Actualiser » (France / abroad)
+            return render(TEMPLATE, block=form.refresh_block(), form=form, details=details, member=member)
+        if form.validate_on_submit():
+            member_service.update_contact_details(member, form.values(), current_user)
+            db.session.commit()
+            flash("Vos coordonnées ont été enregistrées.", "success")
+            return redirect(url_for("msa.contact_details"), 303)
+        return render(TEMPLATE, form=form, details=details, member=member, status=422)
+    replay = take(current_user)
+    form = ContactDetailsForm(formdata=replay.form if replay else None, data=initial)
+    return render(TEMPLATE, form=form, details=details, member=member)

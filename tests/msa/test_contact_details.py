@@ -1,0 +1,99 @@
+"""« Modifier vos coordonnées »: the address in France with the commune search (without JS:
+« Rechercher »; with htmx the place block alone), abroad with the country, the phones; errors keep
+what was typed; the email is changed through the platform's confirmed change of address."""
+from extensions import db
+from models import MsaMember
+from models.msa_services import MsaContactDetails
+from tests.helpers import errors_of, fragment, link_in, page, submit
+from tests.msa.services_world import clients, world  # noqa: F401
+
+URL = "/msa/coordonnees"
+VALID = {"address_abroad": "france", "address_line1": "3 rue des Vignes", "address_line2": "", "address_line3": "",
+         "commune-recherche": "33000", "commune": "33063-33000", "country": "", "city": "",
+         "phone": "05 56 00 00 00", "mobile": "06 11 22 33 44"}
+
+
+def details_of(app, member_id):
+    with app.app_context():
+        d = MsaContactDetails.query.filter_by(member_id=member_id).one_or_none()
+        member = db.session.get(MsaMember, member_id)
+        return None if d is None else {"abroad": d.address_abroad, "line1": d.address_line1, "postcode": d.postcode,
+                                       "insee": d.insee, "city": d.city, "country": d.country, "phone": d.phone,
+                                       "mobile": member.mobile}
+
+
+def test_change_address_in_france(app, world, clients):
+    soup = page(clients["jeanne"], URL)
+    assert soup.h1.get_text() == "Modifier vos coordonnées"
+    assert soup.select_one("#coordonnees-enregistrees") is None
+    response = submit(clients["jeanne"], URL, VALID, status=303)
+    assert response.headers["Location"].endswith(URL)
+    assert details_of(app, world["jeanne"]) == {"abroad": False, "line1": "3 rue des Vignes", "postcode": "33000",
+                                                "insee": "33063", "city": "Bordeaux", "country": "FR",
+                                                "phone": "05 56 00 00 00", "mobile": "06 11 22 33 44"}
+    soup = page(clients["jeanne"], URL)
+    assert "Vos coordonnées ont été enregistrées." in soup.get_text()
+    shown = soup.select_one("#coordonnees-enregistrees").get_text(" ", strip=True)
+    assert "3 rue des Vignes" in shown and "33000 Bordeaux" in shown
+    # The form comes back filled with what is stored.
+    assert soup.select_one("#address_line1")["value"] == "3 rue des Vignes"
+    assert soup.select_one("select#commune option[selected]")["value"] == "33063-33000"
+    assert details_of(app, world["paul"]) is None
+
+
+def test_commune_search_without_js_then_with_htmx(app, world, clients):
+    soup = submit(clients["jeanne"], URL, dict(VALID, commune="", rechercher="commune",
+                                               **{"commune-recherche": "Saint-Émilion"}))
+    options = [o.get_text() for o in soup.select("select#commune option")]
+    assert "Saint-Émilion (33330)" in options
+    assert soup.select_one("#address_line1")["value"] == "3 rue des Vignes"
+    assert details_of(app, world["jeanne"]) is None  # a search saves nothing
+    part = fragment(clients["jeanne"], URL, method="post",
+                    data=dict(VALID, address_abroad="etranger", actualiser="adresse-lieu"))
+    assert part.select_one("#adresse-lieu #city") is not None
+    assert part.select_one("#commune-recherche") is None
+
+
+def test_address_abroad(app, world, clients):
+    submit(clients["jeanne"], URL, dict(VALID, address_abroad="etranger", city="Genève", country="CH"), status=303)
+    stored = details_of(app, world["jeanne"])
+    assert (stored["abroad"], stored["city"], stored["country"], stored["postcode"]) == (True, "Genève", "CH", None)
+    soup = page(clients["jeanne"], URL)
+    assert "Suisse" in soup.select_one("#coordonnees-enregistrees").get_text()
+
+
+def test_errors_keep_everything_typed(app, world, clients):
+    soup = submit(clients["jeanne"], URL, dict(VALID, address_line1="", phone="abc", commune="",
+                                               **{"commune-recherche": "99999"}), status=422)
+    assert errors_of(soup) == ["Saisissez un numéro de téléphone valide, par exemple 01 23 45 67 89 ou "
+                               "+33 1 23 45 67 89.",
+                               "Saisissez l’adresse de votre domicile (n° et libellé de la voie).",
+                               "Aucune ville ne correspond à « 99999 ». Vérifiez le code postal ou le nom de la ville."]
+    assert soup.select_one("#phone")["value"] == "abc"
+    assert soup.select_one("#mobile")["value"] == "06 11 22 33 44"
+    soup = submit(clients["jeanne"], URL, dict(VALID, address_abroad="etranger", city="", country="ZZ"), status=422)
+    assert "Sélectionnez le pays de votre domicile dans la liste." in errors_of(soup)
+    assert details_of(app, world["jeanne"]) is None
+
+
+def test_email_change_is_confirmed_by_a_link_to_the_new_address(app, world, clients, outbox):
+    soup = page(clients["jeanne"], URL)
+    link = soup.find("a", string="Modifier l’adresse mail")["href"]
+    assert link.startswith("/compte/adresse-mail?next=")
+    response = clients["jeanne"].post(link, data={"email": "jeanne.nouvelle@example.fr",
+                                                  "email_confirm": "jeanne.nouvelle@example.fr"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(URL)
+    mail = outbox()[-1]
+    assert mail["to"] == "jeanne.nouvelle@example.fr" and "12 heures" in mail["body"]
+    confirm = link_in(mail["body"]).replace("http://guichet.test", "")
+    clients["jeanne"].get(confirm)
+    assert clients["jeanne"].post("/compte/adresse-mail/confirmer", data={}).status_code == 302
+    notice = outbox()[-1]
+    assert notice["to"] == "jeanne@example.fr"
+    with app.app_context():
+        assert db.session.get(MsaMember, world["jeanne"]).user.email == "jeanne.nouvelle@example.fr"
+
+
+def test_only_members(world, clients):
+    assert clients["agent"].get(URL).status_code == 403
+    assert clients["anonymous"].post(URL, data=VALID).status_code == 302
