@@ -19,5 +19,5 @@ def _todo(*_args, **_kwargs):
 
 for _rule, _endpoint in (("/mes-donnees", "personal_data"), ("/notifications", "notifications"),
                          ("/suivi", "suivi"), ("/nous-demander/carte-de-tiers-payant/demande", "request_card"),
-                         ("/nous-transmettre", "transmit"), ("/vous-avez-une-question", "question_new")):
+                         ("/nous-transmettre", "transmit"), ("/l-apgis-et-moi", "apgis_et_moi"), ("/vous-avez-une-question", "question_new")):
     bp.add_url_rule(_rule, _endpoint, _todo)
