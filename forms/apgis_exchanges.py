@@ -30,8 +30,7 @@ class TransmitForm(_Submitted):
                          validators=[InputRequired("Sélectionnez la nature du document.")], validate_choice=False,
                          description="Les documents sont classés en deux familles : « Etat civil ou situation "
                                      "familiale » et « Remboursements frais de santé ».")
-    beneficiary = SelectField("Enfant concerné par le certificat de scolarité", choices=[], validate_choice=False,
-                              validators=[Optional()])
+    beneficiary = SelectField("Enfant concerné par le certificat de scolarité", choices=[], validate_choice=False)
     comment = CountedTextAreaField("Commentaire (facultatif)", [Optional()], max_chars=COMMENT_MAX,
                                    too_long="Le commentaire doit faire {max} caractères maximum (il en fait {count}).")
 
