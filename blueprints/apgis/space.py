@@ -18,6 +18,7 @@ from flask_login import current_user
 from blueprints.apgis import bp, service
 from blueprints.apgis.notifications import notifications_for
 from core.access import public
+from core.replay import keeps_input, take
 from core.submission import SubmissionReplayed
 from core.templating import render
 from core.uploads import AttachmentSet
@@ -107,13 +108,17 @@ def _change(insured, kind):
     if pending is not None:
         # One pending DIT per item: the page says so instead of a second form.
         return render("apgis/change.html", title=title, kind=kind, pending=pending, insured=insured)
-    if request.method == "GET":
+    replay = take(current_user) if request.method == "GET" else None  # posted on an expired session
+    if replay is not None:
+        form = form_class(formdata=replay.form)
+    elif request.method == "GET":
         form = form_class(formdata=None, notification=request.args.get("notification", ""))
         if kind == KIND_CONTRIBUTION_METHOD and insured.contribution_method:
             form.method.data = insured.contribution_method
     else:
         form = form_class()
-    files = AttachmentSet.from_request(service.POLICY, required=True)
+    files = AttachmentSet.from_request(service.POLICY, required=True,
+                                       token=replay.attachment_token if replay else None)
     status = 200
     if request.method == "POST":
         if files.is_update or _redisplay(form):
@@ -145,24 +150,28 @@ def _change(insured, kind):
 
 
 @bp.route("/mes-donnees/adresse-postale", methods=["GET", "POST"])
+@keeps_input
 @insured_required
 def change_address(insured):
     return _change(insured, KIND_ADDRESS)
 
 
 @bp.route("/mes-donnees/adresse-mail", methods=["GET", "POST"])
+@keeps_input
 @insured_required
 def change_email(insured):
     return _change(insured, KIND_EMAIL)
 
 
 @bp.route("/mes-donnees/coordonnees-bancaires", methods=["GET", "POST"])
+@keeps_input
 @insured_required
 def change_bank(insured):
     return _change(insured, KIND_HEALTH_BANK)
 
 
 @bp.route("/mes-donnees/mode-de-reglement-des-cotisations", methods=["GET", "POST"])
+@keeps_input
 @insured_required
 def change_contribution(insured):
     if not insured.individual:
@@ -208,17 +217,22 @@ def request_card(insured):
 
 
 @bp.route("/nous-transmettre", methods=["GET", "POST"])
+@keeps_input
 @insured_required
 def transmit(insured):
     children = [b for b in insured.beneficiaries if b.relation == "enfant"]
-    if request.method == "GET":
+    replay = take(current_user) if request.method == "GET" else None  # posted on an expired session
+    if replay is not None:
+        form = TransmitForm(formdata=replay.form)
+    elif request.method == "GET":
         nature = request.args.get("nature", "")
         form = TransmitForm(formdata=None, nature=nature, notification=request.args.get("notification", ""),
                             beneficiary=request.args.get("enfant", ""))
     else:
         form = TransmitForm()
     form.set_children(children)
-    files = AttachmentSet.from_request(service.POLICY, required=True)
+    files = AttachmentSet.from_request(service.POLICY, required=True,
+                                       token=replay.attachment_token if replay else None)
     status = 200
     if request.method == "POST":
         if files.is_update:
@@ -245,9 +259,11 @@ def transmit(insured):
 
 
 @bp.route("/vous-avez-une-question", methods=["GET", "POST"])
+@keeps_input
 @insured_required
 def question_new(insured):
-    form = QuestionForm()
+    replay = take(current_user) if request.method == "GET" else None  # posted on an expired session
+    form = QuestionForm(formdata=replay.form) if replay is not None else QuestionForm()
     if form.validate_on_submit():
         try:
             question = service.ask_question(insured, current_user, form.theme.data, form.text.data,

@@ -102,3 +102,18 @@ def test_home_anonymous_and_without_file(app, apgis, apgis_login, client):
     assert soup.find("h1", string="Mon Espace Assuré") and soup.select_one("#nombre-notifications")
     soup = page(apgis_login("stranger"), "/apgis/")
     assert soup.select_one("#pas-de-dossier")
+
+
+def test_a_question_posted_on_an_expired_session_comes_back_after_the_login(app, apgis, apgis_login):
+    from tests.auth.test_session_expiry import expire, next_of
+    client = apgis_login("insured")
+    page(client, QUESTION)
+    expire(app)
+    response = client.post(QUESTION, data={"theme": "cotisations", "text": "Ma question gardée"})
+    assert response.status_code == 302 and next_of(response.headers["Location"]) == QUESTION
+    back = client.post(response.headers["Location"], data={"email": "assure@example.fr", "password": PASSWORD})
+    soup = page(client, back.headers["Location"])
+    assert soup.select_one("#text").text.strip() == "Ma question gardée"
+    assert soup.select_one("input[value=cotisations]").has_attr("checked")
+    with app.app_context():
+        assert ApgisQuestion.query.count() == 0
