@@ -84,6 +84,9 @@ def _context(dit, validate_form=None, refuse_form=None, **extra):
 
 
 def _refusal(dit):
+    if dit.status == PENDING and service.email_taken(dit):
+        return ("La nouvelle adresse mail demandée est déjà celle d’un autre compte : la demande ne peut pas être "
+                "validée. Refusez-la en indiquant ce motif.")
     return f"Cette demande est à l’état « {dit.status_label} » : rien n’a été modifié."
 
 

@@ -20,9 +20,9 @@ from core.submission import create_once
 from core.uploads import MB, register_policy
 from core.urls import public_url
 from extensions import db
-from models.apgis import (KIND_CARD, KIND_DOCUMENT, NOTIFICATION_LABELS, PENDING, REQUEST_FILES, REQUEST_KIND_LABELS,
-                          REQUEST_WORKFLOW, VALIDATED, ApgisInsured, ApgisQuestion, ApgisRequest, IllegalTransition,
-                          next_reference)
+from models.apgis import (KIND_CARD, KIND_DOCUMENT, KIND_EMAIL, NOTIFICATION_LABELS, PENDING, REQUEST_FILES,
+                          REQUEST_KIND_LABELS, REQUEST_WORKFLOW, VALIDATED, ApgisInsured, ApgisQuestion,
+                          ApgisRequest, IllegalTransition, next_reference)
 from models.base import utcnow
 
 if TYPE_CHECKING:
@@ -110,8 +110,11 @@ def _mail_outcome(request: ApgisRequest, now) -> None:
 
 
 def validate_request(request: ApgisRequest, manager: Any, now=None) -> None:
-    """« Valider »: the change is applied (ApgisRequest.apply through the workflow); mailed."""
+    """« Valider »: the change is applied (ApgisRequest.apply through the workflow); mailed. A new
+    email taken by another account since the request cannot be applied: IllegalTransition."""
     now = now or utcnow()
+    if request.kind == KIND_EMAIL and email_taken(request):
+        raise IllegalTransition(REQUEST_WORKFLOW.kind, "validate", request.status, "email")
     REQUEST_WORKFLOW.fire(request, "validate", manager, now=now)
     request.refusal_reason = None
     _mail_outcome(request, now)
@@ -125,6 +128,13 @@ def refuse_request(request: ApgisRequest, manager: Any, reason: str, now=None) -
     now = now or utcnow()
     REQUEST_WORKFLOW.fire(request, "refuse", manager, now=now, text=reason, reason=reason)
     _mail_outcome(request, now)
+
+
+def email_taken(request: ApgisRequest) -> bool:
+    """Whether the new email a DIT asks for is already another account's."""
+    from models import User
+    email = (request.payload or {}).get("email")
+    return User.query.filter(User.email == email, User.id != request.user_id).first() is not None
 
 
 def card_request_allowed(insured: ApgisInsured) -> bool:

@@ -84,8 +84,7 @@ def personal_data(insured):
     pending = {kind: service.pending_request(insured, kind)
                for kind in (KIND_ADDRESS, KIND_EMAIL, KIND_HEALTH_BANK, KIND_CONTRIBUTION_METHOD)}
     return render("apgis/personal_data.html", insured=insured, pending=pending, contract_labels=CONTRACT_LABELS,
-                  methods=CONTRIBUTION_METHODS, mask_iban=service.mask_iban,
-                  alert_form=PaymentAlertForm(formdata=None, alert="oui" if insured.payment_alert else "non"))
+                  methods=CONTRIBUTION_METHODS, mask_iban=service.mask_iban)
 
 
 CHANGES = {

@@ -211,3 +211,15 @@ def test_card_refused_issues_no_card(app, apgis, apgis_login):
     apgis_login("manager").post(f"/agent/apgis/demandes/{dit['id']}/refuser", data={"refus-reason": "Déjà envoyée."})
     with app.app_context():
         assert ApgisCard.query.count() == 0
+
+
+def test_an_email_taken_meanwhile_cannot_be_validated(app, apgis, apgis_login):
+    assert ask(apgis_login("insured"), "email").status_code == 303
+    dit = last_request(app)
+    with app.app_context():
+        db.session.get(User, apgis["stranger"]).email = "nouvelle.adresse@example.fr"
+        db.session.commit()
+    soup = submit(apgis_login("manager"), f"/agent/apgis/demandes/{dit['id']}/valider", {}, status=409)
+    assert "déjà celle d’un autre compte" in soup.select_one("#apgis-refus").text
+    assert last_request(app)["status"] == "en-attente"
+    assert data_of(app, apgis["insured"])["email"] == "assure@example.fr"
