@@ -30,6 +30,10 @@ def make_insured(user, org, number, **kwargs):
 def apgis(app):
     """Ids and emails: org, other_org, manager, other_manager, insured, insured2 (individual
     contract), stranger (a citizen without an Apgis file), insured_file, insured2_file, child."""
+    return build_world(app)
+
+
+def build_world(app):
     with app.app_context():
         org = factories.organisation(portal="apgis", code="APGIS", name="Apgis")
         other = factories.organisation(portal="apgis", code="AUTRE", name="Autre institution")
