@@ -223,3 +223,19 @@ def test_an_email_taken_meanwhile_cannot_be_validated(app, apgis, apgis_login):
     assert "déjà celle d’un autre compte" in soup.select_one("#apgis-refus").text
     assert last_request(app)["status"] == "en-attente"
     assert data_of(app, apgis["insured"])["email"] == "assure@example.fr"
+
+
+def test_decisions_with_htmx_answer_the_actions_block(app, apgis, apgis_login):
+    from tests.helpers import fragment
+    assert ask(apgis_login("insured"), "email").status_code == 303
+    dit = last_request(app)
+    manager = apgis_login("manager")
+    url = f"/agent/apgis/demandes/{dit['id']}"
+    soup = fragment(manager, f"{url}/refuser", method="post", data={"refus-reason": ""})
+    assert soup.select_one("#apgis-actions .error-summary") and "Saisissez le motif du refus." in soup.text
+    soup = fragment(manager, f"{url}/valider", method="post")
+    assert soup.select_one("#etat-demande").text == "Validée"
+    assert "est validée" in soup.select_one("#messages").text
+    soup = fragment(manager, f"{url}/refuser", method="post", data={"refus-reason": "Trop tard"}, status=409)
+    assert soup.select_one("#apgis-refus")
+    assert last_request(app)["status"] == "validee"
