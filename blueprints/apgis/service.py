@@ -87,7 +87,6 @@ def create_request(insured: ApgisInsured, user: Any, kind: str, payload: dict[st
         if files is not None:
             files.attach_to(request, subject_type=REQUEST_FILES.name, subject_id=request.id,
                             organisation_id=insured.organisation_id)
-        audit.record(user, "apgis_request_submitted", request, kind=kind)
         return request
 
     return create_once(token, ApgisRequest,
