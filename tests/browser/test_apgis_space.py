@@ -173,3 +173,36 @@ def test_question_answered_and_read_in_suivi(browser_page):
     row.get_by_role("link", name=reference).click()
     browser_page.check(shot="apgis-reponse")
     expect(page.locator("#reponse")).to_have_text("Votre devis sera étudié sous 48 heures.")
+
+
+def test_school_certificate_sent_from_its_notification(browser_page, tmp_path):
+    """The notification links to « Nous transmettre » prefilled; once sent it shows « Demande en cours »."""
+    from datetime import date
+
+    from extensions import db
+    from models import User
+    from models.apgis import ApgisBeneficiary
+    page = browser_page.page
+    email, last_name = insured(browser_page.server)
+    with browser_page.server.app.app_context():
+        file = User.query.filter_by(email=email).one().apgis_insured
+        db.session.add(ApgisBeneficiary(insured=file, relation="enfant", first_name="Léo", last_name=last_name,
+                                        birth_date=date(date.today().year - 17, 2, 1)))
+        db.session.commit()
+        db.session.remove()
+    browser_page.log_in(email)
+    browser_page.goto("/apgis/")
+    page.get_by_role("link", name="Vous avez 1 notification").click()
+    browser_page.check(shot="apgis-notifications")
+    card = page.locator("#notifications .card").filter(has_text="Attente justificatif de scolarité")
+    card.get_by_role("link", name="Transmettre le certificat de scolarité").click()
+    browser_page.check()
+    expect(page.get_by_label("Nature du document")).to_have_value("Certificat de scolarité")
+    expect(page.get_by_label("Enfant concerné par le certificat de scolarité").locator("option:checked")
+           ).to_have_text(f"Léo {last_name}")
+    add_files(browser_page, "Ajouter un ou plusieurs fichiers", [proof(tmp_path, "certificat.pdf")])
+    page.get_by_role("button", name="Transmettre").click()
+    browser_page.check()
+    browser_page.goto("/apgis/notifications")
+    card = page.locator("#notifications .card").filter(has_text="Attente justificatif de scolarité")
+    expect(card).to_contain_text("Demande en cours")
