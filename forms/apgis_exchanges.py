@@ -38,12 +38,19 @@ class TransmitForm(_Submitted):
         self.beneficiary.choices = [SelectChoice("", "Sélectionnez l’enfant")] + [
             SelectChoice(str(c.id), f"{c.first_name} {c.last_name}") for c in children]
 
+    @property
+    def has_children(self) -> bool:
+        return len(self.beneficiary.choices) > 1
+
     def validate_nature(self, field: SelectField) -> None:
         if field.data not in ALL_NATURES:
             raise ValidationError("Sélectionnez la nature du document dans la liste.")
+        if field.data == NATURE_SCHOOL_CERTIFICATE and not self.has_children:
+            raise ValidationError("Aucun enfant n’est enregistré comme bénéficiaire de votre contrat : choisissez une "
+                                  "autre nature de document, ou posez-nous votre question.")
 
     def validate_beneficiary(self, field: SelectField) -> None:
-        if self.nature.data != NATURE_SCHOOL_CERTIFICATE:
+        if self.nature.data != NATURE_SCHOOL_CERTIFICATE or not self.has_children:
             return
         if not field.data:
             raise ValidationError("Sélectionnez l’enfant concerné par le certificat de scolarité.")

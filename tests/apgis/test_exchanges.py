@@ -117,3 +117,12 @@ def test_a_question_posted_on_an_expired_session_comes_back_after_the_login(app,
     assert soup.select_one("input[value=cotisations]").has_attr("checked")
     with app.app_context():
         assert ApgisQuestion.query.count() == 0
+
+
+def test_school_certificate_without_children(app, apgis, apgis_login):
+    client = apgis_login("insured")
+    soup = page(client, TRANSMIT)
+    assert not soup.select_one("#beneficiary")
+    soup = submit(client, TRANSMIT, {"nature": "Certificat de scolarité", "pieces_jointes": pdf_file()}, status=422,
+                  content_type="multipart/form-data")
+    assert any(e.startswith("Aucun enfant n’est enregistré") for e in errors_of(soup))
