@@ -81,6 +81,8 @@ def seed_demo() -> list[str]:
     lines += seed_msa(orgs) or []
     from core.demo_armees import seed_armees
     lines += seed_armees(orgs) or []
+    from core.demo_apgis import seed_apgis
+    lines += seed_apgis(orgs) or []
     lines.append(f"Mot de passe de tous les comptes de démonstration : {DEMO_PASSWORD}")
     return lines
 

@@ -223,6 +223,8 @@ class ApgisRequest(db.Model):
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     decided_at = db.Column(UTCDateTime)
     submission_token = db.Column(db.String(64), unique=True)
+    # The reference and the insured's names and email, folded (core.formatting.fold_text): the queue's search.
+    search_key = db.Column(db.String(400), nullable=False, default="")
 
     user = db.relationship("User", foreign_keys=[user_id])
     manager = db.relationship("User", foreign_keys=[manager_id])
@@ -291,6 +293,7 @@ class ApgisQuestion(db.Model):
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     answered_at = db.Column(UTCDateTime)
     submission_token = db.Column(db.String(64), unique=True)
+    search_key = db.Column(db.String(400), nullable=False, default="")  # as ApgisRequest.search_key
 
     user = db.relationship("User", foreign_keys=[user_id])
     manager = db.relationship("User", foreign_keys=[manager_id])

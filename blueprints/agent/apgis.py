@@ -1,13 +1,182 @@
-"""Apgis managers (« gestionnaires »): the DIT queue and the questions (slice DIT). Placeholder
-routes, replaced by the real screens."""
-from flask import abort
+"""Apgis managers (« gestionnaires », slice DIT): the queue of the DITs sent to the manager's
+institution (changes of personal data, card requests, documents transmitted), one DIT with what it
+asks (old → new values) and its supporting documents, « Valider » (the workflow applies the
+change) or « Refuser » with a required reason, both mailing the insured; the insured's questions
+and their answers (mailed from the no-reply sender, shown in the insured's « Suivi »).
+
+DITs and questions are only ever loaded through queries scoped to the manager's organisation
+(core.queue.load_for_agent): anything else is a 404."""
+from __future__ import annotations
+
+from flask import flash, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from blueprints.agent import bp
+from blueprints.apgis import service
+from core.queue import Choice, DetailPage, Queue, agent_organisation, load_for_agent
+from core.formatting import fold_text
+from core.templating import render, wants_fragment
+from core.throttle import notifies
+from core.workflow import IllegalTransition
+from extensions import db
+from forms.apgis_exchanges import QuestionAnswerForm, RequestRefuseForm, RequestValidateForm
+from models.apgis import (CONTRIBUTION_METHODS, NOTIFICATION_LABELS, PENDING, PORTAL, QUESTION_ANSWERED,
+                          QUESTION_SENT, REFUSED, REQUEST_KIND_LABELS, REQUEST_WORKFLOW, VALIDATED, ApgisQuestion,
+                          ApgisRequest)
+
+TEMPLATE = "agent/apgis/request.html"
 
 
-def _todo(*_args, **_kwargs):
-    abort(404)
+def apgis():
+    """The current manager's organisation when it runs the Apgis portal; 403 for anyone else."""
+    return agent_organisation(PORTAL)
 
 
-bp.add_url_rule("/apgis/demandes", "apgis_queue", _todo)
-bp.add_url_rule("/apgis/questions", "apgis_questions", _todo)
+def _search(column, text):
+    from sqlalchemy import and_, true
+    words = fold_text(text).replace("-", " ").split()
+    return and_(*(column.contains(w, autoescape=True) for w in words)) if words else true()
+
+
+# --- DIT queue -------------------------------------------------------------------------------------
+
+class RequestQueue(Queue):
+    """Opens on what awaits a manager (« En attente de validation »), oldest first."""
+    statuses = {PENDING: PENDING, VALIDATED: VALIDATED, REFUSED: REFUSED, "tous": None}
+    default_status = PENDING
+    workflow = REQUEST_WORKFLOW
+    status_column = ApgisRequest.status
+    choices = {"type": Choice(ApgisRequest.kind)}
+    page_sizes = (10, 25, 50)
+    search_max = 60
+
+    def search_filter(self, text):
+        """The reference (or part of it), the insured's names or email."""
+        return _search(ApgisRequest.search_key, text)
+
+
+@bp.route("/apgis/demandes")
+def apgis_queue():
+    org = apgis()
+    filters = RequestQueue.from_args(request.args, type=set(REQUEST_KIND_LABELS))
+    page = filters.paginate(ApgisRequest.query.filter(ApgisRequest.organisation_id == org.id),
+                            order_by=(ApgisRequest.status_at, ApgisRequest.id),
+                            options=(joinedload(ApgisRequest.user),))
+    return render("agent/apgis/queue.html", block="results", organisation=org, filters=filters, page=page,
+                  kinds=list(REQUEST_KIND_LABELS.items()))
+
+
+def load_request(request_id, org, for_update=False):
+    return load_for_agent(ApgisRequest, request_id, org, for_update)
+
+
+def _context(dit, validate_form=None, refuse_form=None, **extra):
+    context = {"dit": dit, "files": service.request_files(dit), "timeline": REQUEST_WORKFLOW.timeline(dit),
+               "notification_labels": NOTIFICATION_LABELS, "methods": CONTRIBUTION_METHODS,
+               "children": {b.id: b for b in dit.insured.beneficiaries}, "mask_iban": service.mask_iban,
+               "validate_form": None, "refuse_form": None}
+    if REQUEST_WORKFLOW.can(dit, "validate", current_user):
+        context["validate_form"] = validate_form or RequestValidateForm(formdata=None, prefix="valider")
+        context["refuse_form"] = refuse_form or RequestRefuseForm(formdata=None, prefix="refus")
+    context.update(extra)
+    return context
+
+
+def _refusal(dit):
+    if dit.status == PENDING and service.email_taken(dit):
+        return ("La nouvelle adresse mail demandée est déjà celle d’un autre compte : la demande ne peut pas être "
+                "validée. Refusez-la en indiquant ce motif.")
+    return f"Cette demande est à l’état « {dit.status_label} » : rien n’a été modifié."
+
+
+DETAIL = DetailPage(TEMPLATE, "actions", _context, "agent.apgis_request", "request_id", refusal=_refusal)
+
+
+@bp.route("/apgis/demandes/<int:request_id>")
+def apgis_request(request_id):
+    org = apgis()
+    return DETAIL.show(load_request(request_id, org))
+
+
+@bp.route("/apgis/demandes/<int:request_id>/<any(valider, refuser):choice>", methods=["POST"])
+@notifies
+def apgis_request_decide(request_id, choice):
+    org = apgis()
+    dit = load_request(request_id, org)
+    if not REQUEST_WORKFLOW.can(dit, "validate", current_user):
+        return DETAIL.refused(dit, _refusal(dit))
+    if choice == "valider":
+        form = RequestValidateForm(prefix="valider")
+        if not form.validate_on_submit():
+            return _invalid(dit, validate_form=form)
+        return DETAIL.act(lambda: load_request(request_id, org, for_update=True),
+                          lambda locked: service.validate_request(locked, current_user),
+                          lambda d: f"La demande {d.reference} est validée : la modification est appliquée et "
+                                    "l’assuré en est informé par courriel.")
+    form = RequestRefuseForm(prefix="refus")
+    if not form.validate_on_submit():
+        return _invalid(dit, refuse_form=form)
+    reason = form.reason.data.strip()
+    return DETAIL.act(lambda: load_request(request_id, org, for_update=True),
+                      lambda locked: service.refuse_request(locked, current_user, reason),
+                      lambda d: f"La demande {d.reference} est refusée : l’assuré en est informé par courriel.")
+
+
+def _invalid(dit, **forms):
+    return render(TEMPLATE, block="actions", status=200 if wants_fragment() else 422, has_errors=True,
+                  **_context(dit, **forms))
+
+
+# --- Questions -------------------------------------------------------------------------------------
+
+class QuestionQueue(Queue):
+    statuses = {QUESTION_SENT: QUESTION_SENT, QUESTION_ANSWERED: QUESTION_ANSWERED, "tous": None}
+    default_status = QUESTION_SENT
+    status_column = ApgisQuestion.status
+    page_sizes = (10, 25, 50)
+    search_max = 60
+
+    @classmethod
+    def label(cls, stored):
+        from models.apgis import QUESTION_STATE_LABELS
+        return QUESTION_STATE_LABELS[stored] if stored is not None else "Tous les statuts"
+
+    def search_filter(self, text):
+        return _search(ApgisQuestion.search_key, text)
+
+
+@bp.route("/apgis/questions")
+def apgis_questions():
+    org = apgis()
+    filters = QuestionQueue.from_args(request.args)
+    page = filters.paginate(ApgisQuestion.query.filter(ApgisQuestion.organisation_id == org.id),
+                            order_by=(ApgisQuestion.created_at, ApgisQuestion.id),
+                            options=(joinedload(ApgisQuestion.user),))
+    return render("agent/apgis/questions.html", block="results", organisation=org, filters=filters, page=page)
+
+
+@bp.route("/apgis/questions/<int:question_id>", methods=["GET", "POST"])
+@notifies
+def apgis_question(question_id):
+    org = apgis()
+    question = load_for_agent(ApgisQuestion, question_id, org)
+    form = QuestionAnswerForm() if question.status == QUESTION_SENT else None
+    status = 200
+    if request.method == "POST":
+        if form is None:
+            return render("agent/apgis/question.html", question=question, form=None, status=409,
+                          refusal="Cette question a déjà reçu une réponse : rien n’a été modifié.")
+        if form.validate_on_submit():
+            locked = load_for_agent(ApgisQuestion, question_id, org, for_update=True)
+            try:
+                service.answer_question(locked, current_user, form.answer.data)
+            except IllegalTransition:
+                db.session.rollback()
+                return render("agent/apgis/question.html", question=locked, form=None, status=409,
+                              refusal="Cette question a déjà reçu une réponse : rien n’a été modifié.")
+            db.session.commit()
+            flash(f"Votre réponse à la question {locked.reference} est envoyée à l’assuré par courriel.", "success")
+            return redirect(url_for(".apgis_question", question_id=question_id), 303)
+        status = 422
+    return render("agent/apgis/question.html", question=question, form=form, status=status)

@@ -26,7 +26,7 @@ from tests import factories
 
 # Every role of the application, as the fuzz plays them.
 ROLES = ("anonymous", "citizen", "msa_member", "partner_technician", "partner_manager",
-         "agent_partenaires", "agent_msa", "admin", "agent_armees")
+         "agent_partenaires", "agent_msa", "admin", "agent_armees", "agent_apgis")
 EMAILS = {
     "citizen": "citoyen@fuzz.example.fr",
     "msa_member": "adherent@fuzz.example.fr",
@@ -36,6 +36,7 @@ EMAILS = {
     "agent_msa": "agent.msa@fuzz.example.fr",
     "admin": "admin@fuzz.example.fr",
     "agent_armees": "agent.igesa@fuzz.example.fr",
+    "agent_apgis": "gestionnaire.apgis@fuzz.example.fr",
 }
 # Each role fuzzes from an address of its own, and logs in again from yet another one.
 FUZZ_ADDRESSES = {role: f"198.51.100.{i + 1}" for i, role in enumerate(ROLES)}
@@ -143,12 +144,27 @@ def build_world(app):
         proof = factories.stored_attachment(ressortissant, PORTE_DOCUMENTS.name, ressortissant.id, name="bulletin.pdf",
                                             document="bulletin-remuneration")
         received = factories.armees_received(applications[-1])
+        # Apgis: the citizen is also an insured (individual contract) with a pending DIT and a
+        # question; the Apgis manager works them.
+        from models.apgis import ApgisInsured, ApgisQuestion, ApgisRequest
+        org_g = factories.organisation(portal="apgis", code="APGIS", name="Apgis")
+        factories.user(email=EMAILS["agent_apgis"], role="agent", organisation=org_g)
+        insured = ApgisInsured(user=ressortissant, organisation=org_g, member_number="FUZZ0001",
+                               contract_kind="individuel", address_line1="1 rue du Port", postcode="33000",
+                               insee="33063", city="Bordeaux")
+        db.session.add(insured)
+        db.session.flush()
+        dit = ApgisRequest(reference="DIT-2026-000001", user_id=ressortissant.id, insured_id=insured.id,
+                           organisation_id=org_g.id, kind="carte-tiers-payant", payload={})
+        question = ApgisQuestion(reference="QST-2026-000001", user_id=ressortissant.id, organisation_id=org_g.id,
+                                 theme="garanties", text="Une question ?")
+        db.session.add_all([dit, question])
         db.session.commit()
 
         conventions = [c.id for c in Convention.query.filter_by(organisation_id=org_p.id).order_by(Convention.id)]
         pools = {
             # Orders matter where a rule has two arguments: the first values go together.
-            "request_id": [new.id, taken.id, resolved.id, other.id],
+            "request_id": [new.id, taken.id, resolved.id, other.id, dit.id],
             "number": [resolved.number, new.number, taken.number, other.number],
             "attachment_id": [answer.id, sent.id, msa_file.id, proof.id],
             "document_id": [received.id],
@@ -167,6 +183,7 @@ def build_world(app):
             # wizard steps (/composants/assistant/<step>, /composants/dossier/<step>)
             "step": ["identite", "dossier", "choix", "recapitulatif"],  # the crawl takes the first two
             "complement_id": [complement.id],
+            "question_id": [question.id],
         }
         return World(pools=pools, org_partenaires=org_p.id)
 

@@ -1,0 +1,181 @@
+"""Operations of the Apgis Espace Assuré (slice DIT) that change state: each checks what the model
+and the workflow refuse, writes, and leaves the commit to the view (or to core.submission's
+create_once for what a form creates once). Mails go through core.notify from here.
+
+- `create_request`: a DIT (a change of personal data, a card request, a document transmitted),
+  with its supporting files, once per submission token; nothing of the insured's data changes.
+- `validate_request` / `refuse_request`: the manager's « Valider » (the workflow applies the
+  change) or « Refuser » (with its reason); both mail the insured.
+- `ask_question` / `answer_question`: « Vous avez une question » and the manager's answer
+  (mailed from the no-reply sender, shown in « Suivi »).
+- `set_payment_alert`: the operation switched directly."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from core import audit
+from core.formatting import fold_text
+from core.notify import notify
+from core.submission import create_once
+from core.uploads import MB, register_policy
+from core.urls import public_url
+from extensions import db
+from models.apgis import (KIND_CARD, KIND_DOCUMENT, KIND_EMAIL, NOTIFICATION_LABELS, PENDING, REQUEST_FILES,
+                          REQUEST_KIND_LABELS, REQUEST_WORKFLOW, VALIDATED, ApgisInsured, ApgisQuestion,
+                          ApgisRequest, IllegalTransition, next_reference)
+from models.base import utcnow
+
+if TYPE_CHECKING:
+    from core.uploads import AttachmentSet
+
+# The supporting documents of a DIT: pdf, jpg, png, 5 Mo each, like the other portals.
+POLICY = "apgis_dit"
+register_policy(POLICY, max_count=3, max_size=5 * MB, extensions=("pdf", "jpg", "jpeg", "png"))
+
+
+def insured_of(user: Any) -> ApgisInsured | None:
+    """The user's own Apgis file (None: a citizen without one)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return ApgisInsured.query.filter_by(user_id=user.id).one_or_none()
+
+
+def pending_request(insured: ApgisInsured, kind: str, nature: str | None = None) -> ApgisRequest | None:
+    """The insured's DIT of `kind` (and document nature) still awaiting a manager, if any."""
+    query = ApgisRequest.query.filter_by(insured_id=insured.id, kind=kind, status=PENDING)
+    if nature is not None:
+        query = query.filter_by(document_nature=nature)
+    return query.order_by(ApgisRequest.created_at.desc(), ApgisRequest.id.desc()).first()
+
+
+def pending_requests(insured: ApgisInsured) -> list[ApgisRequest]:
+    return (ApgisRequest.query.filter_by(insured_id=insured.id, status=PENDING)
+            .order_by(ApgisRequest.created_at.desc(), ApgisRequest.id.desc()).all())
+
+
+def mask_iban(iban: str | None) -> str:
+    """« FR76 **** **** **** **** ***0 189 »: the country, the key and the last four characters."""
+    if not iban:
+        return "—"
+    hidden = iban[:4] + "*" * (len(iban) - 8) + iban[-4:]
+    return " ".join(hidden[i:i + 4] for i in range(0, len(hidden), 4))
+
+
+def search_key(reference: str, user: Any) -> str:
+    return fold_text(f"{reference} {user.last_name or ''} {user.first_name or ''} {user.email}")
+
+
+def create_request(insured: ApgisInsured, user: Any, kind: str, payload: dict[str, Any], token: str,
+                   files: AttachmentSet | None = None, document_nature: str | None = None,
+                   notification: str | None = None, now=None) -> ApgisRequest:
+    """A new DIT « En attente de validation » with its files, committed once per `token` (a second
+    post of the same form returns the first DIT; another user's token: SubmissionReplayed)."""
+    if kind not in REQUEST_KIND_LABELS:
+        raise ValueError(f"unknown DIT kind {kind!r}")
+    if notification not in NOTIFICATION_LABELS:
+        notification = None
+
+    def create() -> ApgisRequest:
+        moment = now or utcnow()
+        reference = next_reference("DIT", moment)
+        request = ApgisRequest(reference=reference, user_id=user.id, insured_id=insured.id,
+                               organisation_id=insured.organisation_id, kind=kind, payload=payload,
+                               document_nature=document_nature if kind == KIND_DOCUMENT else None,
+                               notification=notification, created_at=moment, submission_token=token,
+                               search_key=search_key(reference, user))
+        REQUEST_WORKFLOW.start(request, user, now=moment)
+        if files is not None:
+            files.attach_to(request, subject_type=REQUEST_FILES.name, subject_id=request.id,
+                            organisation_id=insured.organisation_id)
+        return request
+
+    return create_once(token, ApgisRequest,
+                       lambda: ApgisRequest.query.filter_by(submission_token=token, user_id=user.id).first(),
+                       create, lambda found: found)
+
+
+def request_files(request: ApgisRequest) -> list:
+    from models import Attachment
+    return (Attachment.query.filter(Attachment.subject_type.in_(REQUEST_FILES.stored_names),
+                                    Attachment.subject_id == request.id)
+            .order_by(Attachment.created_at, Attachment.id).all())
+
+
+def _mail_outcome(request: ApgisRequest, now) -> None:
+    member = request.user
+    subject = "Votre demande a été validée" if request.status == VALIDATED else "Votre demande a été refusée"
+    notify(member.email, "apgis_dit_outcome", f"Apgis – {subject}", user=member, reference=request.reference,
+           date=now, link=public_url("apgis.request_detail", request_id=request.id), request=request)
+
+
+def validate_request(request: ApgisRequest, manager: Any, now=None) -> None:
+    """« Valider »: the change is applied (ApgisRequest.apply through the workflow); mailed. A new
+    email taken by another account since the request cannot be applied: IllegalTransition."""
+    now = now or utcnow()
+    if request.kind == KIND_EMAIL and email_taken(request):
+        raise IllegalTransition(REQUEST_WORKFLOW.kind, "validate", request.status, "email")
+    REQUEST_WORKFLOW.fire(request, "validate", manager, now=now)
+    request.refusal_reason = None
+    _mail_outcome(request, now)
+
+
+def refuse_request(request: ApgisRequest, manager: Any, reason: str, now=None) -> None:
+    """« Refuser » with its reason (required): nothing of the insured's data changes; mailed."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValueError("a refusal has a reason")
+    now = now or utcnow()
+    REQUEST_WORKFLOW.fire(request, "refuse", manager, now=now, text=reason, reason=reason)
+    _mail_outcome(request, now)
+
+
+def email_taken(request: ApgisRequest) -> bool:
+    """Whether the new email a DIT asks for is already another account's."""
+    from models import User
+    email = (request.payload or {}).get("email")
+    return User.query.filter(User.email == email, User.id != request.user_id).first() is not None
+
+
+def card_request_allowed(insured: ApgisInsured) -> bool:
+    """One card request pending at a time."""
+    return pending_request(insured, KIND_CARD) is None
+
+
+def ask_question(insured: ApgisInsured, user: Any, theme: str, text: str, token: str, now=None) -> ApgisQuestion:
+    def create() -> ApgisQuestion:
+        moment = now or utcnow()
+        reference = next_reference("QST", moment)
+        question = ApgisQuestion(reference=reference, user_id=user.id, organisation_id=insured.organisation_id,
+                                 theme=theme, text=text, created_at=moment, submission_token=token,
+                                 search_key=search_key(reference, user))
+        db.session.add(question)
+        db.session.flush()
+        audit.record(user, "apgis_question_asked", question)
+        return question
+
+    return create_once(token, ApgisQuestion,
+                       lambda: ApgisQuestion.query.filter_by(submission_token=token, user_id=user.id).first(),
+                       create, lambda found: found)
+
+
+def answer_question(question: ApgisQuestion, manager: Any, text: str, now=None) -> None:
+    """The manager's answer, mailed to the insured from the no-reply sender (MAIL_DEFAULT_SENDER)."""
+    text = (text or "").strip()
+    if not text:
+        raise ValueError("an answer has a text")
+    now = now or utcnow()
+    question.answer_with(text, manager, now)
+    audit.record(manager, "apgis_question_answered", question)
+    member = question.user
+    notify(member.email, "apgis_question_answer", "Apgis – Réponse à votre question", user=member,
+           reference=question.reference, date=now, link=public_url("apgis.question_detail", question_id=question.id),
+           question=question)
+
+
+def set_payment_alert(insured: ApgisInsured, user: Any, on: bool) -> None:
+    insured.payment_alert = on
+    insured.updated_at = utcnow()
+    audit.record(user, "apgis_payment_alert_on" if on else "apgis_payment_alert_off", insured)
+
+
+__all__ = ["IllegalTransition"]
