@@ -1,7 +1,7 @@
 """Apgis DIT slice: the folded search keys of DITs and questions (the managers' queues)
 
 Revision ID: a7d3c5e91b24
-Revises: 391e24cf6925
+Revises: 514aedbe6c74
 Create Date: 2026-11-30 18:10:00.000000
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "a7d3c5e91b24"
-down_revision = "391e24cf6925"
+down_revision = '514aedbe6c74'
 branch_labels = None
 depends_on = None
 
