@@ -65,6 +65,8 @@ def create_app(test_config=None):
     if not app.config.get("UPLOAD_FOLDER"):
         app.config["UPLOAD_FOLDER"] = str(Path(app.instance_path) / "uploads")
     Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
+    from core.uploads import backends
+    backends.init_app(app)  # STORAGE_BACKEND: the folder above, or an S3-compatible bucket
 
     if app.config.get("PROXY_FIX"):
         from werkzeug.middleware.proxy_fix import ProxyFix

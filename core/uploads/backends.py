@@ -129,17 +129,30 @@ class S3Backend:
         from botocore.config import Config
         self.bucket = bucket
         self.staging_folder = Path(staging_folder or tempfile.gettempdir())
-        self.client = boto3.session.Session().client(
-            "s3", endpoint_url=endpoint_url, region_name=region or "us-east-1",
+        # Made when the app is (in gunicorn's master, as it preloads the app): the session keeps
+        # botocore's S3 model, read once (about 12 MB of Python objects, shared by the forked workers);
+        # each process then makes its own client from it, cheaply (a client is not shared across a fork).
+        self._session = boto3.session.Session()
+        self._client_args = dict(
+            endpoint_url=endpoint_url, region_name=region or "us-east-1",
             aws_access_key_id=access_key_id, aws_secret_access_key=secret_access_key,
             config=Config(connect_timeout=5, read_timeout=30, retries={"max_attempts": 3, "mode": "standard"},
                           s3={"addressing_style": "path"},  # MinIO, Ceph and most others: no DNS per bucket
                           # A checksum only where S3 requires one: S3-compatible servers differ there.
                           request_checksum_calculation="when_required",
                           response_checksum_validation="when_required"))
+        self._clients: dict[int, object] = {}
+        self.client  # noqa: B018  (made now: the model is read here, not during a user's upload)
         # One part at a time, read from the file as it is sent: a 50 MB upload costs one buffer.
         self.transfer = TransferConfig(multipart_threshold=S3_PART_SIZE, multipart_chunksize=S3_PART_SIZE,
                                        use_threads=False)
+
+    @property
+    def client(self):
+        pid = os.getpid()
+        if pid not in self._clients:
+            self._clients = {pid: self._session.client("s3", **self._client_args)}
+        return self._clients[pid]
 
     def _missing(self, error) -> bool:
         return error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound")
@@ -212,15 +225,26 @@ def make_backend(config) -> Backend:
     raise RuntimeError(f"STORAGE_BACKEND inconnu : {kind!r} (local ou s3).")
 
 
+def init_app(app) -> None:
+    """Check the storage settings when the app is made (a wrong one stops it from starting) and
+    make the S3 backend then."""
+    if (app.config.get("STORAGE_BACKEND") or "local").lower() != "local":
+        app.extensions["guichet_storage"] = (_key(app.config), make_backend(app.config))
+    else:
+        make_backend(app.config)
+
+
+def _key(config) -> tuple:
+    return tuple(config.get(name) for name in ("STORAGE_BACKEND", "S3_BUCKET", "S3_ENDPOINT_URL"))
+
+
 def backend() -> Backend:
-    """The current app's backend. The S3 one is made once per process and settings (a boto3 client
-    is not shared across a fork: each gunicorn worker makes its own)."""
+    """The current app's backend: the folder UPLOAD_FOLDER, or the S3 backend made with the app."""
     config = current_app.config
     if (config.get("STORAGE_BACKEND") or "local").lower() == "local":
         return LocalBackend(config["UPLOAD_FOLDER"])
-    key = (os.getpid(), config.get("S3_BUCKET"), config.get("S3_ENDPOINT_URL"))
     made = current_app.extensions.get("guichet_storage")
-    if made is None or made[0] != key:
-        made = (key, make_backend(config))
+    if made is None or made[0] != _key(config):  # settings changed since (tests)
+        made = (_key(config), make_backend(config))
         current_app.extensions["guichet_storage"] = made
     return made[1]
