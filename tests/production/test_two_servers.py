@@ -9,11 +9,8 @@ counts the failures of both; slow clients (the slowloris pattern, a body that st
 nginx while a normal user goes on; and, as a control, the same slow clients do hold a server that
 is reached without nginx."""
 import os
-import re
 import secrets
-import shutil
 import socket
-import subprocess
 import threading
 import time
 from pathlib import Path
@@ -23,61 +20,12 @@ import requests
 from bs4 import BeautifulSoup
 
 from tests.conftest import postgres_url, require
-from tests.production.conftest import VENV_BIN, free_port, stop, wait_for_port
+from tests.production.stack import NGINX, ROOT, Stack, base_env, database_url_with_schema, recreate_schema
 
-ROOT = Path(__file__).resolve().parents[2]
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 PASSWORD = "Motdepasse-1"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + secrets.token_bytes(2000)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
-
-
-# --- The stack ------------------------------------------------------------------------------------
-
-def nginx_site(port: int, upstreams: list[int], folder: Path) -> str:
-    """deploy/nginx-guichet.conf for this test: its main server on 127.0.0.1:`port` over plain HTTP
-    (no certificate here; the syntax check of tests/test_deploy.py covers the HTTPS site), the
-    upstream's servers on `upstreams`, static files from this checkout, logs in `folder`."""
-    template = (ROOT / "deploy" / "nginx-guichet.conf").read_text()
-    head, _, rest = template.partition("\n# Any other host name")
-    main = rest[rest.index("\nserver {\n    # nginx 1.25+"):]
-    servers = "".join(f"    server 127.0.0.1:{p} max_fails=1 fail_timeout=10s;\n" for p in upstreams)
-    head, count = re.subn(r"upstream guichet \{\n(?:\s*server [^\n]+\n)+\}", f"upstream guichet {{\n{servers}}}", head)
-    assert count == 1, "upstream guichet introuvable dans le modèle"
-    main, count = re.subn(r"    listen 443 ssl http2;\n    listen \[::\]:443 ssl http2;\n",
-                          f"    listen 127.0.0.1:{port};\n", main)
-    assert count == 1, "listen 443 introuvable dans le modèle"
-    main = re.sub(r"\n    ssl_[^\n]+", "", main)
-    assert "/srv/guichet/static/" in main
-    site = head + main.replace("/srv/guichet/static/", f"{ROOT}/static/")
-    return site.replace("/var/log/nginx/", f"{folder}/")
-
-
-def nginx_conf(folder: Path) -> str:
-    user = "user root;\n" if os.geteuid() == 0 else ""  # workers must read this checkout and write folder
-    temp = "".join(f"  {kind}_temp_path {folder}/{kind};\n" for kind in ("client_body", "proxy", "fastcgi", "uwsgi",
-                                                                          "scgi"))
-    return (f"daemon off;\n{user}worker_processes 1;\npid {folder}/nginx.pid;\nerror_log {folder}/error.log warn;\n"
-            "events { worker_connections 512; }\n"
-            f"http {{\n  include /etc/nginx/mime.types;\n  default_type application/octet-stream;\n{temp}"
-            f"  include {folder}/site.conf;\n}}\n")
-
-
-class Stack:
-    def __init__(self, nginx_port, app_ports, folder, bucket, s3):
-        self.nginx = f"http://127.0.0.1:{nginx_port}"
-        self.servers = [f"http://127.0.0.1:{p}" for p in app_ports]
-        self.ports = app_ports
-        self.nginx_port = nginx_port
-        self.folder = folder
-        self.bucket = bucket
-        self.s3 = s3
-        self.emails = {}
-
-    def logs(self) -> str:
-        return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}"
-                         for p in sorted(self.folder.glob("*.log")))
 
 
 @pytest.fixture(scope="module")
@@ -90,70 +38,38 @@ def stack(tmp_path_factory, s3_server):
     folder = tmp_path_factory.mktemp("stack")
     folder.chmod(0o755)
     schema = f"guichet_servers_{os.getpid()}"
-    database_url = url + ("&" if "?" in url else "?") + f"options=-csearch_path%3D{schema}"
+    database_url = database_url_with_schema(url, schema)
     bucket = s3_server.new_bucket()
-    stack = Stack(free_port(), [free_port(), free_port()], folder, bucket, s3_server)
-    _create_schema(url, schema, database_url, stack)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GUICHET_", "PYTEST", "TEST_DATABASE"))}
-    env.update({
-        "SECRET_KEY": secrets.token_hex(32), "DATABASE_URL": database_url, "REDIS_URL": redis_url,
-        "PUBLIC_URL": stack.nginx, "PROXY_FIX": "1", "SESSION_COOKIE_SECURE": "0", "DEV_MAILBOX": "0",
-        "LOG_LEVEL": "WARNING", "GUICHET_WORKERS": "2", **s3_server.settings(bucket),
-    })
-    processes = []
+    recreate_schema(url, schema)
+    emails = _fill(database_url, folder)
+    stack = Stack(folder, dict(base_env(), SECRET_KEY=secrets.token_hex(32), DATABASE_URL=database_url,
+                               REDIS_URL=redis_url, SESSION_COOKIE_SECURE="0", DEV_MAILBOX="0", LOG_LEVEL="WARNING",
+                               **s3_server.settings(bucket)))
+    stack.emails, stack.bucket, stack.s3 = emails, bucket, s3_server
     try:
-        for i, port in enumerate(stack.ports):
-            server_env = dict(env, GUICHET_BIND=f"127.0.0.1:{port}", GUICHET_INSTANCE_PATH=str(folder / f"instance{i}"))
-            with (folder / f"gunicorn{i}.log").open("wb") as log:
-                processes.append(subprocess.Popen(
-                    [str(VENV_BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "app:create_app()"], cwd=ROOT,
-                    env=server_env, stdout=log, stderr=subprocess.STDOUT))
-        (folder / "site.conf").write_text(nginx_site(stack.nginx_port, stack.ports, folder))
-        (folder / "nginx.conf").write_text(nginx_conf(folder))
-        with (folder / "nginx.log").open("wb") as log:
-            processes.append(subprocess.Popen([NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf")],
-                                              stdout=log, stderr=subprocess.STDOUT))
-        for process, port in zip(processes, [*stack.ports, stack.nginx_port]):
-            wait_for_port(port, process, timeout=60)
-        yield stack
+        yield stack.start()
     finally:
-        for process in reversed(processes):
-            stop(process)
-        _drop_schema(url, schema)
+        stack.close()
+        recreate_schema(url, schema, drop_only=True)
 
 
-def _engine(url):
-    import sqlalchemy
-    return sqlalchemy.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
-
-
-def _create_schema(url, schema, database_url, stack):
-    """The tables (as the migrations make them) and three citizens, written in this process."""
-    engine = _engine(url)
-    with engine.begin() as connection:
-        connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    engine.dispose()
+def _fill(database_url, folder):
+    """The tables (as create_all makes them for the other PostgreSQL tests) and three citizens."""
     from app import create_app
     from extensions import db
     from tests import factories
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url,
-                      "UPLOAD_FOLDER": str(stack.folder / "unused-uploads")})
+                      "UPLOAD_FOLDER": str(folder / "unused-uploads")})
+    emails = {}
     with app.app_context():
         db.create_all()
         for who in ("anne", "bruno", "chloe"):
-            email = stack.emails[who] = f"{who}.{secrets.token_hex(4)}@example.fr"
+            email = emails[who] = f"{who}.{secrets.token_hex(4)}@example.fr"
             factories.user(email=email, password=PASSWORD, first_name=who.capitalize())
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
-
-
-def _drop_schema(url, schema):
-    engine = _engine(url)
-    with engine.begin() as connection:
-        connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-    engine.dispose()
+    return emails
 
 
 # --- A browser without JavaScript -----------------------------------------------------------------
@@ -238,7 +154,7 @@ def test_a_file_uploaded_through_one_server_is_downloaded_through_the_other(stac
     # In the shared bucket, not on either server's disk.
     assert len(stack.s3.keys(stack.bucket)) == 1
     for i in (0, 1):
-        uploads = stack.folder / f"instance{i}" / "uploads"
+        uploads = stack.instance(i) / "uploads"
         assert not uploads.exists() or list(uploads.iterdir()) == []
     # Another user gets nothing, through either server.
     other = Browser()
