@@ -12,11 +12,11 @@ nothing a user typed ever becomes a path or a key."""
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
-from flask import current_app
+from flask import Flask, current_app
 
 STORAGE_NAME = re.compile(r"^[0-9a-f]{32}$")
 _EXCLUSIVE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
@@ -141,14 +141,14 @@ class S3Backend:
                           # A checksum only where S3 requires one: S3-compatible servers differ there.
                           request_checksum_calculation="when_required",
                           response_checksum_validation="when_required"))
-        self._clients: dict[int, object] = {}
+        self._clients: dict[int, Any] = {}
         self.client  # noqa: B018  (made now: the model is read here, not during a user's upload)
         # One part at a time, read from the file as it is sent: a 50 MB upload costs one buffer.
         self.transfer = TransferConfig(multipart_threshold=S3_PART_SIZE, multipart_chunksize=S3_PART_SIZE,
                                        use_threads=False)
 
     @property
-    def client(self):
+    def client(self) -> Any:
         pid = os.getpid()
         if pid not in self._clients:
             self._clients = {pid: self._session.client("s3", **self._client_args)}
@@ -211,7 +211,7 @@ class S3Backend:
                     yield item["Key"], item["LastModified"].timestamp()
 
 
-def make_backend(config) -> Backend:
+def make_backend(config: Mapping[str, Any]) -> Backend:
     kind = (config.get("STORAGE_BACKEND") or "local").lower()
     if kind == "local":
         return LocalBackend(config["UPLOAD_FOLDER"])
@@ -225,7 +225,7 @@ def make_backend(config) -> Backend:
     raise RuntimeError(f"STORAGE_BACKEND inconnu : {kind!r} (local ou s3).")
 
 
-def init_app(app) -> None:
+def init_app(app: Flask) -> None:
     """Check the storage settings when the app is made (a wrong one stops it from starting) and
     make the S3 backend then."""
     if (app.config.get("STORAGE_BACKEND") or "local").lower() != "local":
@@ -234,7 +234,7 @@ def init_app(app) -> None:
         make_backend(app.config)
 
 
-def _key(config) -> tuple:
+def _key(config: Mapping[str, Any]) -> tuple:
     return tuple(config.get(name) for name in ("STORAGE_BACKEND", "S3_BUCKET", "S3_ENDPOINT_URL"))
 
 
