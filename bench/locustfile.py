@@ -247,7 +247,9 @@ class Agent(Visitor):
 
     @task(1)
     def take_one_in_charge(self):
-        for request_id in self.queue()[:5]:
+        ids = self.queue()[:5]
+        random.shuffle(ids)
+        for request_id in ids:
             page = self.client.get(f"/agent/partenaires/demandes/{request_id}",
                                    name="/agent/partenaires/demandes/[id]").text
             action = f"/agent/partenaires/demandes/{request_id}/prise-en-charge"
@@ -256,5 +258,9 @@ class Agent(Visitor):
             with self.client.post(action, data={"csrf_token": csrf(page)}, allow_redirects=False,
                                   name="/agent/partenaires/demandes/[id]/prise-en-charge (POST)",
                                   catch_response=True) as response:
-                self.redirect_of(response, r"/agent/partenaires/demandes/\d+", "not taken in charge")
+                if response.status_code == 409 and "<h1" in response.text:
+                    # Another agent took it first: the page says so, nothing changed (core/queue.py).
+                    response.success()
+                else:
+                    self.redirect_of(response, r"/agent/partenaires/demandes/\d+", "not taken in charge")
             return
