@@ -239,6 +239,7 @@ def main() -> int:
     import locust
     args.locust_version = locust.__version__
     started, begun = datetime.now(timezone.utc), time.monotonic()
+    load_before = os.getloadavg()[0]
     folder = Path(tempfile.mkdtemp(prefix="guichet-load-"))
     folder.chmod(0o755)
     schema = f"guichet_load_{os.getpid()}"
@@ -277,6 +278,12 @@ def main() -> int:
             log(f"Locust terminé (code {code}) ; vérification de la cohérence…")
             consistency = check(database_url, acks, sink, stack)
         stats, failures = read_stats(folder)
+        notes.append(f"charge moyenne de la machine (1 min, {os.cpu_count()} cœurs, partagée) : {load_before:.1f} "
+                     f"avant, {os.getloadavg()[0]:.1f} après ; Locust, nginx, les deux serveurs, PostgreSQL, Redis et "
+                     "moto tournent sur ces mêmes cœurs")
+        if args.duration != "10m":
+            notes.append(f"course raccourcie ({args.duration}) : la course de référence dure 10 minutes "
+                         "(`bench/load.py` sans `--duration`)")
         write_results(args, started, time.monotonic() - begun, stats, failures, code, consistency, notes)
         log(f"Écrit dans {RESULTS.relative_to(ROOT)}")
         print((folder / "locust.log").read_text(errors="replace")[-4000:])
