@@ -27,6 +27,12 @@ ENV_SETTINGS = {
     "MAIL_DEFAULT_SENDER": str,
     "SMS_SENDER": str,
     "CLAMD_SOCKET": str,
+    "STORAGE_BACKEND": str,
+    "S3_ENDPOINT_URL": str,
+    "S3_BUCKET": str,
+    "S3_REGION": str,
+    "S3_ACCESS_KEY_ID": str,
+    "S3_SECRET_ACCESS_KEY": str,
     "PUBLIC_URL": str,
     "TRUSTED_HOSTS": lambda v: [h.strip() for h in v.split(",") if h.strip()],
     "PROXY_FIX": lambda v: v.lower() in ("1", "true", "yes"),
@@ -59,6 +65,8 @@ def create_app(test_config=None):
     if not app.config.get("UPLOAD_FOLDER"):
         app.config["UPLOAD_FOLDER"] = str(Path(app.instance_path) / "uploads")
     Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
+    from core.uploads import backends
+    backends.init_app(app)  # STORAGE_BACKEND: the folder above, or an S3-compatible bucket
 
     if app.config.get("PROXY_FIX"):
         from werkzeug.middleware.proxy_fix import ProxyFix

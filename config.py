@@ -21,6 +21,15 @@ class Defaults:
 
     MAX_CONTENT_LENGTH = 50 * 1024 * 1024
     UPLOAD_FOLDER = None  # instance/uploads by default
+    # Where attachments are stored (core/uploads/backends.py): "local" (UPLOAD_FOLDER, one server) or
+    # "s3" (an S3-compatible bucket shared by several app servers: MinIO, Ceph, a cloud provider's).
+    STORAGE_BACKEND = "local"
+    S3_ENDPOINT_URL = None  # e.g. https://minio.exemple.fr; None: AWS
+    S3_BUCKET = None
+    S3_REGION = None  # us-east-1 when unset
+    S3_ACCESS_KEY_ID = None  # None: boto3's own chain (AWS_* variables, instance role)
+    S3_SECRET_ACCESS_KEY = None
+    UPLOAD_STAGING_FOLDER = None  # s3: where uploads are checked before being sent (default: the system's temp)
     CLAMD_SOCKET = None  # path of clamd's socket; when set, uploads fail closed if unreachable
 
     MAIL_SERVER = None  # no server: mail stays in the outbox, readable in the dev mailbox

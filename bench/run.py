@@ -866,7 +866,19 @@ def write_report(ctx):
               ", ".join(f"« {q} » {v:.2f} ms" for q, v in s["worst_cases"].items()) + ".",
               "", "Requêtes les plus coûteuses de l’échantillon (temps CPU ; temps réel entre parenthèses) : " +
               ", ".join(f"« {q} » {cpu:.2f} ms ({dt:.2f} ms, {n} résultats)" for cpu, dt, q, n in s["slowest"]) + "."]
-    RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    RESULTS.write_text("\n".join(lines) + "\n" + kept_load_section(), encoding="utf-8")
+
+
+LOAD_HEADING = "## Charge : deux serveurs derrière nginx (Locust)"  # bench/load.py's section
+
+
+def kept_load_section():
+    """The section bench/load.py wrote (a separate, longer run), kept as it is."""
+    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+    if LOAD_HEADING not in text:
+        return ""
+    section = LOAD_HEADING + text.split(LOAD_HEADING, 1)[1].split("\n## ", 1)[0]
+    return "\n" + section.rstrip("\n") + "\n"
 
 
 # --- Espace Partenaires -------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from sqlalchemy import event, update
 from sqlalchemy.orm import Session
 
 from core.throttle import request_was_throttled
-from core.uploads.storage import storage_path
+from core.uploads.storage import read_stored
 from extensions import db, mail
 from models import Attachment, OutboxMessage
 from models.base import utcnow
@@ -91,7 +91,7 @@ def _send(message):
         if attachment is None:
             raise RuntimeError(f"attachment {attachment_id} of outbox message {message.id} is gone")
         email.attach(attachment.original_name, attachment.content_type,
-                     storage_path(attachment.storage_name).read_bytes())
+                     read_stored(attachment.storage_name))
     mail.send(email)
 
 

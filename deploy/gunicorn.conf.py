@@ -10,7 +10,8 @@ import os
 
 from core.logs import gunicorn_logger_class
 
-# A unix socket that only nginx reads (see deploy/nginx-guichet.conf); or 127.0.0.1:8000.
+# A unix socket that only nginx reads (see deploy/nginx-guichet.conf); or 127.0.0.1:8000; on an app
+# server behind an nginx on another host, its private address (10.0.0.11:8000).
 bind = os.environ.get("GUICHET_BIND", "unix:/run/guichet/gunicorn.sock")
 workers = int(os.environ.get("GUICHET_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 8)))
 worker_class = "sync"  # nginx buffers requests and responses: slow clients never hold a worker
@@ -24,7 +25,8 @@ preload_app = True
 # The socket is the group's (nginx's user is added to the guichet group), files the app writes are not
 # readable by others.
 umask = 0o007
-forwarded_allow_ips = "127.0.0.1"  # only nginx, on this host; the app trusts it with PROXY_FIX=1
+# Only nginx (on this host by default; its address when it runs on another); the app trusts it with PROXY_FIX=1.
+forwarded_allow_ips = os.environ.get("GUICHET_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 accesslog = "-"
 errorlog = "-"

@@ -90,14 +90,17 @@ def test_the_environment_example_lists_every_setting_read_from_the_environment()
     listed = set(re.findall(r"^#?([A-Z][A-Z0-9_]+)=", text, re.M))
     assert set(ENV_SETTINGS) <= listed, set(ENV_SETTINGS) - listed
     assert "GUICHET_INSTANCE_PATH" in listed
-    assert listed - set(ENV_SETTINGS) <= {"GUICHET_INSTANCE_PATH", "GUICHET_BIND", "GUICHET_WORKERS"}
+    assert listed - set(ENV_SETTINGS) <= {"GUICHET_INSTANCE_PATH", "GUICHET_BIND", "GUICHET_WORKERS",
+                                          "GUICHET_FORWARDED_ALLOW_IPS"}
+    gunicorn = (DEPLOY / "gunicorn.conf.py").read_text()
+    assert set(re.findall(r'os\.environ\.get\("(GUICHET_[A-Z_]+)"', gunicorn)) <= listed
 
 
 def test_nginx_accepts_what_the_app_accepts():
     text = (DEPLOY / "nginx-guichet.conf").read_text()
     size = re.search(r"client_max_body_size (\d+)m;", text)
     assert size and int(size.group(1)) * 1024 * 1024 == config.Defaults.MAX_CONTENT_LENGTH
-    assert "server unix:/run/guichet/gunicorn.sock" in text
+    assert "server unix:/run/guichet/gunicorn.sock" in text  # the one-server form, in a comment
     gunicorn = (DEPLOY / "gunicorn.conf.py").read_text()
     assert '"unix:/run/guichet/gunicorn.sock"' in gunicorn
     assert 'proxy_set_header X-Forwarded-Host "";' in text
@@ -145,3 +148,24 @@ def test_the_nginx_check_rejects_a_broken_site(tmp_path):
     assert "proxy_buffering on;" in site
     result = nginx_test(tmp_path, site.replace("proxy_buffering on;", "proxy_bufering on;", 1))
     assert result.returncode != 0 and 'unknown directive "proxy_bufering"' in result.stderr, result.stderr
+
+
+def nginx_server_block(text):
+    return text[text.index("server {\n    # nginx 1.25+"):]
+
+
+def test_nginx_holds_slow_clients_and_balances_two_app_servers():
+    """What tests/production/test_two_servers.py runs: buffering both ways, client timeouts short
+    enough to cut a slowloris off, an upstream of two app servers, one Cache-Control on static files."""
+    text = (DEPLOY / "nginx-guichet.conf").read_text()
+    upstream = re.search(r"upstream guichet \{(.*?)\n\}", text, re.S).group(1)
+    assert len(re.findall(r"^\s*server \S+:\d+", upstream, re.M)) == 2, upstream
+    site = nginx_server_block(text)
+    for directive in ("proxy_request_buffering on;", "proxy_buffering on;", "client_header_timeout 10s;",
+                      "client_body_timeout 30s;", "send_timeout 30s;", "keepalive_timeout 15s;",
+                      "client_max_body_size 50m;", "alias /srv/guichet/static/;",
+                      "proxy_set_header X-Forwarded-Proto $scheme;"):
+        assert directive in site, directive
+    assert "proxy_next_upstream error timeout;" in site and "non_idempotent" not in site  # a POST is never sent twice
+    static = site[site.index("location /static/"):site.index("location / {")]
+    assert "    expires" not in static and static.count("add_header Cache-Control") == 1

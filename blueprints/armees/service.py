@@ -11,8 +11,8 @@ from core import audit, drafts
 from core.formatting import fr_amount, fr_date
 from core.notify import notify
 from core.submission import create_once
-from core.uploads import (MB, attach_generated, get_policy, link_copy, register_policy, remove_attachments,
-                          storage_path, store_upload, stored_file_for)
+from core.uploads import (MB, attach_generated, delete_file, get_policy, link_copy, read_stored, register_policy,
+                          remove_attachments, store_upload, stored_file_for)
 from core.urls import public_url
 from extensions import db
 from models import Draft, Organisation, User
@@ -316,9 +316,10 @@ def final_recap_pdf(application, benefit) -> bytes:
     kept = (Attachment.query.filter_by(subject_type=APPLICATION_FILES.name, subject_id=application.id,
                                        document=RECAP_DOCUMENT).order_by(Attachment.id.desc()).first())
     if kept is not None:
-        path = storage_path(kept.storage_name)
-        if path.is_file():
-            return path.read_bytes()
+        try:
+            return read_stored(kept.storage_name)
+        except FileNotFoundError:
+            pass
     return recap_pdf(application, benefit, application.data or {}, _transmitted_documents(application, benefit),
                      application.user)
 
@@ -436,7 +437,7 @@ def add_porte_document(user: Any, upload: FileStorage, kind: str) -> Attachment:
     try:
         stored = stored_file_for(received)
     except BaseException:
-        storage_path(received.storage_name).unlink(missing_ok=True)
+        delete_file(received.storage_name)
         raise
     attachment = Attachment(owner_id=user.id, policy=PORTE_DOCUMENTS_POLICY, subject_type=PORTE_DOCUMENTS.name,
                             subject_id=user.id, original_name=received.name, stored_file=stored,

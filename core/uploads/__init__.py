@@ -27,13 +27,14 @@ Its template, inside `<form method="post" enctype="multipart/form-data" novalida
     {{ attachment_list(files, label="Pièces jointes") }}      (components/attachments.html)
 
 Files are checked by extension *and* content, streamed to disk in chunks under random names in
-UPLOAD_FOLDER (outside static/), scanned by clamd when CLAMD_SOCKET is set, kept once whatever
-the number of attachments using the same bytes (`link_copy` links a stored file to another
-subject without a new upload), and only ever read back through `Attachment.can_download`
-(blueprints/components/attachments.py).
+UPLOAD_FOLDER (outside static/; or streamed on to an S3-compatible bucket, STORAGE_BACKEND=s3),
+scanned by clamd when CLAMD_SOCKET is set, kept once whatever the number of attachments using the
+same bytes (`link_copy` links a stored file to another subject without a new upload), and only ever
+read back through `Attachment.can_download` (blueprints/components/attachments.py).
 
 One job per module: `formats` (what each extension must contain), `policies` (limits per form),
-`scan` (clamd), `storage` (disk and `StoredFile` rows, downloads), `sets` (files of a form in
+`scan` (clamd), `storage` (stored files and `StoredFile` rows, downloads), `backends` (where the bytes
+live: UPLOAD_FOLDER, or an S3-compatible bucket with STORAGE_BACKEND=s3), `sets` (files of a form in
 progress), `links` (what files belong to), `named` (files per named document: « Vos justificatifs »),
 `purge` (what nothing uses any more)."""
 from core.uploads.errors import UploadRejected
@@ -45,15 +46,17 @@ from core.uploads.purge import purge_abandoned
 from core.uploads.scan import ScanUnavailable, clamd_scan, scan_file
 from core.uploads.sets import AttachmentSet, FormWithAttachments
 from core.uploads.named import DOCUMENT_FORMATS, NamedAttachmentSet, NamedDocument  # noqa: E402  (after sets)
-from core.uploads.storage import (STORAGE_NAME, ReceivedUpload, delete_stored, remove_attachments, send_attachment,
-                                  storage_path, store_bytes, store_upload, stored_file_for, upload_folder)
+from core.uploads.storage import (STORAGE_NAME, ReceivedUpload, delete_file, delete_stored, read_stored,
+                                  remove_attachments, send_attachment, storage_path, store_bytes, store_upload,
+                                  stored_exists, stored_file_for, upload_folder)
 
 __all__ = [
     "CHUNK_SIZE", "DOCUMENT_FORMATS", "FORMATS", "GENERATED_POLICY", "HEAD_SIZE", "MB", "STORAGE_NAME",
     "AttachmentSet", "FileFormat", "FormWithAttachments", "NamedAttachmentSet", "NamedDocument", "ReceivedUpload",
     "ScanUnavailable", "UploadPolicy", "UploadRejected", "attach_generated", "attachments_of", "check_fits",
     "clamd_scan",
-    "delete_stored", "display_name", "extension_of", "get_policy", "link_copy", "purge_abandoned",
-    "register_policy", "remove_attachments", "resolve_subject", "scan_file", "send_attachment", "size_label",
-    "storage_path", "store_bytes", "store_upload", "stored_file_for", "upload_folder",
+    "delete_file", "delete_stored", "display_name", "extension_of", "get_policy", "link_copy", "purge_abandoned",
+    "read_stored", "register_policy", "remove_attachments", "resolve_subject", "scan_file", "send_attachment",
+    "size_label",
+    "storage_path", "store_bytes", "store_upload", "stored_exists", "stored_file_for", "upload_folder",
 ]

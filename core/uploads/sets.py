@@ -17,7 +17,7 @@ from core.uploads.errors import UploadRejected, quoted
 from core.uploads.formats import MB, display_name
 from core.uploads.links import resolve_subject
 from core.uploads.policies import UploadPolicy, get_policy, is_registered
-from core.uploads.storage import delete_stored, remove_attachments, storage_path, store_upload, stored_file_for
+from core.uploads.storage import delete_file, delete_stored, remove_attachments, store_upload, stored_file_for
 from extensions import db
 from models.attachment import Attachment
 
@@ -183,7 +183,7 @@ class AttachmentSet:
             try:
                 stored = stored_file_for(received)
             except BaseException:
-                storage_path(received.storage_name).unlink(missing_ok=True)  # a fresh name no row holds
+                delete_file(received.storage_name)  # a fresh name no row holds
                 raise
             stored_names.append(stored.storage_name)
             attachment = Attachment(owner_id=self.owner.id, upload_set=self.token, policy=self.policy.name,

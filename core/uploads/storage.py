@@ -1,13 +1,16 @@
-"""Storage: checked uploads written to disk under random names, each content kept once.
+"""Storage: checked uploads stored under random names, each content kept once.
 
-`store_upload` streams one file to UPLOAD_FOLDER (outside static/), checks it and scans it, and
-knows nothing of the database. `stored_file_for` then registers its bytes, or finds that the
-same bytes are already stored and drops the new copy. Attachments share `StoredFile` rows;
-`remove_attachments` deletes the rows, and the stored files only when no other attachment uses
-them, and `delete_stored` removes from disk, once committed, only the files no row holds."""
+Where the bytes live is a backend chosen by STORAGE_BACKEND: "local" (the default), files in
+UPLOAD_FOLDER (outside static/), or "s3", objects in the S3-compatible bucket S3_BUCKET (MinIO,
+Ceph, a cloud provider's: what several app servers share, see core/uploads/backends.py).
+`store_upload` streams one file to disk (UPLOAD_FOLDER, or a temporary file that is then streamed
+to the bucket), checks it and scans it, and knows nothing of the database. `stored_file_for`
+then registers its bytes, or finds that the same bytes are already stored and drops the new copy.
+Attachments share `StoredFile` rows; `remove_attachments` deletes the rows, and the stored files
+only when no other attachment uses them, and `delete_stored` removes from storage, once
+committed, only the files no row holds."""
 import hashlib
 import os
-import re
 import secrets
 from collections.abc import Iterable
 from pathlib import Path
@@ -18,6 +21,7 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
+from core.uploads.backends import STORAGE_NAME, LocalBackend, backend  # noqa: F401  (STORAGE_NAME: re-exported)
 from core.uploads.errors import UploadRejected, quoted
 from core.uploads.formats import (CHUNK_SIZE, FORMATS, HEAD_SIZE, UNREADABLE, ZipTooLarge, display_name,
                                   extension_of, size_label)
@@ -25,8 +29,6 @@ from core.uploads.policies import UploadPolicy
 from core.uploads.scan import scan_file
 from extensions import db
 from models.attachment import Attachment, StoredFile
-
-STORAGE_NAME = re.compile(r"^[0-9a-f]{32}$")
 
 
 class ReceivedUpload(NamedTuple):
@@ -43,9 +45,24 @@ def upload_folder() -> Path:
 
 
 def storage_path(storage_name: str) -> Path:
-    if not STORAGE_NAME.match(storage_name or ""):
-        raise ValueError("bad storage name")
-    return upload_folder() / storage_name
+    """The file of `storage_name` in UPLOAD_FOLDER (the local backend's; tests and tools read it)."""
+    return LocalBackend(upload_folder()).path(storage_name)
+
+
+def read_stored(storage_name: str) -> bytes:
+    """The whole content of a stored file (small ones: a PDF to attach to a mail, a recap).
+    Raises FileNotFoundError when it is gone."""
+    with backend().open(storage_name) as stream:
+        return stream.read()
+
+
+def stored_exists(storage_name: str) -> bool:
+    return backend().exists(storage_name)
+
+
+def delete_file(storage_name: str) -> None:
+    """Delete one stored file whatever holds it (a fresh copy no row names yet)."""
+    backend().delete(storage_name)
 
 
 def store_upload(upload: FileStorage, policy: UploadPolicy) -> ReceivedUpload:
@@ -59,7 +76,8 @@ def store_upload(upload: FileStorage, policy: UploadPolicy) -> ReceivedUpload:
                              f"(formats acceptés : {policy.formats_label}).")
     fmt = FORMATS[ext]
     storage_name = secrets.token_hex(16)
-    path = storage_path(storage_name)
+    store = backend()
+    path = store.staging_path(storage_name)  # the final file (local), or a temporary one (s3)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     fd = os.open(path, flags, 0o600)
     size = 0
@@ -89,6 +107,7 @@ def store_upload(upload: FileStorage, policy: UploadPolicy) -> ReceivedUpload:
             raise UploadRejected(f"Le contenu du fichier {quoted(name)} ne correspond pas à un fichier "
                                  f"{fmt.label}.")
         scan_file(path, name)
+        store.commit_staged(storage_name, path)  # s3: streamed to the bucket, then removed from disk
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -101,10 +120,7 @@ def store_bytes(content: bytes, name: str, content_type: str) -> ReceivedUpload:
     if not content:
         raise ValueError("nothing to store")
     storage_name = secrets.token_hex(16)
-    path = storage_path(storage_name)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(content)
+    backend().put_bytes(storage_name, content)
     return ReceivedUpload(storage_name, display_name(name), content_type, len(content),
                           hashlib.sha256(content).hexdigest())
 
@@ -133,24 +149,34 @@ def stored_file_for(received: ReceivedUpload) -> StoredFile:
                 raise
         else:
             return stored
-    new_copy = storage_path(received.storage_name)
-    kept = storage_path(existing.storage_name)
-    if kept.is_file():
-        new_copy.unlink(missing_ok=True)
+    store = backend()
+    if store.exists(existing.storage_name):
+        store.delete(received.storage_name)
     else:
         current_app.logger.error("Stored file %s was missing, restored from a new upload", existing.id)
-        os.replace(new_copy, kept)
+        store.rename(received.storage_name, existing.storage_name)
     return existing
 
 
 def send_attachment(attachment: Attachment) -> Response:
-    """The stored file as a download (404 if it went missing). The caller has checked access."""
-    path = storage_path(attachment.storage_name)
-    if not path.is_file():
-        current_app.logger.error("Stored file missing for attachment %s", attachment.id)
-        abort(404)
-    response = send_file(path, mimetype=attachment.content_type, as_attachment=True,
-                         download_name=attachment.original_name, max_age=0)
+    """The stored file as a download, streamed (404 if it went missing). The caller has checked access."""
+    store = backend()
+    if isinstance(store, LocalBackend):
+        path = store.path(attachment.storage_name)
+        if not path.is_file():
+            current_app.logger.error("Stored file missing for attachment %s", attachment.id)
+            abort(404)
+        response = send_file(path, mimetype=attachment.content_type, as_attachment=True,
+                             download_name=attachment.original_name, max_age=0)
+    else:
+        try:
+            stream, size = store.open_sized(attachment.storage_name)
+        except FileNotFoundError:
+            current_app.logger.error("Stored file missing for attachment %s", attachment.id)
+            abort(404)
+        response = send_file(stream, mimetype=attachment.content_type, as_attachment=True,
+                             download_name=attachment.original_name, max_age=0, etag=False, conditional=False)
+        response.content_length = size
     # Should a browser ever render it anyway, it gets no script and no origin.
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox; frame-ancestors 'none'"
     return response
@@ -189,7 +215,7 @@ def delete_unused_files(stored_ids: Iterable[int]) -> list[str]:
 
 
 def delete_stored(storage_names: Iterable[str]) -> int:
-    """Delete from disk the files of `storage_names` that no stored file row holds any more (call
+    """Delete from storage the files of `storage_names` that no stored file row holds any more (call
     it after committing). Returns how many were deleted."""
     names = list(storage_names)
     held = set()
@@ -197,13 +223,12 @@ def delete_stored(storage_names: Iterable[str]) -> int:
         batch = names[start:start + 500]
         held.update(db.session.scalars(select(StoredFile.storage_name).where(StoredFile.storage_name.in_(batch))))
     deleted = 0
+    store = backend()
     for storage_name in names:
         if storage_name in held:
             continue
         try:
-            path = storage_path(storage_name)
-            if path.exists():
-                path.unlink()
+            if store.delete(storage_name):
                 deleted += 1
         except (OSError, ValueError):
             current_app.logger.warning("Could not delete stored upload %s", storage_name)
