@@ -26,6 +26,12 @@ ENV_SETTINGS = {
     "MAIL_PASSWORD": str,
     "MAIL_DEFAULT_SENDER": str,
     "SMS_SENDER": str,
+    "MAIL_TIMEOUT": float,
+    "SMS_TIMEOUT": float,
+    "OUTBOX_RETRY_SECONDS": float,
+    "JOBS_REDIS_URL": str,
+    "JOBS_SQLITE_PATH": str,
+    "UPLOAD_PURGE_AFTER_HOURS": float,
     "CLAMD_SOCKET": str,
     "PUBLIC_URL": str,
     "TRUSTED_HOSTS": lambda v: [h.strip() for h in v.split(",") if h.strip()],
@@ -74,11 +80,12 @@ def create_app(test_config=None):
     login_manager.init_app(app)
 
     import models  # noqa: F401  (registers every table)
-    from core import inputs, outbox, security, sessions, templating, throttle
+    from core import inputs, jobs, outbox, security, sessions, templating, throttle
     sessions.init_app(app)
     security.init_app(app)
     templating.init_app(app)
     inputs.init_app(app)
+    jobs.init_app(app)
     outbox.init_app(app)
     throttle.init_app(app)
 
@@ -134,6 +141,10 @@ def _configure_database(app):
         opts.setdefault("connect_args", {"timeout": 30})
     else:
         opts.setdefault("pool_pre_ping", True)
+        # An unreachable server fails the request quickly (a 503 page), instead of hanging it.
+        connect_args = dict(opts.get("connect_args") or {})
+        connect_args.setdefault("connect_timeout", int(app.config["DATABASE_CONNECT_TIMEOUT"]))
+        opts["connect_args"] = connect_args
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = opts
 
 
