@@ -92,12 +92,21 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unhandled_error(error):
+        from core.outages import is_unavailable, unavailable_response
+        if is_unavailable(error):  # raised by another error handler (core.outages answers the rest)
+            return unavailable_response()
         app.logger.exception("Unhandled error")
         from extensions import db
         db.session.rollback()
         return render_error(500)
 
 
-def render_error(code: int) -> tuple[str, int]:
+def render_error(code: int) -> Any:
+    """The error page for `code`; its layout shows the logged-in user: when the database is
+    unreachable, the page of core.outages (503) that needs nothing stored is shown instead."""
+    from core.outages import unavailable_errors, unavailable_response
     title, message = ERROR_TITLES.get(code, ERROR_TITLES[500] if code >= 500 else ERROR_TITLES[400])
-    return render("errors/error.html", block="content", status=code, code=code, title=title, message=message)
+    try:
+        return render("errors/error.html", block="content", status=code, code=code, title=title, message=message)
+    except unavailable_errors():
+        return unavailable_response()
