@@ -80,11 +80,12 @@ def create_app(test_config=None):
     login_manager.init_app(app)
 
     import models  # noqa: F401  (registers every table)
-    from core import inputs, jobs, outages, outbox, security, sessions, templating, throttle
+    from core import inputs, jobs, outages, outbox, security, sessions, submission, templating, throttle
     sessions.init_app(app)
     security.init_app(app)
     templating.init_app(app)
     outages.init_app(app)
+    submission.init_app(app)
     inputs.init_app(app)
     jobs.init_app(app)
     outbox.init_app(app)

@@ -47,6 +47,8 @@ ERROR_TITLES = {
     404: ("Page introuvable", "La page que vous cherchez n’existe pas ou n’est plus disponible. "
           "Si vous avez saisi l’adresse, vérifiez-la."),
     405: ("Action impossible", "Cette action n’est pas possible sur cette page."),
+    409: ("Formulaire déjà envoyé", "Ce formulaire a déjà servi à un autre envoi : rien n’a été enregistré. "
+          "Revenez à la page précédente, rechargez-la, puis recommencez."),
     413: ("Fichier trop volumineux", "L’envoi dépasse la taille maximale autorisée. "
           "Réduisez la taille des fichiers et réessayez."),
     429: ("Trop de tentatives", "Vous avez fait trop de tentatives. Patientez avant de réessayer."),
