@@ -244,12 +244,21 @@ def _schedule_retries(retries: list[tuple[int, float]]) -> None:
             log.exception("Could not schedule the retry of outbox message %s", message_id)
 
 
+_listening = False
+
+
 def init_app(app: Flask) -> None:
+    # The listeners are on the session class shared by every app of the process: added once.
+    global _listening
+    if _listening:
+        return
+    _listening = True
+
     @event.listens_for(db.session, "after_flush")
     def collect(session, flush_context):
         new_ids = [obj.id for obj in session.new if isinstance(obj, OutboxMessage)]
         if new_ids:
-            session.info.setdefault("outbox_flushed", []).extend(new_ids)
+            session.info.setdefault("outbox_flushed", set()).update(new_ids)
 
     @event.listens_for(db.session, "after_commit")
     def enqueue_committed(session):
@@ -261,7 +270,7 @@ def init_app(app: Flask) -> None:
             enqueue_delivery(ids)
         except Exception:
             # The queue is away (Redis down): the messages are safely stored; the sweep sends them.
-            log.exception("Could not enqueue the delivery of outbox messages %s; the sweep will", ids)
+            log.exception("Could not enqueue the delivery of outbox messages %s; the sweep will", sorted(ids))
 
     @event.listens_for(db.session, "after_rollback")
     def forget(session):
