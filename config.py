@@ -38,8 +38,9 @@ class Defaults:
     OUTBOX_RETRY_SECONDS = 30
     OUTBOX_RETRY_MAX_SECONDS = 3600
 
-    # Background jobs (core.jobs, run by `flask jobs worker`): the queue is instance/jobs.sqlite
-    # on one server (JOBS_SQLITE_PATH to move it), Redis when JOBS_REDIS_URL is set (several servers).
+    # Background jobs (core.jobs, run by `flask jobs worker`): the queue is in Redis whenever Redis
+    # is configured (JOBS_REDIS_URL, by default REDIS_URL: what several servers need), else in
+    # instance/jobs.sqlite (JOBS_SQLITE_PATH to move it). JOBS_REDIS_URL = "" forces SQLite.
     JOBS_REDIS_URL = None
     JOBS_SQLITE_PATH = None
     JOBS_QUEUE_NAME = "guichet"

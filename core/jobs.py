@@ -1,9 +1,10 @@
 """Background jobs: mail and SMS delivery (with retries and backoff) and the periodic clean-ups run
 in the worker process (`flask jobs worker`), never in a web request.
 
-Built on Huey. The queue is a SQLite file (`instance/jobs.sqlite`) on one server; with several
-servers, JOBS_REDIS_URL puts it in Redis, shared by all of them. A web request only enqueues
-(core.outbox enqueues the delivery of the messages it committed); if the queue itself is away,
+Built on Huey. The queue is in Redis whenever Redis is configured (JOBS_REDIS_URL, by default
+REDIS_URL: what several servers share), else a SQLite file (`instance/jobs.sqlite`, one server).
+A web request only enqueues (core.outbox enqueues the delivery of the messages it committed); if
+the queue itself is away,
 nothing is lost: the messages are in the database and the periodic outbox sweep delivers them.
 
 A periodic job is one line of PERIODIC_JOBS: its name, its schedule (huey.crontab) and the
@@ -70,6 +71,8 @@ def _deliver(ids: list[int]) -> None:
 def create_huey(app: Flask) -> Huey:
     name = app.config["JOBS_QUEUE_NAME"]
     url = app.config.get("JOBS_REDIS_URL")
+    if url is None:
+        url = app.config.get("REDIS_URL")
     if url:
         import redis
         timeout = float(app.config["REDIS_TIMEOUT"])

@@ -138,8 +138,9 @@ class TcpProxy:
 
 
 def app_environment(app, **settings) -> dict[str, str]:
-    """The environment under which a process started by a test (`flask …`) sees the same
-    database, instance folder and settings as the test's app (SQLite apps only)."""
+    """The environment under which a process started by a test (`flask …`, gunicorn) sees the same
+    database, instance folder and settings as the test's app (SQLite apps only). `settings` that
+    are not read from the environment go into the instance folder's config.py."""
     config = app.config
     env = {k: v for k, v in os.environ.items() if not k.startswith("GUICHET_")}
     env.update({
@@ -152,10 +153,13 @@ def app_environment(app, **settings) -> dict[str, str]:
         "LOG_LEVEL": "INFO",
         "PYTHONUNBUFFERED": "1",
     })
-    for name in ("REDIS_URL", "MAIL_SERVER", "MAIL_PORT", "JOBS_REDIS_URL"):
+    for name in ("REDIS_URL", "MAIL_SERVER", "MAIL_PORT"):
         if config.get(name):
             env[name] = str(config[name])
-    env.update({k: str(v) for k, v in settings.items()})
+    instance_settings = {"JOBS_REDIS_URL": config.get("JOBS_REDIS_URL"), "UPLOAD_FOLDER": config["UPLOAD_FOLDER"],
+                         **settings}
+    Path(app.instance_path, "config.py").write_text(
+        "".join(f"{name} = {value!r}\n" for name, value in instance_settings.items()))
     return env
 
 
