@@ -4,8 +4,7 @@ in the worker process (`flask jobs worker`), never in a web request.
 Built on Huey. The queue is in Redis whenever Redis is configured (JOBS_REDIS_URL, by default
 REDIS_URL: what several servers share), else a SQLite file (`instance/jobs.sqlite`, one server).
 A web request only enqueues (core.outbox enqueues the delivery of the messages it committed); if
-the queue itself is away,
-nothing is lost: the messages are in the database and the periodic outbox sweep delivers them.
+the queue itself is away, nothing is lost: the messages are in the database and the periodic outbox sweep delivers them.
 
 A periodic job is one line of PERIODIC_JOBS: its name, its schedule (huey.crontab) and the
 function that does it (`module:function`, run in an app context, no arguments). For example an
