@@ -71,6 +71,7 @@ def login(client, email="citoyen@example.fr"):
     return client.post("/compte/connexion", data={"email": email, "password": PASSWORD})
 
 
+@pytest.mark.postgres
 def test_database_cut_then_back(pg_app, pg_proxy):
     member, visitor = pg_app.test_client(), pg_app.test_client()
     assert login(member).status_code == 302
@@ -115,6 +116,7 @@ def redis_app(tmp_path, template_db, redis_proxy):
     _teardown(app)
 
 
+@pytest.mark.redis
 def test_redis_cut_throttling_fails_closed_then_back(redis_app, redis_proxy):
     proxy, _ = redis_proxy
     member, visitor = redis_app.test_client(), redis_app.test_client()
