@@ -82,11 +82,14 @@ def create_app(test_config=None):
     login_manager.init_app(app)
 
     import models  # noqa: F401  (registers every table)
-    from core import inputs, outbox, security, sessions, templating, throttle
+    from core import inputs, jobs, outages, outbox, security, sessions, submission, templating, throttle
     sessions.init_app(app)
     security.init_app(app)
     templating.init_app(app)
+    outages.init_app(app)
+    submission.init_app(app)
     inputs.init_app(app)
+    jobs.init_app(app)
     outbox.init_app(app)
     throttle.init_app(app)
 
@@ -142,6 +145,10 @@ def _configure_database(app):
         opts.setdefault("connect_args", {"timeout": 30})
     else:
         opts.setdefault("pool_pre_ping", True)
+        # An unreachable server fails the request quickly (a 503 page), instead of hanging it.
+        connect_args = dict(opts.get("connect_args") or {})
+        connect_args.setdefault("connect_timeout", int(app.config["DATABASE_CONNECT_TIMEOUT"]))
+        opts["connect_args"] = connect_args
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = opts
 
 

@@ -40,7 +40,28 @@ class Defaults:
     MAIL_PASSWORD = None
     MAIL_DEFAULT_SENDER = "Guichet <ne-pas-repondre@guichet.example>"
     SMS_SENDER = "core.outbox:LogSmsSender"
+    MAIL_TIMEOUT = 10  # seconds for each SMTP operation (connect, greeting, each command)
+    SMS_TIMEOUT = 10  # seconds, given to the SMS sender for its calls
     OUTBOX_MAX_ATTEMPTS = 10
+    # Retries of a failed delivery: after 30 s, then doubled at each attempt, at most an hour apart.
+    OUTBOX_RETRY_SECONDS = 30
+    OUTBOX_RETRY_MAX_SECONDS = 3600
+
+    # Background jobs (core.jobs, run by `flask jobs worker`): the queue is in Redis whenever Redis
+    # is configured (JOBS_REDIS_URL, by default REDIS_URL: what several servers need), else in
+    # instance/jobs.sqlite (JOBS_SQLITE_PATH to move it). JOBS_REDIS_URL = "" forces SQLite.
+    JOBS_REDIS_URL = None
+    JOBS_SQLITE_PATH = None
+    JOBS_QUEUE_NAME = "guichet"
+    JOBS_POLL_SECONDS = 2  # the SQLite queue is polled at most this far apart when idle
+    # Files added to forms never sent are deleted by the nightly purge once this old.
+    UPLOAD_PURGE_AFTER_HOURS = 48
+    # Seconds to connect to or wait for Redis (throttling, the job queue) before it is deemed down.
+    REDIS_TIMEOUT = 2
+    # Seconds to connect to PostgreSQL before it is deemed down (the page answers 503).
+    DATABASE_CONNECT_TIMEOUT = 5
+    # Retry-After of the 503 page shown while the database or Redis is unreachable.
+    UNAVAILABLE_RETRY_AFTER_SECONDS = 30
 
     DEV_MAILBOX = False
     PREFERRED_URL_SCHEME = "http"

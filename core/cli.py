@@ -1,5 +1,6 @@
-"""Command-line tools: `flask communes load`, `flask demo`, `flask outbox deliver`, `flask drafts purge`,
-`flask backup`, `flask create-db` (and `flask components purge-uploads`, declared with the attachments);
+"""Command-line tools: `flask communes load`, `flask demo`, `flask jobs worker` (the job worker: mail,
+SMS, periodic jobs), `flask outbox deliver`, `flask drafts purge`, `flask backup`, `flask create-db`
+(and `flask components purge-uploads`, declared with the attachments);
 for a deployment without demo data, `flask admin create`, `flask organisation create`,
 `flask structure create`, `flask agent create` and `flask import conventions`.
 
@@ -18,6 +19,7 @@ from extensions import db
 
 communes_cli = AppGroup("communes", help="Postcode and town reference data used by the commune search.")
 outbox_cli = AppGroup("outbox", help="Outbox of emails and SMS: deliver or retry what is pending.")
+jobs_cli = AppGroup("jobs", help="Background jobs: the worker (mail and SMS delivery, periodic clean-ups).")
 drafts_cli = AppGroup("drafts", help="Server-side drafts (messages being written, wizard steps).")
 admin_cli = AppGroup("admin", help="Administrator accounts (the first one is created here).")
 organisation_cli = AppGroup("organisation", help="Organisations whose agents work on a portal (a CPAM, an MSA fund).")
@@ -41,6 +43,32 @@ def deliver_command() -> None:
     from core.outbox import deliver
     sent, failed = deliver()
     click.echo(f"{sent} message(s) sent, {failed} failed.")
+
+
+@jobs_cli.command("worker")
+@click.option("--workers", default=2, show_default=True, help="Threads running jobs.")
+def jobs_worker_command(workers: int) -> None:
+    """Run the job worker until stopped: queued deliveries and retries, and the periodic jobs of
+    core.jobs.PERIODIC_JOBS. One per server (SQLite queue) or any number (Redis queue)."""
+    from core.jobs import run_worker
+    run_worker(current_app._get_current_object(), workers=workers)
+
+
+@jobs_cli.command("drain")
+def jobs_drain_command() -> None:
+    """Run the jobs already due in the queue, in this process, then stop."""
+    from core.jobs import run_pending
+    click.echo(f"{run_pending()} job(s) run.")
+
+
+@jobs_cli.command("run")
+@click.argument("name")
+def jobs_run_command(name: str) -> None:
+    """Run the periodic job NAME now (outbox_sweep, purge_uploads, purge_drafts…)."""
+    from core.jobs import PERIODIC_JOBS, run_periodic
+    if name not in PERIODIC_JOBS:
+        raise click.ClickException(f"Unknown job {name!r}: one of {', '.join(PERIODIC_JOBS)}.")
+    click.echo(f"{name}: {run_periodic(name)!r}")
 
 
 @drafts_cli.command("purge")
@@ -190,6 +218,7 @@ def import_conventions_command(file: BinaryIO, dry_run: bool) -> None:
 def init_app(app: Flask) -> None:
     app.cli.add_command(communes_cli)
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(jobs_cli)
     app.cli.add_command(drafts_cli)
     for group in (admin_cli, organisation_cli, structure_cli, agent_cli, import_cli):
         app.cli.add_command(group)

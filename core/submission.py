@@ -4,7 +4,8 @@ then « Renvoyer le formulaire », a retry after a timeout) creates one thing, n
 Each form that creates something carries a random token; what it created stores the token under
 a unique constraint. A second post with the same token finds what the first one created (and the
 view redirects to it); a token that already created something for another user is a replayed or
-forged form, refused with SubmissionReplayed."""
+forged form, refused with SubmissionReplayed. Views catch it to show the form again with what was
+typed; one that does not gets the 409 page of `init_app` (never a 500)."""
 from __future__ import annotations
 
 import re
@@ -12,6 +13,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from flask import Flask
 from sqlalchemy.exc import IntegrityError
 
 from core.database import begin_immediate
@@ -67,3 +69,11 @@ def create_once(token: str, model: Any, mine: Callable[[], Any], create: Callabl
             raise SubmissionReplayed(token) from None
         return found(existing)
     return result
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(SubmissionReplayed)
+    def replayed(error: SubmissionReplayed):  # a safety net: views show their form again instead
+        from core.templating import render_error
+        db.session.rollback()
+        return render_error(409)

@@ -47,6 +47,8 @@ ERROR_TITLES = {
     404: ("Page introuvable", "La page que vous cherchez n’existe pas ou n’est plus disponible. "
           "Si vous avez saisi l’adresse, vérifiez-la."),
     405: ("Action impossible", "Cette action n’est pas possible sur cette page."),
+    409: ("Formulaire déjà envoyé", "Ce formulaire a déjà servi à un autre envoi : rien n’a été enregistré. "
+          "Revenez à la page précédente, rechargez-la, puis recommencez."),
     413: ("Fichier trop volumineux", "L’envoi dépasse la taille maximale autorisée. "
           "Réduisez la taille des fichiers et réessayez."),
     429: ("Trop de tentatives", "Vous avez fait trop de tentatives. Patientez avant de réessayer."),
@@ -92,12 +94,21 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unhandled_error(error):
+        from core.outages import is_unavailable, unavailable_response
+        if is_unavailable(error):  # raised by another error handler (core.outages answers the rest)
+            return unavailable_response()
         app.logger.exception("Unhandled error")
         from extensions import db
         db.session.rollback()
         return render_error(500)
 
 
-def render_error(code: int) -> tuple[str, int]:
+def render_error(code: int) -> Any:
+    """The error page for `code`; its layout shows the logged-in user: when the database is
+    unreachable, the page of core.outages (503) that needs nothing stored is shown instead."""
+    from core.outages import unavailable_errors, unavailable_response
     title, message = ERROR_TITLES.get(code, ERROR_TITLES[500] if code >= 500 else ERROR_TITLES[400])
-    return render("errors/error.html", block="content", status=code, code=code, title=title, message=message)
+    try:
+        return render("errors/error.html", block="content", status=code, code=code, title=title, message=message)
+    except unavailable_errors():
+        return unavailable_response()

@@ -15,7 +15,8 @@ under a per-key lock in the database), then looks at the tries before it. Parall
 therefore never all see the same free slot.
 
 Storage: Redis sorted sets when REDIS_URL is set (shared by every worker and server),
-otherwise the database table `throttle_failure`."""
+otherwise the database table `throttle_failure`. Either way it fails closed: when the store does
+not answer, the try is refused (core.outages.ThrottleUnavailable: a 503 page saying why)."""
 from __future__ import annotations
 
 import math
@@ -31,6 +32,7 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from core.database import begin_immediate
+from core.outages import ThrottleUnavailable
 from extensions import db
 from models import ThrottleFailure
 
@@ -95,12 +97,27 @@ class DatabaseStore:
         db.session.commit()
 
 
-class RedisStore:
-    def __init__(self, url: str) -> None:
+def _fails_closed(method):
+    """A Redis error (down, timed out) refuses the try: ThrottleUnavailable, answered with a 503
+    page saying why (core.outages). Never « allowed because we could not count »."""
+    @wraps(method)
+    def wrapped(self, *args, **kwargs):
         import redis
-        self.redis = redis.Redis.from_url(url)
+        try:
+            return method(self, *args, **kwargs)
+        except redis.RedisError as error:
+            raise ThrottleUnavailable(str(error)) from error
+    return wrapped
+
+
+class RedisStore:
+    def __init__(self, url: str, timeout: float = 2) -> None:
+        import redis
+        # A Redis that does not answer refuses the try within `timeout` seconds, not at gunicorn's.
+        self.redis = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
         self.prefix = "guichet:throttle:"
 
+    @_fails_closed
     def failures(self, key: str, now: float) -> list[float]:
         k = self.prefix + key
         self.redis.zremrangebyscore(k, "-inf", now - WINDOW)
@@ -109,6 +126,7 @@ class RedisStore:
     def add(self, key: str, now: float) -> None:
         self.reserve(key, now)
 
+    @_fails_closed
     def reserve(self, key: str, now: float) -> tuple[object, list[float]]:
         """One MULTI/EXEC: what was there, then our own entry, with nothing in between."""
         k = self.prefix + key
@@ -121,9 +139,11 @@ class RedisStore:
         _, entries, _, _ = pipe.execute()
         return member, [score for _, score in entries]
 
+    @_fails_closed
     def release(self, key: str, handle: object) -> None:
         self.redis.zrem(self.prefix + key, handle)
 
+    @_fails_closed
     def clear(self, key: str) -> None:
         self.redis.delete(self.prefix + key)
 
@@ -235,7 +255,7 @@ def get_throttle() -> Throttle:
 
 def init_app(app: Flask) -> None:
     url = app.config.get("REDIS_URL")
-    store = RedisStore(url) if url else DatabaseStore()
+    store = RedisStore(url, float(app.config["REDIS_TIMEOUT"])) if url else DatabaseStore()
     app.extensions["guichet_throttle"] = Throttle(
         store, app.config["THROTTLE_FREE_FAILURES"], app.config["THROTTLE_BASE_DELAY_SECONDS"],
         app.config["THROTTLE_MAX_FAILURES_PER_DAY"])

@@ -3,7 +3,8 @@ from models.base import UTCDateTime, utcnow
 
 
 class OutboxMessage(db.Model):
-    """An email or SMS, written in the same transaction as the change that causes it, delivered after commit."""
+    """An email or SMS, written in the same transaction as the change that causes it, delivered by
+    the job worker (core.jobs) after commit, retried with backoff (core.outbox)."""
     STATUS_PENDING = "pending"
     STATUS_SENT = "sent"
     STATUS_FAILED = "failed"  # gave up after OUTBOX_MAX_ATTEMPTS
@@ -20,6 +21,12 @@ class OutboxMessage(db.Model):
     attempts = db.Column(db.Integer, nullable=False, default=0)
     last_error = db.Column(db.String(500))
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    # Message-ID header, generated once when the mail is queued: a retry after an ambiguous failure
+    # (a timeout after DATA) sends the same one, so that the receiving side can recognise it.
+    message_id = db.Column(db.String(250))
+    # Pending: not retried before (backoff). Sending: the claim's lease; once past, the worker that
+    # claimed it is presumed dead and the message may be claimed again.
+    next_attempt_at = db.Column(UTCDateTime)
     sent_at = db.Column(UTCDateTime)
 
     def mark_sent(self):

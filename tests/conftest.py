@@ -23,6 +23,7 @@ BASE_CONFIG = {
     "SERVER_NAME": "guichet.test",
     "PUBLIC_URL": "http://guichet.test",
     "THROTTLE_BASE_DELAY_SECONDS": 60,
+    "JOBS_REDIS_URL": "",  # each test app has its own job queue (SQLite in its instance folder), even with REDIS_URL
 }
 
 

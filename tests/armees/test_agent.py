@@ -322,6 +322,9 @@ def test_grant_makes_the_letter_mails_it_attached_and_files_it(app, agent, make_
     response = submit(agent, url(application_id, "/decision/accord"), {"accord-amount": "1 500"}, status=303)
     assert response.headers["Location"].endswith(url(application_id))
     assert _state(app, application_id) == ("terminee", "accordee")
+    assert smtp.messages == []  # never sent inside the request: the job worker sends it
+    from core.jobs import run_pending
+    assert run_pending(app) == 1
     with app.app_context():
         application = db.session.get(AidApplication, application_id)
         assert application.granted_cents == 150000

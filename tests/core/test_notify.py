@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 
 from bs4 import BeautifulSoup
 
+from core.jobs import run_pending
 from core.notify import notify
 from extensions import db
 from models import OutboxMessage
@@ -17,6 +18,7 @@ def _queue(app, **kwargs):
         assert mail_quota_wait() == 0  # a request that mails must be throttled
         notify("anne@example.fr", "msa_reponse", "Réponse à votre message", **kwargs)
         db.session.commit()
+    run_pending(app)  # the worker's delivery job
     with app.app_context():
         return OutboxMessage.query.order_by(OutboxMessage.id.desc()).first()
 

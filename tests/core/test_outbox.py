@@ -1,10 +1,13 @@
-"""Outbox: written in the change's transaction, delivered after commit over real SMTP, retried."""
+"""Outbox: written in the change's transaction, delivered after commit by the job worker over real
+SMTP (the queued job run here in the test's process), retried with backoff, with a stable Message-ID."""
 import socket
+from email import message_from_bytes
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Sink
 
+from core.jobs import get_jobs, run_pending
 from core.outbox import deliver, queue_email, queue_sms
 from extensions import db
 from models import OutboxMessage
@@ -48,13 +51,21 @@ def test_mail_is_delivered_over_smtp_after_commit(smtp_app, smtp_server):
     with smtp_app.app_context():
         queue_email("anne@example.fr", "Objet accentué : été", "Corps du message : ça marche.")
         db.session.commit()
-    # Delivered when the app context ends (after commit).
+        # The commit only enqueued a job: nothing was sent by the code that made the change.
+        assert OutboxMessage.query.one().status == OutboxMessage.STATUS_PENDING
+        assert len(get_jobs().huey.pending()) == 1
+    assert handler.messages == []
+    assert run_pending(smtp_app) == 1  # what the worker does
     assert len(handler.messages) == 1
     envelope = handler.messages[0]
     assert envelope.rcpt_tos == ["anne@example.fr"]
     assert b"Subject: =?utf-8?" in envelope.content
     with smtp_app.app_context():
-        assert OutboxMessage.query.one().status == OutboxMessage.STATUS_SENT
+        message = OutboxMessage.query.one()
+        assert message.status == OutboxMessage.STATUS_SENT
+        # The Message-ID was chosen when the mail was queued, and is the one sent.
+        assert message.message_id.endswith("@guichet.example>")
+        assert message_from_bytes(envelope.content)["Message-ID"] == message.message_id
 
 
 def test_rolled_back_change_sends_nothing(smtp_app, smtp_server):
@@ -63,6 +74,8 @@ def test_rolled_back_change_sends_nothing(smtp_app, smtp_server):
         queue_email("anne@example.fr", "Jamais", "Ne doit pas partir")
         db.session.flush()
         db.session.rollback()
+        assert get_jobs().huey.pending() == []
+    assert run_pending(smtp_app) == 0
     assert handler.messages == []
     with smtp_app.app_context():
         assert OutboxMessage.query.count() == 0
@@ -77,17 +90,53 @@ def test_server_down_keeps_the_message_and_the_cli_retries(app, smtp_server):
     with app.app_context():
         queue_email("anne@example.fr", "Relance", "Corps")
         db.session.commit()
+    assert run_pending(app) == 1
     with app.app_context():
         message = OutboxMessage.query.one()
         assert message.status == OutboxMessage.STATUS_PENDING
         assert message.attempts == 1 and message.last_error
+        assert message.next_attempt_at is not None  # backoff: not before OUTBOX_RETRY_SECONDS
+        # Its retry is scheduled in the queue (the worker's scheduler starts it when it is due).
+        assert len(get_jobs().huey.scheduled()) == 1
+        message_id = message.message_id
     app.config["MAIL_PORT"] = controller.port
     mail.init_app(app)
     result = app.test_cli_runner().invoke(args=["outbox", "deliver"])
     assert "1 message(s) sent, 0 failed." in result.output
     assert len(handler.messages) == 1
+    assert message_from_bytes(handler.messages[0].content)["Message-ID"] == message_id
     with app.app_context():
         assert OutboxMessage.query.one().status == OutboxMessage.STATUS_SENT
+    # The scheduled retry finds it sent: nothing goes twice.
+    assert run_pending(app, include_scheduled=True) == 1
+    assert len(handler.messages) == 1
+
+
+def test_failed_delivery_is_retried_by_its_scheduled_job_then_by_the_sweep(app, smtp_server):
+    controller, handler = smtp_server
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), DEV_MAILBOX=False, MAIL_SUPPRESS_SEND=False)
+    from extensions import mail
+    mail.init_app(app)
+    with app.app_context():
+        queue_email("anne@example.fr", "Relance", "Corps")
+        db.session.commit()
+    run_pending(app)
+    run_pending(app, include_scheduled=True)  # the retry, still refused: a second one is scheduled
+    with app.app_context():
+        message = OutboxMessage.query.one()
+        assert (message.status, message.attempts) == (OutboxMessage.STATUS_PENDING, 2)
+        first, second = get_jobs().huey.scheduled()[0].eta, message.next_attempt_at
+    # The sweep leaves a message alone until its backoff is over.
+    from core.jobs import run_periodic
+    app.config["MAIL_PORT"] = controller.port
+    mail.init_app(app)
+    assert run_periodic("outbox_sweep", app) == (0, 0)
+    assert handler.messages == [] and first is not None and second is not None
+    with app.app_context():
+        OutboxMessage.query.update({"next_attempt_at": None})
+        db.session.commit()
+    assert run_periodic("outbox_sweep", app) == (1, 0)
+    assert len(handler.messages) == 1
 
 
 def test_gives_up_after_max_attempts(app):
@@ -98,9 +147,13 @@ def test_gives_up_after_max_attempts(app):
     with app.app_context():
         queue_email("anne@example.fr", "Relance", "Corps")
         db.session.commit()
+    run_pending(app)
     with app.app_context():
         deliver()
         assert OutboxMessage.query.one().status == OutboxMessage.STATUS_FAILED
+    assert run_pending(app, include_scheduled=True) == 1  # the retry scheduled by the first failure
+    with app.app_context():
+        assert OutboxMessage.query.one().attempts == 2
 
 
 def test_sms_goes_through_the_pluggable_sender(app, caplog):
@@ -119,6 +172,8 @@ def test_sms_goes_through_the_pluggable_sender(app, caplog):
     with app.app_context():
         queue_sms("0600000000", "Votre message a bien été envoyé.")
         db.session.commit()
+    assert sent == []
+    run_pending(app)
     assert sent == [("0600000000", "Votre message a bien été envoyé.")]
 
 
@@ -128,6 +183,7 @@ def test_development_sms_sender_logs(app, caplog):
     with app.app_context():
         queue_sms("0611223344", "Code : 123456")
         db.session.commit()
+    run_pending(app)
     assert "Code : 123456" in caplog.text
     assert "0611223344" not in caplog.text  # the number is not logged in full
     with app.app_context():
@@ -179,6 +235,7 @@ def test_a_generated_pdf_travels_attached_to_the_mail(smtp_app, smtp_server):
                     attachments=[attachment])
         db.session.commit()
         assert attachment.owner_id == owner.id and attachment.can_download(owner)
+    run_pending(smtp_app)
     message = email.message_from_bytes(handler.messages[0].content, policy=policy.default)
     parts = [p for p in message.iter_attachments()]
     assert [(p.get_filename(), p.get_content_type()) for p in parts] == [("récapitulatif.pdf", "application/pdf")]
