@@ -14,8 +14,7 @@ from tests.conftest import require
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
-UNITS = ("guichet-web.service", "guichet-outbox.service", "guichet-outbox.timer", "guichet-purge.service",
-         "guichet-purge.timer")
+UNITS = ("guichet-web.service", "guichet-worker.service")
 
 
 def unit(name):
@@ -63,18 +62,15 @@ def test_the_units_run_flask_commands_that_exist(app):
                 seen.add(" ".join(a for a in args if not a.startswith("-") and not a.isdigit()))
             else:
                 assert argv[1:] == ["-c", "deploy/gunicorn.conf.py", "app:create_app()"], exec_start
-    assert seen == {"outbox deliver", "components purge-uploads", "drafts purge"}
+    assert seen == {"jobs worker"}
     assert not flask_command_exists(app, ["outbox", "nothing"])  # the check can fail
 
 
-def test_each_timer_starts_its_service():
-    for name in UNITS:
-        if name.endswith(".timer"):
-            values = unit(name)
-            assert ("Install", "WantedBy") in values and values[("Install", "WantedBy")] == ["timers.target"]
-            assert (DEPLOY / name.replace(".timer", ".service")).is_file()
-    assert unit("guichet-outbox.timer")[("Timer", "OnUnitActiveSec")] == ["1min"]
-    assert unit("guichet-purge.timer")[("Timer", "OnCalendar")]
+def test_the_worker_replaces_the_timers():
+    """Mail, SMS and the periodic jobs run in the worker service: no timer is left to start them twice."""
+    assert not list(DEPLOY.glob("*.timer"))
+    worker = unit("guichet-worker.service")
+    assert worker[("Service", "Restart")] == ["always"] and worker[("Install", "WantedBy")] == ["multi-user.target"]
 
 
 def test_the_services_read_the_environment_file():
