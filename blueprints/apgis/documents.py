@@ -44,6 +44,15 @@ def _organisation(insured: ApgisInsured) -> str:
     return insured.organisation.name if insured.organisation is not None else "Apgis"
 
 
+def _fit(pdf: GuichetPDF, text: str, width: float) -> str:
+    """`text` cut with « … » to fit `width` (a table cell keeps to one line)."""
+    if pdf.get_string_width(text) <= width:
+        return text
+    while text and pdf.get_string_width(text + "…") > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
 def _table(pdf: GuichetPDF, headings: list[str], rows: Iterable[list[str]], widths: list[float]) -> None:
     """A plain table: one line per row, cells cut to their width (the amounts right-aligned)."""
     pdf.set_font("DejaVu", "B", 7.5)
@@ -52,8 +61,8 @@ def _table(pdf: GuichetPDF, headings: list[str], rows: Iterable[list[str]], widt
     pdf.ln(8)
     pdf.set_font("DejaVu", "", 7.5)
     for row in rows:
-        for index, (value, width) in enumerate(zip(row, widths)):
-            pdf.cell(width, 5.5, value, border=1, align="R" if index >= len(row) - 4 and "€" in value else "L")
+        for value, width in zip(row, widths):
+            pdf.cell(width, 5.5, _fit(pdf, value, width - 2), border=1, align="R" if value.endswith("€") else "L")
         pdf.ln(5.5)
     pdf.ln(3)
 
