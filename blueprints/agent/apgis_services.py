@@ -76,7 +76,7 @@ def _insured_context(insured, record_form=None, **extra):
             "statements": statements, "pending": pending,
             "record_form": record_form or ReimbursementRecordForm(
                 formdata=None, beneficiaries=documents.beneficiary_names(insured)),
-            "statement_form": StatementCreateForm(formdata=None),
+            "statement_form": StatementCreateForm(formdata=None, prefix="decompte"),
             "title": f"Règlements de {documents.insured_name(insured)}", **extra}
 
 
@@ -114,7 +114,7 @@ def apgis_reimbursement_record(insured_id):
 def apgis_statement_create(insured_id):
     org = apgis()
     insured = load_insured(insured_id, org)
-    form = StatementCreateForm()
+    form = StatementCreateForm(prefix="decompte")
     if not form.validate_on_submit():
         abort(400)
     token = form.submission.data

@@ -70,6 +70,14 @@ def statement_kind(reimbursements: list[ApgisReimbursement]) -> str:
     return STATEMENT_MONTHLY if len(months) <= 1 else STATEMENT_ONE_OFF
 
 
+def free_statement_number(now: datetime) -> str:
+    """The next « DEC-<year>-<n> » no statement carries yet (an imported file may have used one)."""
+    while True:
+        number = next_reference(STATEMENT_PREFIX, now)
+        if db.session.query(ApgisStatement.id).filter_by(number=number).first() is None:
+            return number
+
+
 def create_statement(insured: ApgisInsured, manager: Any, reimbursements: list[ApgisReimbursement],
                      number: str | None = None, token: str | None = None,
                      now: datetime | None = None) -> ApgisStatement:
@@ -79,7 +87,7 @@ def create_statement(insured: ApgisInsured, manager: Any, reimbursements: list[A
         raise ValueError("a statement groups reimbursements not yet on one")
     now = now or utcnow()
     paid = sorted(r.paid_on for r in reimbursements)
-    statement = ApgisStatement(insured_id=insured.id, number=number or next_reference(STATEMENT_PREFIX, now),
+    statement = ApgisStatement(insured_id=insured.id, number=number or free_statement_number(now),
                                kind=statement_kind(reimbursements), issued_on=max(now.date(), paid[-1]),
                                period_start=paid[0], period_end=paid[-1], submission_token=token)
     db.session.add(statement)
