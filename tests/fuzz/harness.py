@@ -26,7 +26,7 @@ from tests import factories
 
 # Every role of the application, as the fuzz plays them.
 ROLES = ("anonymous", "citizen", "msa_member", "partner_technician", "partner_manager",
-         "agent_partenaires", "agent_msa", "admin", "agent_armees")
+         "agent_partenaires", "agent_msa", "admin", "agent_armees", "agent_apgis")
 EMAILS = {
     "citizen": "citoyen@fuzz.example.fr",
     "msa_member": "adherent@fuzz.example.fr",
@@ -36,6 +36,7 @@ EMAILS = {
     "agent_msa": "agent.msa@fuzz.example.fr",
     "admin": "admin@fuzz.example.fr",
     "agent_armees": "agent.igesa@fuzz.example.fr",
+    "agent_apgis": "agent.apgis@fuzz.example.fr",
 }
 # Each role fuzzes from an address of its own, and logs in again from yet another one.
 FUZZ_ADDRESSES = {role: f"198.51.100.{i + 1}" for i, role in enumerate(ROLES)}
@@ -143,6 +144,20 @@ def build_world(app):
         proof = factories.stored_attachment(ressortissant, PORTE_DOCUMENTS.name, ressortissant.id, name="bulletin.pdf",
                                             document="bulletin-remuneration")
         received = factories.armees_received(applications[-1])
+        # Apgis: the institution, its manager, the citizen's insured file with a beneficiary, a
+        # statement, a valid card, a hospital cover, a FAQ entry and a published document.
+        from tests.apgis_services import factories_services as apgis
+        org_g = factories.organisation(portal="apgis", code="APGIS", name="Apgis")
+        agent_g = factories.user(email=EMAILS["agent_apgis"], role="agent", organisation=org_g)
+        db.session.flush()
+        insured = apgis.insured(ressortissant, org_g, member_number="100234", individual=True,
+                                beneficiaries=[("enfant", "Noël", "Martin", date(2010, 1, 2))])
+        statement = apgis.statement(insured, "DEC-2026-000001", today,
+                                    [apgis.reimbursement(insured, today - timedelta(days=3))])
+        card = apgis.card(insured, today - timedelta(days=1), today + timedelta(days=30))
+        cover = apgis.hospital_cover(insured, "PEC-2026-000001")
+        faq_entry = apgis.faq(org_g, "Question fréquente ?")
+        publication = apgis.publication(org_g, agent_g, "Tableau des garanties")
         db.session.commit()
 
         conventions = [c.id for c in Convention.query.filter_by(organisation_id=org_p.id).order_by(Convention.id)]
@@ -167,6 +182,12 @@ def build_world(app):
             # wizard steps (/composants/assistant/<step>, /composants/dossier/<step>)
             "step": ["identite", "dossier", "choix", "recapitulatif"],  # the crawl takes the first two
             "complement_id": [complement.id],
+            "insured_id": [insured.id],
+            "statement_id": [statement.id],
+            "card_id": [card.id],
+            "cover_id": [cover.id],
+            "entry_id": [faq_entry.id],
+            "publication_id": [publication.id],
         }
         return World(pools=pools, org_partenaires=org_p.id)
 
