@@ -11,6 +11,9 @@ from models import Organisation
 from models.apgis import PORTAL
 
 
+bp.cli.help = "Apgis Espace Assure: the managers' reimbursements and statements, imported from CSV files."
+
+
 @bp.cli.command("import")
 @click.argument("file", type=click.File("rb"))
 @click.option("--organisation", "organisation_code", default=None,
