@@ -1,10 +1,19 @@
 """« Une prise en charge hospitalière »: the form's checks (beneficiary among the insured's, dates,
 FINESS), the cover generated at once and numbered, posted twice but made once, and the history."""
+import pytest
+
 from tests.helpers import errors_of, fragment, page, submit
 
 URL = "/apgis/nous-demander/prise-en-charge-hospitaliere"
 GOOD = {"beneficiary": "Éloïse LEFÈVRE", "hospital": "CHU de Montpellier", "finess": "", "city": "Montpellier",
         "admission_on": "02/03/2026", "discharge_on": ""}
+
+
+@pytest.fixture
+def app(any_db_app):
+    """These tests run on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL (numbering,
+    one transaction per import)."""
+    return any_db_app
 
 
 def _token(client):

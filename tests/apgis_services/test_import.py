@@ -2,11 +2,20 @@
 file with any bad line is reported line by line and nothing of it is imported."""
 from datetime import date
 
+import pytest
+
 from extensions import db
 from models.apgis import ApgisReimbursement, ApgisStatement
 from tests.apgis_services import factories_services as fs
 
 HEADER = "member_number;paid_on;care_date;beneficiary;care;expense;social_security;apgis;payee;statement_number\n"
+
+
+@pytest.fixture
+def app(any_db_app):
+    """These tests run on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL (numbering,
+    one transaction per import)."""
+    return any_db_app
 
 
 def _run(app, tmp_path, text, *args):
