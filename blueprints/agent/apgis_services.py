@@ -77,7 +77,7 @@ def _insured_context(insured, record_form=None, **extra):
             "record_form": record_form or ReimbursementRecordForm(
                 formdata=None, beneficiaries=documents.beneficiary_names(insured)),
             "statement_form": StatementCreateForm(formdata=None, prefix="decompte"),
-            "title": f"Règlements de {documents.insured_name(insured)}", **extra}
+            "title": f"Règlements et décomptes – {documents.insured_name(insured)}", **extra}
 
 
 @bp.route("/apgis/assures/<int:insured_id>/reglements")

@@ -44,32 +44,22 @@ def _organisation(insured: ApgisInsured) -> str:
     return insured.organisation.name if insured.organisation is not None else "Apgis"
 
 
-def _fit(pdf: GuichetPDF, text: str, width: float) -> str:
-    """`text` cut with « … » to fit `width` (a table cell keeps to one line)."""
-    if pdf.get_string_width(text) <= width:
-        return text
-    while text and pdf.get_string_width(text + "…") > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
-
-
-def _table(pdf: GuichetPDF, headings: list[str], rows: Iterable[list[str]], widths: list[float]) -> None:
-    """A plain table: one line per row, cells cut to their width (the amounts right-aligned)."""
-    pdf.set_font("DejaVu", "B", 7.5)
-    for heading, width in zip(headings, widths):
-        pdf.multi_cell(width, 4, heading, border=1, new_x="RIGHT", new_y="TOP", max_line_height=4)
-    pdf.ln(8)
+def _table(pdf: GuichetPDF, headings: list[str], rows: Iterable[list[str]], widths: list[float],
+           align: tuple[str, ...]) -> None:
+    """A table with its heading row (repeated on each page), long texts wrapped in their cell."""
     pdf.set_font("DejaVu", "", 7.5)
-    for row in rows:
-        for value, width in zip(row, widths):
-            pdf.cell(width, 5.5, _fit(pdf, value, width - 2), border=1, align="R" if value.endswith("€") else "L")
-        pdf.ln(5.5)
+    with pdf.table(col_widths=widths, text_align=align, line_height=4, first_row_as_headings=True,
+                   width=sum(widths)) as table:
+        table.row(headings)
+        for row in rows:
+            table.row(row)
     pdf.ln(3)
 
 
 STATEMENT_HEADINGS = ["Date du soin", "Bénéficiaire", "Soin", "Dépense", "Sécurité sociale", "Apgis",
                       "Date du règlement", "Payé à"]
 STATEMENT_WIDTHS = [18, 28, 38, 19, 19, 19, 20, 29]
+STATEMENT_ALIGN = ("LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "LEFT", "LEFT")
 
 
 def statement_pdf(statement: ApgisStatement) -> bytes:
@@ -86,7 +76,7 @@ def statement_pdf(statement: ApgisStatement) -> bytes:
              fr_amount(r.social_security_cents, cents=True), fr_amount(r.apgis_cents, cents=True),
              fr_date(r.paid_on), r.payee] for r in statement.reimbursements]
     if rows:
-        _table(pdf, STATEMENT_HEADINGS, rows, STATEMENT_WIDTHS)
+        _table(pdf, STATEMENT_HEADINGS, rows, STATEMENT_WIDTHS, STATEMENT_ALIGN)
     else:
         pdf.paragraph("Aucune prestation sur ce décompte.")
     pdf.field("Total des dépenses", fr_amount(sum(r.expense_cents for r in statement.reimbursements), cents=True))

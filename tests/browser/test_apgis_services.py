@@ -2,6 +2,7 @@
 JavaScript): download the latest statement; generate a hospital cover and download it from the
 history; filter the reimbursements by period."""
 import io
+import re
 import uuid
 from datetime import date
 from pathlib import Path
@@ -39,6 +40,22 @@ def apgis_insured(live_server):
         db.session.commit()
         db.session.remove()
     return email, member
+
+
+def apgis_manager(live_server, member):
+    """A manager of the institution of the insured `member`; returns their email."""
+    from extensions import db
+    from models.apgis import ApgisInsured
+    from tests import factories
+    from tests.browser.conftest import PASSWORD, unique_email
+    email = unique_email("gestionnaire")
+    with live_server.app.app_context():
+        insured = ApgisInsured.query.filter_by(member_number=member).one()
+        factories.user(email=email, password=PASSWORD, role="agent", organisation_id=insured.organisation_id,
+                       first_name="Gaëlle", last_name="Gestion")
+        db.session.commit()
+        db.session.remove()
+    return email
 
 
 def test_download_the_latest_statement(browser_page, live_server):
@@ -121,3 +138,33 @@ def test_filter_reimbursements_by_period(browser_page, live_server):
     page.get_by_role("link", name="Toute la période").click()
     browser_page.check()
     expect(rows).to_have_count(5)
+
+
+def test_a_manager_records_a_reimbursement_and_makes_a_statement(browser_page, live_server):
+    page = browser_page.page
+    _email, member = apgis_insured(live_server)
+    browser_page.log_in(apgis_manager(live_server, member), path="/agent/apgis/reglements")
+    expect(browser_page.h1()).to_have_text("Règlements et décomptes")
+    page.get_by_label("N° d’adhérent ou nom de l’assuré").fill(member)
+    page.get_by_role("button", name="Rechercher").click()
+    browser_page.check(shot="apgis-gestionnaire-assure")
+    expect(browser_page.h1()).to_have_text("Règlements et décomptes – Éloïse LEFÈVRE")
+    page.get_by_label("Date du règlement").fill("12/03/2026")
+    page.get_by_label("Bénéficiaire").select_option("Noël LEFÈVRE")
+    page.get_by_label(re.compile(r"^Soin")).fill("Orthodontie")
+    page.get_by_label("Date du soin").fill("01/03/2026")
+    page.get_by_label("Dépense").fill("1 200,00")
+    page.get_by_label("Remboursement Sécurité sociale").fill("193,50")
+    page.get_by_label("Remboursement Apgis").fill("1 806,50")
+    page.get_by_role("button", name="Enregistrer le remboursement").click()
+    browser_page.check()
+    expect(page.locator(".error-summary")).to_contain_text("dépassent la dépense")
+    page.get_by_label("Remboursement Apgis").fill("806,50")
+    page.get_by_role("button", name="Enregistrer le remboursement").click()
+    browser_page.check()
+    expect(page.locator("#messages")).to_contain_text("Le remboursement est enregistré.")
+    expect(page.locator("#remboursements-legende").locator("xpath=..")).to_contain_text("Orthodontie")
+    page.get_by_role("button", name="Créer un décompte des remboursements en attente").click()
+    browser_page.check(shot="apgis-gestionnaire-decompte")
+    expect(page.locator("#messages")).to_contain_text("Le décompte n° DEC-")
+    expect(page.get_by_text("Aucun remboursement n’est en attente de décompte.")).to_be_visible()

@@ -36,7 +36,7 @@ EMAILS = {
     "agent_msa": "agent.msa@fuzz.example.fr",
     "admin": "admin@fuzz.example.fr",
     "agent_armees": "agent.igesa@fuzz.example.fr",
-    "agent_apgis": "agent.apgis@fuzz.example.fr",
+    "agent_apgis": "gestionnaire.apgis@fuzz.example.fr",
 }
 # Each role fuzzes from an address of its own, and logs in again from yet another one.
 FUZZ_ADDRESSES = {role: f"198.51.100.{i + 1}" for i, role in enumerate(ROLES)}
@@ -144,26 +144,40 @@ def build_world(app):
         proof = factories.stored_attachment(ressortissant, PORTE_DOCUMENTS.name, ressortissant.id, name="bulletin.pdf",
                                             document="bulletin-remuneration")
         received = factories.armees_received(applications[-1])
-        # Apgis: the institution, its manager, the citizen's insured file with a beneficiary, a
-        # statement, a valid card, a hospital cover, a FAQ entry and a published document.
-        from tests.apgis_services import factories_services as apgis
+        # Apgis: the citizen is also an insured (individual contract) with a pending DIT and a
+        # question; the Apgis manager works them.
+        from models.apgis import ApgisInsured, ApgisQuestion, ApgisRequest
         org_g = factories.organisation(portal="apgis", code="APGIS", name="Apgis")
-        agent_g = factories.user(email=EMAILS["agent_apgis"], role="agent", organisation=org_g)
+        factories.user(email=EMAILS["agent_apgis"], role="agent", organisation=org_g)
+        insured = ApgisInsured(user=ressortissant, organisation=org_g, member_number="FUZZ0001",
+                               contract_kind="individuel", address_line1="1 rue du Port", postcode="33000",
+                               insee="33063", city="Bordeaux")
+        db.session.add(insured)
         db.session.flush()
-        insured = apgis.insured(ressortissant, org_g, member_number="100234", individual=True,
-                                beneficiaries=[("enfant", "Noël", "Martin", date(2010, 1, 2))])
+        dit = ApgisRequest(reference="DIT-2026-000001", user_id=ressortissant.id, insured_id=insured.id,
+                           organisation_id=org_g.id, kind="carte-tiers-payant", payload={})
+        question = ApgisQuestion(reference="QST-2026-000001", user_id=ressortissant.id, organisation_id=org_g.id,
+                                 theme="garanties", text="Une question ?")
+        db.session.add_all([dit, question])
+        # « Mes services »: a beneficiary, a statement, a valid card, a hospital cover, a FAQ entry
+        # and a published document of the institution.
+        from models.apgis import ApgisBeneficiary
+        from tests.apgis_services import factories_services as apgis
+        insured.beneficiaries.append(ApgisBeneficiary(relation="enfant", first_name="Noël", last_name="Martin",
+                                                      birth_date=date(2010, 1, 2)))
         statement = apgis.statement(insured, "DEC-2026-000001", today,
                                     [apgis.reimbursement(insured, today - timedelta(days=3))])
         card = apgis.card(insured, today - timedelta(days=1), today + timedelta(days=30))
         cover = apgis.hospital_cover(insured, "PEC-2026-000001")
         faq_entry = apgis.faq(org_g, "Question fréquente ?")
-        publication = apgis.publication(org_g, agent_g, "Tableau des garanties")
+        publication = apgis.publication(org_g, User.query.filter_by(email=EMAILS["agent_apgis"]).one(),
+                                        "Tableau des garanties")
         db.session.commit()
 
         conventions = [c.id for c in Convention.query.filter_by(organisation_id=org_p.id).order_by(Convention.id)]
         pools = {
             # Orders matter where a rule has two arguments: the first values go together.
-            "request_id": [new.id, taken.id, resolved.id, other.id],
+            "request_id": [new.id, taken.id, resolved.id, other.id, dit.id],
             "number": [resolved.number, new.number, taken.number, other.number],
             "attachment_id": [answer.id, sent.id, msa_file.id, proof.id],
             "document_id": [received.id],
@@ -182,6 +196,7 @@ def build_world(app):
             # wizard steps (/composants/assistant/<step>, /composants/dossier/<step>)
             "step": ["identite", "dossier", "choix", "recapitulatif"],  # the crawl takes the first two
             "complement_id": [complement.id],
+            "question_id": [question.id],
             "insured_id": [insured.id],
             "statement_id": [statement.id],
             "card_id": [card.id],
