@@ -112,8 +112,7 @@ def card_pdf(cards: list[ApgisCard]) -> bytes:
         pdf.add_page()
         pdf.heading(f"Verso – carte n° {card.number}")
         pdf.paragraph("Bénéficiaires couverts par cette carte :")
-        pdf.field("Assuré", f"{insured_name(insured)} (né(e) le {fr_date(insured.user.birth_date)})"
-                  if getattr(insured.user, "birth_date", None) else insured_name(insured))
+        pdf.field("Assuré", insured_name(insured))
         for beneficiary in insured.beneficiaries:
             pdf.field(RELATIONS.get(beneficiary.relation, beneficiary.relation),
                       f"{beneficiary.first_name} {beneficiary.last_name.upper()} (né(e) le "
