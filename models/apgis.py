@@ -81,6 +81,10 @@ QUESTION_THEMES = {
 QUESTION_SENT, QUESTION_ANSWERED = "envoyee", "repondue"
 QUESTION_STATE_LABELS = {QUESTION_SENT: "En attente de réponse", QUESTION_ANSWERED: "Répondue"}
 
+# Statements: « décomptes mensuels et/ou ponctuels ».
+STATEMENT_MONTHLY, STATEMENT_ONE_OFF = "mensuel", "ponctuel"
+STATEMENT_KINDS = {STATEMENT_MONTHLY: "Décompte mensuel", STATEMENT_ONE_OFF: "Décompte ponctuel"}
+
 # DIT states.
 PENDING, VALIDATED, REFUSED = "en-attente", "validee", "refusee"
 
@@ -326,10 +330,21 @@ class ApgisStatement(db.Model):
     issued_on = db.Column(db.Date, nullable=False, index=True)
     period_start = db.Column(db.Date, nullable=False)
     period_end = db.Column(db.Date, nullable=False)
+    submission_token = db.Column(db.String(64), unique=True)   # the manager's form (core.submission)
 
     insured = db.relationship("ApgisInsured")
     reimbursements = db.relationship("ApgisReimbursement", back_populates="statement",
                                      order_by="ApgisReimbursement.care_date")
+
+    __table_args__ = (db.Index("ix_apgis_statement_insured_issued", "insured_id", "issued_on", "id"),)
+
+    @property
+    def kind_label(self) -> str:
+        return STATEMENT_KINDS.get(self.kind, self.kind)
+
+    @property
+    def total_cents(self) -> int:
+        return sum(r.apgis_cents for r in self.reimbursements)
 
 
 class ApgisReimbursement(db.Model):
@@ -347,9 +362,13 @@ class ApgisReimbursement(db.Model):
     social_security_cents = db.Column(db.Integer, nullable=False, default=0)
     apgis_cents = db.Column(db.Integer, nullable=False)           # paid by Apgis
     payee = db.Column(db.String(80), nullable=False, default="Assuré")  # or the health professional
+    submission_token = db.Column(db.String(64), unique=True)   # the manager's form (core.submission)
 
     insured = db.relationship("ApgisInsured")
     statement = db.relationship("ApgisStatement", back_populates="reimbursements")
+
+    # « Mes remboursements »: one insured's payments, newest first, read from the index.
+    __table_args__ = (db.Index("ix_apgis_reimbursement_insured_paid", "insured_id", "paid_on", "id"),)
 
 
 class ApgisContribution(db.Model):
@@ -406,6 +425,7 @@ class ApgisHospitalCover(db.Model):
     admission_on = db.Column(db.Date, nullable=False)
     discharge_on = db.Column(db.Date)
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    submission_token = db.Column(db.String(64), unique=True)   # the insured's form (core.submission)
 
     insured = db.relationship("ApgisInsured")
 
@@ -418,6 +438,7 @@ class ApgisFaq(db.Model):
     position = db.Column(db.Integer, nullable=False, default=0)
     question = db.Column(db.String(300), nullable=False)
     answer = db.Column(db.Text, nullable=False)
+    submission_token = db.Column(db.String(64), unique=True)   # the manager's form (core.submission)
 
 
 class ApgisPublication(db.Model):
@@ -431,6 +452,7 @@ class ApgisPublication(db.Model):
     contract_name = db.Column(db.String(120))
     published = db.Column(db.Boolean, nullable=False, default=True)
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    submission_token = db.Column(db.String(64), unique=True)   # the manager's form (core.submission)
 
 
 def _request_reader(request_id: int, user: Any) -> bool:

@@ -159,6 +159,19 @@ def build_world(app):
         question = ApgisQuestion(reference="QST-2026-000001", user_id=ressortissant.id, organisation_id=org_g.id,
                                  theme="garanties", text="Une question ?")
         db.session.add_all([dit, question])
+        # « Mes services »: a beneficiary, a statement, a valid card, a hospital cover, a FAQ entry
+        # and a published document of the institution.
+        from models.apgis import ApgisBeneficiary
+        from tests.apgis_services import factories_services as apgis
+        insured.beneficiaries.append(ApgisBeneficiary(relation="enfant", first_name="Noël", last_name="Martin",
+                                                      birth_date=date(2010, 1, 2)))
+        statement = apgis.statement(insured, "DEC-2026-000001", today,
+                                    [apgis.reimbursement(insured, today - timedelta(days=3))])
+        card = apgis.card(insured, today - timedelta(days=1), today + timedelta(days=30))
+        cover = apgis.hospital_cover(insured, "PEC-2026-000001")
+        faq_entry = apgis.faq(org_g, "Question fréquente ?")
+        publication = apgis.publication(org_g, User.query.filter_by(email=EMAILS["agent_apgis"]).one(),
+                                        "Tableau des garanties")
         db.session.commit()
 
         conventions = [c.id for c in Convention.query.filter_by(organisation_id=org_p.id).order_by(Convention.id)]
@@ -184,6 +197,12 @@ def build_world(app):
             "step": ["identite", "dossier", "choix", "recapitulatif"],  # the crawl takes the first two
             "complement_id": [complement.id],
             "question_id": [question.id],
+            "insured_id": [insured.id],
+            "statement_id": [statement.id],
+            "card_id": [card.id],
+            "cover_id": [cover.id],
+            "entry_id": [faq_entry.id],
+            "publication_id": [publication.id],
         }
         return World(pools=pools, org_partenaires=org_p.id)
 
