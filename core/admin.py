@@ -7,8 +7,6 @@ Each function works in the caller's transaction (the caller commits) and raises 
 with an English message for the operator, when what is asked cannot be done."""
 from __future__ import annotations
 
-import csv
-import io
 import re
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -16,7 +14,7 @@ from datetime import date, datetime
 
 from flask import current_app, has_request_context
 
-from core import audit, portals
+from core import audit, csv_import, portals
 from core.notify import notify
 from core.urls import public_url
 from extensions import db
@@ -253,15 +251,10 @@ CSV_COLUMNS = ("organisation_code", "organisation_name", "portal", "structure_na
 
 
 @dataclass
-class ImportReport:
-    errors: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason)
+class ImportReport(csv_import.ImportReport):
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
 
 def _date(value: str, column: str, required: bool) -> date | None:
@@ -284,26 +277,11 @@ def import_conventions(data: bytes) -> ImportReport:
     the caller rolls back and every bad line is in `errors`. Importing the same file twice
     changes nothing the second time."""
     report = ImportReport()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        report.errors.append((1 + data[:error.start].count(b"\n"), "not UTF-8 text (save the file as CSV UTF-8)"))
-        return report
-    rows = csv.reader(io.StringIO(text, newline=""), delimiter=";")
-    header = next(rows, None)
-    if header is None or tuple(h.strip().lower() for h in header) != CSV_COLUMNS:
-        report.errors.append((1, "the first line must be the header " + ";".join(CSV_COLUMNS)))
-        return report
     seen_orgs: dict[tuple[str, str], tuple[int, str]] = {}
     seen_conventions: dict[tuple[str, str, str], int] = {}
-    for row in rows:
-        number = rows.line_num
-        if not any(cell.strip() for cell in row):
-            continue
+    for number, line in csv_import.csv_lines(data, CSV_COLUMNS, report):
         try:
-            if len(row) != len(CSV_COLUMNS):
-                raise SetupRefused(f"{len(row)} columns instead of {len(CSV_COLUMNS)}")
-            _import_line(dict(zip(CSV_COLUMNS, row)), number, report, seen_orgs, seen_conventions)
+            _import_line(line, number, report, seen_orgs, seen_conventions)
         except SetupRefused as refusal:
             report.errors.append((number, str(refusal)))
     if report.errors:

@@ -197,22 +197,12 @@ def import_conventions_command(file: BinaryIO, dry_run: bool) -> None:
     organisation_code;organisation_name;portal;structure_name;start_date;end_date, dates DD/MM/YYYY).
     All or nothing: any bad line is reported with its number and nothing is saved."""
     from core.admin import import_conventions
+    from core.csv_import import finish_import
     report = import_conventions(file.read())
-    if not report.ok:
-        db.session.rollback()
-        for number, reason in report.errors:
-            click.echo(f"line {number}: {reason}", err=True)
-        raise click.ClickException(f"{len(report.errors)} bad line(s): nothing was imported.")
-    if dry_run:
-        db.session.rollback()
-    else:
-        db.session.commit()
-    for line in report.created:
-        click.echo(f"created: {line}")
-    for line in report.updated:
-        click.echo(f"updated: {line}")
-    click.echo(f"{len(report.created)} created, {len(report.updated)} updated, {report.unchanged} unchanged"
-               + (" (dry run: nothing saved)." if dry_run else "."))
+    finish_import(report, dry_run, [*(f"created: {line}" for line in report.created),
+                                    *(f"updated: {line}" for line in report.updated),
+                                    f"{len(report.created)} created, {len(report.updated)} updated, "
+                                    f"{report.unchanged} unchanged"])
 
 
 def init_app(app: Flask) -> None:

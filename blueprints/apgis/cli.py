@@ -6,7 +6,7 @@ from typing import BinaryIO
 import click
 
 from blueprints.apgis import bp, operations
-from extensions import db
+from core.csv_import import finish_import
 from models import Organisation
 from models.apgis import PORTAL
 
@@ -32,18 +32,6 @@ def import_command(file: BinaryIO, organisation_code: str | None, dry_run: bool)
             raise click.ClickException(f"No {PORTAL} organisation with code {organisation_code!r}.")
         organisation_id = org.id
     report = operations.import_reimbursements(file.read(), organisation_id)
-    if not report.ok:
-        db.session.rollback()
-        for number, reason in report.errors:
-            click.echo(f"line {number}: {reason}", err=True)
-        raise click.ClickException(f"{len(report.errors)} bad line(s): nothing was imported.")
-    if dry_run:
-        db.session.rollback()
-    else:
-        db.session.commit()
-    for number in report.statements_created:
-        click.echo(f"statement created: {number}")
-    for number in report.statements_completed:
-        click.echo(f"statement completed: {number}")
-    click.echo(f"{report.reimbursements} reimbursement(s) imported"
-               + (" (dry run: nothing saved)." if dry_run else "."))
+    finish_import(report, dry_run, [*(f"statement created: {n}" for n in report.statements_created),
+                                    *(f"statement completed: {n}" for n in report.statements_completed),
+                                    f"{report.reimbursements} reimbursement(s) imported"])

@@ -4,8 +4,6 @@ statements, CSV import, FAQ entries and publications. Views load and check, then
 callers commit (or `core.submission.create_once` does)."""
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -13,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import func
 
-from core import audit
+from core import audit, csv_import
 from core.uploads import AttachmentSet
 from extensions import db
 from models.apgis import (PUBLICATION_FILES, STATEMENT_MONTHLY, STATEMENT_ONE_OFF, ApgisFaq, ApgisHospitalCover,
@@ -112,15 +110,10 @@ class BadLine(Exception):
 
 
 @dataclass
-class ImportReport:
-    errors: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason)
+class ImportReport(csv_import.ImportReport):
     reimbursements: int = 0
     statements_created: list[str] = field(default_factory=list)
     statements_completed: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
 
 def parse_cents(value: str, column: str) -> int:
@@ -164,27 +157,10 @@ def import_reimbursements(data: bytes, organisation_id: int | None = None) -> Im
     already the same insured's). All or nothing: with any bad line, the caller rolls back and
     every bad line is in `errors` with its number and reason."""
     report = ImportReport()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        report.errors.append((1 + data[:error.start].count(b"\n"), "not UTF-8 text (save the file as CSV UTF-8)"))
-        return report
-    rows = csv.reader(io.StringIO(text, newline=""), delimiter=";")
-    header = tuple(h.strip().lower() for h in next(rows, None) or ())
-    if header not in (CSV_COLUMNS, CSV_COLUMNS[:-1]):
-        report.errors.append((1, "the first line must be the header " + ";".join(CSV_COLUMNS)
-                              + " (statement_number may be left out)"))
-        return report
     insured_by_number: dict[str, ApgisInsured | None] = {}
     groups: dict[str, tuple[ApgisInsured, list[ApgisReimbursement], int]] = {}
-    for row in rows:
-        number = rows.line_num
-        if not any(cell.strip() for cell in row):
-            continue
+    for number, line in csv_import.csv_lines(data, CSV_COLUMNS, report, optional=1):
         try:
-            if len(row) != len(header):
-                raise BadLine(f"{len(row)} columns instead of {len(header)}")
-            line = dict(zip(header, row))
             member = _text(line["member_number"], "member_number", 20)
             if member not in insured_by_number:
                 query = ApgisInsured.query.filter_by(member_number=member)

@@ -3,13 +3,11 @@ details, appointments) and of their agent side: views load, check, call these, r
 conversations of « Ma messagerie » have their own module (blueprints/msa/service.py)."""
 from __future__ import annotations
 
-import csv
-import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from core import audit
+from core import audit, csv_import
 from core.formatting import PARIS, fr_amount, fr_date, fr_datetime
 from core.nir import normalize, problem
 from core.notify import notify
@@ -48,13 +46,8 @@ IMPORT_COLUMNS = ("nir", "date", "branche", "libelle", "montant")
 
 
 @dataclass
-class ImportReport:
-    errors: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason)
+class ImportReport(csv_import.ImportReport):
     imported: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
 
 def _branch_code(text: str) -> str | None:
@@ -71,24 +64,10 @@ def import_payments(data: bytes) -> ImportReport:
     dates DD/MM/YYYY, amounts like 1234,56), then add every payment in the current transaction, or
     none when any line is wrong. The caller commits (or rolls back on errors)."""
     report = ImportReport()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        report.errors.append((1, "the file is not UTF-8 text"))
-        return report
-    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
-    if not rows or [c.strip().lower() for c in rows[0]] != list(IMPORT_COLUMNS):
-        report.errors.append((1, "the header must be " + ";".join(IMPORT_COLUMNS)))
-        return report
     members: dict[str, MsaMember | None] = {}
     payments = []
-    for number, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(IMPORT_COLUMNS):
-            report.errors.append((number, f"expected {len(IMPORT_COLUMNS)} columns, found {len(row)}"))
-            continue
-        raw_nir, raw_date, raw_branch, label, raw_amount = (cell.strip() for cell in row)
+    for number, line in csv_import.csv_lines(data, IMPORT_COLUMNS, report):
+        raw_nir, raw_date, raw_branch, label, raw_amount = (line[column].strip() for column in IMPORT_COLUMNS)
         nir = normalize(raw_nir)
         if problem(nir):
             report.errors.append((number, f"invalid NIR: {problem(nir)}"))

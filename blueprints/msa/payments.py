@@ -14,6 +14,7 @@ from sqlalchemy.orm import Query
 
 from blueprints.msa import bp, member_service
 from blueprints.msa.context import member_required
+from core.csv_import import finish_import
 from core.queue import Choice, Queue
 from core.receipts import receipt_response
 from core.templating import render
@@ -84,10 +85,4 @@ def import_payments_command(file: BinaryIO) -> None:
     dates DD/MM/YYYY, amounts like 1234,56, branch sante, famille, retraite or action-sociale).
     The whole file is checked first: any bad line is reported with its number and nothing is saved."""
     report = member_service.import_payments(file.read())
-    if not report.ok:
-        db.session.rollback()
-        for number, reason in report.errors:
-            click.echo(f"line {number}: {reason}", err=True)
-        raise click.ClickException(f"{len(report.errors)} bad line(s): nothing was imported.")
-    db.session.commit()
-    click.echo(f"{report.imported} payment(s) imported.")
+    finish_import(report, False, [f"{report.imported} payment(s) imported"])
