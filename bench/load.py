@@ -10,14 +10,14 @@ by Locust (bench/locustfile.py, headless), then a consistency check; figures int
 What it starts, all on 127.0.0.1 and all stopped at the end: a PostgreSQL schema of its own
 (`flask db upgrade`, communes, `flask demo`; dropped at the end unless --keep), moto's S3 server
 (the shared file store), an SMTP server that records every mail it receives (aiosmtpd), two gunicorn
-app servers (deploy/gunicorn.conf.py) and nginx (deploy/nginx-guichet.conf, as in
+app servers (deploy/gunicorn.conf.py), the job worker (`flask jobs worker`) and nginx (deploy/nginx-guichet.conf, as in
 tests/production/test_two_servers.py). The mail quota of an account is raised for the run (the
 demo technicians file hundreds of requests an hour); nothing else differs from production.
 
 The consistency check: every submission Locust saw acknowledged (partner requests, MSA messages,
 each with a marker in its text) is stored exactly once; every mail of the outbox was received by
-the SMTP server exactly once (after `flask outbox deliver` for those still waiting), and no mail
-was received that the outbox does not hold."""
+the SMTP server exactly once (the job worker delivers them during the run; `flask outbox deliver`
+afterwards for those still waiting), and no mail was received that the outbox does not hold."""
 import argparse
 import csv
 import json
@@ -273,6 +273,12 @@ def main() -> int:
             members = add_members(database_url, stack, args.users)
             log("nginx et deux serveurs gunicorn…")
             stack.start()
+            # The job worker, as in production (deploy/guichet-worker.service): it delivers the mails
+            # while the load runs, through the queue the two servers share in Redis.
+            with (folder / "worker.log").open("wb") as worker_log:
+                stack.processes.append(subprocess.Popen(
+                    [str(VENV_BIN / "flask"), "--app", "app:create_app", "jobs", "worker", "--workers", "2"],
+                    cwd=ROOT, env=stack.server_env(0), stdout=worker_log, stderr=subprocess.STDOUT))
             acks = folder / "acks.jsonl"
             code = run_locust(stack, folder, args.users, args.spawn_rate, args.duration, acks, members)
             log(f"Locust terminé (code {code}) ; vérification de la cohérence…")
