@@ -14,7 +14,7 @@ from __future__ import annotations
 from flask import abort, flash, make_response, redirect, request, url_for
 from flask_login import current_user
 
-from blueprints.apgis import bp, documents, operations
+from blueprints.apgis import bp, documents, operations, service
 from core.catalogues import load as load_catalogue
 from core.queue import paginate
 from core.receipts import receipt_response
@@ -35,7 +35,7 @@ COVER_CREATED = ("Votre prise en charge hospitalière n° {reference} est géné
 
 def _insured() -> ApgisInsured:
     """The logged-in citizen's Apgis file; without one, a page that says so (404)."""
-    insured = ApgisInsured.query.filter_by(user_id=current_user.id).first()
+    insured = service.insured_of(current_user)
     if insured is None:
         abort(make_response(render("apgis/services_no_file.html", status=404,
                                    title="Aucun dossier d’assuré")))
