@@ -82,8 +82,9 @@ def create_app(test_config=None):
     login_manager.init_app(app)
 
     import models  # noqa: F401  (registers every table)
-    from core import inputs, jobs, outages, outbox, security, sessions, submission, templating, throttle
+    from core import inputs, jobs, outages, outbox, refcache, security, sessions, submission, templating, throttle
     sessions.init_app(app)
+    refcache.init_app(app)
     security.init_app(app)
     templating.init_app(app)
     outages.init_app(app)

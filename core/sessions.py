@@ -13,14 +13,16 @@ from flask import Flask, current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import login_user, logout_user
 from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 from wtforms import Form
 
 from extensions import db, login_manager
-from models import User, UserSession
+from models import DataVersion, Structure, User, UserSession
 from models.base import utcnow
 from models.token import hash_token
+from core.refcache import REFERENCE
 from core.throttle import account_key, get_throttle, ip_key, wait_message
 
 SESSION_KEY = "sid"
@@ -60,40 +62,64 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = None  # our own server-side sessions do the job
 
 
+def _session_statement() -> Select:
+    """Session row, its user, the user's structure and the reference data version in one query
+    (it runs on every logged-in request): built once, executed with the token hash bound."""
+    version = (select(DataVersion.version).where(DataVersion.name == REFERENCE)
+               .scalar_subquery().label("reference_version"))
+    return (select(UserSession.id, UserSession.user_id, UserSession.created_at, UserSession.last_seen_at,
+                   User, Structure, version)
+            .join(User, User.id == UserSession.user_id)
+            .outerjoin(Structure, Structure.id == User.structure_id)
+            .where(UserSession.token_hash == bindparam("token_hash")))
+
+
+SESSION_STATEMENT = _session_statement()
+_session_table = UserSession.__table__
+TOUCH_STATEMENT = (_session_table.update().where(_session_table.c.id == bindparam("session_id"))
+                   .values(last_seen_at=bindparam("now")))
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     raw = session.get(SESSION_KEY)
     if not raw:
         return None
-    # One query for the session row and its user (this runs on every logged-in request).
-    row = (UserSession.query.options(joinedload(UserSession.user))
-           .filter_by(token_hash=hash_token(raw)).first())
+    row = db.session.execute(SESSION_STATEMENT, {"token_hash": hash_token(raw)}).first()
     if row is None or str(row.user_id) != str(user_id):
         return None
     now = utcnow()
     config = current_app.config
-    idle = row.is_idle(config["SESSION_IDLE_MINUTES"], now)
+    idle = UserSession.is_idle(row, config["SESSION_IDLE_MINUTES"], now)
     if idle or now - row.created_at > timedelta(hours=config["SESSION_ABSOLUTE_HOURS"]):
         # Idle for too long, or logged in for too long whatever the activity (ASVS 3.3.2).
         # Whose session it was is remembered for this request only: the login redirect keeps
         # what a form posted now had typed (core.replay).
         g.expired_session = ExpiredSession(row.user_id, "idle" if idle else "absolute")
-        db.session.delete(row)
+        db.session.execute(_session_table.delete().where(_session_table.c.id == row.id))
         db.session.commit()
         session.clear()
         return None
-    user = row.user
+    user = row.User
     if not user.active:
         return None
+    # user.structure is the row's (no lazy load later); the version keys core.refcache.
+    set_committed_value(user, "structure", row.Structure)
+    g.reference_version = row.reference_version or 0
     if now - row.last_seen_at > TOUCH_EVERY:
-        row.last_seen_at = now
+        # A plain UPDATE, committed without expiring the user just loaded.
+        current = db.session()
+        current.expire_on_commit = False
         try:
-            db.session.commit()
+            current.execute(TOUCH_STATEMENT, {"session_id": row.id, "now": now})
+            current.commit()
         except OperationalError:
             # SQLite: another request of the same session is touching it at this very moment
             # (its read transaction cannot be upgraded). Its own touch is as good as ours.
-            db.session.rollback()
+            current.rollback()
             user = db.session.get(User, int(user_id))
+        finally:
+            current.expire_on_commit = True
     return user
 
 

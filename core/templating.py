@@ -28,16 +28,32 @@ def render(template: str, block: str | None = None, status: int = 200, **context
     return render_template(template, **context), status
 
 
-_static_hashes = {}
-
-
 def static_url(filename: str) -> str:
-    digest = _static_hashes.get(filename)
-    if digest is None or current_app.debug:
+    """The file's URL, versioned by its content's hash (computed once per app, at each call in debug)."""
+    cache = current_app.extensions["guichet_urls"]
+    key = ("static", filename, request.script_root if has_request_context() else None)
+    url = None if current_app.debug else cache.get(key)
+    if url is None:
         path = Path(current_app.static_folder) / filename
         digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-        _static_hashes[filename] = digest
-    return url_for("static", filename=filename, v=digest)
+        url = cache[key] = url_for("static", filename=filename, v=digest)
+    return url
+
+
+def template_url_for(endpoint: str, **values: Any) -> str:
+    """`url_for` for templates: the URL of a page without arguments (the site's menus and footers,
+    on every page) is built once per app and reused; anything else goes to url_for as usual."""
+    if values or not has_request_context():
+        return url_for(endpoint, **values)
+    if endpoint[:1] == ".":
+        key = (request.blueprint, endpoint, request.script_root)
+    else:
+        key = (endpoint, request.script_root)
+    cache = current_app.extensions["guichet_urls"]
+    url = cache.get(key)
+    if url is None:
+        url = cache[key] = url_for(endpoint)
+    return url
 
 
 ERROR_TITLES = {
@@ -66,7 +82,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     from core.places import country_name
-    app.jinja_env.globals.update(static_url=static_url, SITE_NAME=SITE_NAME, country_name=country_name)
+    app.extensions["guichet_urls"] = {}
+    app.jinja_env.globals.update(static_url=static_url, url_for=template_url_for, SITE_NAME=SITE_NAME,
+                                 country_name=country_name)
     from core.formatting import FILTERS
     app.jinja_env.filters.update(FILTERS)
 

@@ -20,3 +20,4 @@ from models.apgis import (ApgisBeneficiary, ApgisCard, ApgisContribution, ApgisF
                           ApgisRequestSequence, ApgisStatement)
 from models.msa_documents import MsaAgentDigest, MsaDocumentItem, MsaDocumentSequence, MsaDocumentSubmission  # noqa: F401,E501
 from models.msa_services import MsaAppointment, MsaContactDetails, MsaPayment  # noqa: F401
+from models.data_version import DataVersion  # noqa: F401

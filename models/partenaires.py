@@ -147,30 +147,37 @@ class Convention(db.Model):
 
     def state(self, today=None):
         """The situation of the seed's section II for this structure and organisation."""
-        today = today or paris_today()
-        name = self.organisation.name
-        if self.start_date > today:
-            start = fr_date(self.start_date)
-            return ConventionState(Situation.FUTURE,
-                                   f"Le conventionnement avec l'organisme {name} débutera le {start}.")
-        if self.end_date is None or self.end_date >= today:
-            if self.end_date is not None and (self.end_date - today).days < ENDING_SOON_DAYS:
-                return ConventionState(Situation.ENDING,
-                                       f"Le conventionnement arrive à échéance le {fr_date(self.end_date)} - "
-                                       "Veuillez contacter l'organisme concerné.")
-            return ConventionState(Situation.RUNNING, None)
-        requests = PartnerRequest.query.filter_by(structure_id=self.structure_id, organisation_id=self.organisation_id)
-        if requests.filter(PartnerRequest.status.in_(OPEN_STATUSES)).first() is not None:
-            return ConventionState(Situation.ENDED_OPEN,
-                                   f"Le conventionnement s'est terminé le {fr_date(self.end_date)} mais il reste "
-                                   "des demandes en cours de traitement.")
-        last_resolved = requests.with_entities(func.max(PartnerRequest.resolved_at)).scalar()
-        grace_from = paris_today(last_resolved) if last_resolved else self.end_date
-        if today <= grace_from + timedelta(days=GRACE_DAYS):
-            return ConventionState(Situation.ENDED_GRACE,
-                                   f"Le conventionnement s'est terminé le {fr_date(self.end_date)} . Vous disposez "
-                                   "d'un délai supplementaire pour consulter les réponses apportées à vos demandes.")
-        return ConventionState(Situation.CLOSED, None)
+        return convention_state(self, today)
+
+
+def convention_state(convention, today=None):
+    """The situation of the seed's section II for this structure and organisation, for a
+    Convention or a snapshot of one with the same attributes (blueprints.partenaires.context)."""
+    today = today or paris_today()
+    name = convention.organisation.name
+    if convention.start_date > today:
+        start = fr_date(convention.start_date)
+        return ConventionState(Situation.FUTURE,
+                               f"Le conventionnement avec l'organisme {name} débutera le {start}.")
+    if convention.end_date is None or convention.end_date >= today:
+        if convention.end_date is not None and (convention.end_date - today).days < ENDING_SOON_DAYS:
+            return ConventionState(Situation.ENDING,
+                                   f"Le conventionnement arrive à échéance le {fr_date(convention.end_date)} - "
+                                   "Veuillez contacter l'organisme concerné.")
+        return ConventionState(Situation.RUNNING, None)
+    requests = PartnerRequest.query.filter_by(structure_id=convention.structure_id,
+                                              organisation_id=convention.organisation_id)
+    if requests.filter(PartnerRequest.status.in_(OPEN_STATUSES)).first() is not None:
+        return ConventionState(Situation.ENDED_OPEN,
+                               f"Le conventionnement s'est terminé le {fr_date(convention.end_date)} mais il reste "
+                               "des demandes en cours de traitement.")
+    last_resolved = requests.with_entities(func.max(PartnerRequest.resolved_at)).scalar()
+    grace_from = paris_today(last_resolved) if last_resolved else convention.end_date
+    if today <= grace_from + timedelta(days=GRACE_DAYS):
+        return ConventionState(Situation.ENDED_GRACE,
+                               f"Le conventionnement s'est terminé le {fr_date(convention.end_date)} . Vous disposez "
+                               "d'un délai supplementaire pour consulter les réponses apportées à vos demandes.")
+    return ConventionState(Situation.CLOSED, None)
 
 
 class RequestSequence(db.Model):

@@ -1,4 +1,10 @@
-"""The organisation a technician works on, chosen after login and kept in the session."""
+"""The organisation a technician works on, chosen after login and kept in the session.
+
+Every page of the portal shows it: the convention, its organisation and the organisation's
+settings are kept in memory between requests as snapshots (core.refcache: reloaded at once after
+an agent changes them, and at least every minute)."""
+from dataclasses import dataclass
+from datetime import date
 from functools import wraps
 
 from flask import g, redirect, request, session, url_for
@@ -6,9 +12,55 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from blueprints.partenaires import bp
-from models import Convention, Organisation
+from core import refcache
+from models import Convention, Organisation, PartnerSettings
+from models.partenaires import convention_state
 
 SESSION_KEY = "partner_organisation_id"
+
+
+@dataclass(frozen=True)
+class OrganisationRef:
+    id: int
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ConventionRef:
+    """What the pages read of a Convention; `state()` is the model's own rule."""
+    id: int
+    structure_id: int
+    organisation_id: int
+    start_date: date
+    end_date: date | None
+    organisation: OrganisationRef
+    settings: PartnerSettings | None  # a copy attached to no session
+
+    def state(self, today=None):
+        return convention_state(self, today)
+
+
+def _snapshot(convention):
+    org = convention.organisation
+    settings = org.partner_settings
+    if settings is not None:
+        settings = PartnerSettings(organisation_id=settings.organisation_id,
+                                   ods_offered=list(settings.ods_offered or []),
+                                   motives=dict(settings.motives or {}), documents=list(settings.documents or []),
+                                   max_active_technicians=settings.max_active_technicians)
+    return ConventionRef(convention.id, convention.structure_id, convention.organisation_id, convention.start_date,
+                         convention.end_date, OrganisationRef(org.id, org.code, org.name), settings)
+
+
+def cached_convention(structure_id, organisation_id):
+    """The convention's snapshot (None when there is none), from memory while it is fresh."""
+    def load():
+        convention = (Convention.query
+                      .options(joinedload(Convention.organisation).joinedload(Organisation.partner_settings))
+                      .filter_by(structure_id=structure_id, organisation_id=organisation_id).first())
+        return None if convention is None else _snapshot(convention)
+    return refcache.cached(("convention", structure_id, organisation_id), load)
 
 
 class PartnerContext:
@@ -19,7 +71,7 @@ class PartnerContext:
 
     @property
     def settings(self):
-        return self.organisation.partner_settings
+        return self.convention.settings
 
     @property
     def can_create(self):
@@ -45,7 +97,8 @@ def current_context():
     if "partner_context" not in g:
         g.partner_context = None
         if current_user.is_authenticated and current_user.structure_id:
-            convention = convention_of(current_user, session.get(SESSION_KEY))
+            organisation_id = session.get(SESSION_KEY)
+            convention = cached_convention(current_user.structure_id, organisation_id) if organisation_id else None
             if convention is not None:
                 state = convention.state()
                 if state.can_enter:

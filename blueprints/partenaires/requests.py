@@ -16,7 +16,7 @@ from core.templating import render, wants_fragment
 from core.uploads import MB, AttachmentSet, delete_stored, register_policy, remove_attachments
 from extensions import db
 from forms.partenaires_ods import REQUEST_FORMS, SAISINE
-from models import PartnerRequest, Status
+from models import Organisation, PartnerRequest, Status
 from models.partenaires import catalogue, ods_catalogue
 
 TEMPLATE = "partenaires/new_request.html"
@@ -78,7 +78,8 @@ def new_request(ods, ctx):
             return render(TEMPLATE, questions_added=True, **context)
         if form_ok and files_ok:
             try:
-                number = service.submit_request(ctx.organisation, current_user, form.submission.data,
+                organisation = db.session.get(Organisation, ctx.organisation.id)
+                number = service.submit_request(organisation, current_user, form.submission.data,
                                                 form.request_fields(), files)
             except SubmissionReplayed:
                 # Not this user's form: nothing filed; everything typed is shown again with a new
