@@ -1,0 +1,112 @@
+"""What every logged-in request costs in queries, and the per-app caches of the templates (signed
+CSRF token, URLs without arguments)."""
+import re
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from extensions import db
+from tests import factories
+
+
+@contextmanager
+def statements(app):
+    """The SQL statements the app sends while the block runs."""
+    seen = []
+    with app.app_context():
+        engine = db.engine
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def technician(app, login):
+    with app.app_context():
+        org, structure = factories.partner_setup()
+        factories.technician(structure, email="tech@example.fr")
+        db.session.commit()
+        org_id = org.id
+    client = app.test_client()
+    assert login(client, "tech@example.fr").status_code == 302
+    assert client.post("/partenaires/organisme", data={"organisation": str(org_id)}).status_code == 302
+    return client
+
+
+def selects(seen):
+    return [s for s in seen if s.lstrip().upper().startswith("SELECT")]
+
+
+def test_a_logged_in_page_reads_session_user_structure_and_version_in_one_query(app, login):
+    client = technician(app, login)
+    client.get("/partenaires/fiche")  # the touch of the login, if due, is behind us
+    with statements(app) as seen:
+        response = client.get("/partenaires/fiche")
+    assert response.status_code == 200
+    assert "Fiche d’identification" in response.get_data(as_text=True)
+    queries = selects(seen)
+    assert len(queries) == 1, queries
+    assert "user_session" in queries[0] and "structure" in queries[0] and "data_version" in queries[0]
+
+
+def test_the_selected_organisation_costs_no_query_once_in_memory(app, login):
+    client = technician(app, login)
+    client.get("/partenaires/accueil")
+    with statements(app) as seen:
+        response = client.get("/partenaires/accueil")
+    assert response.status_code == 200 and "CPAM GIRONDE" in response.get_data(as_text=True)
+    assert not any("convention" in s for s in selects(seen)), selects(seen)
+
+
+def test_the_touch_is_an_update_that_leaves_the_user_loaded(app, login):
+    client = technician(app, login)
+    client.get("/partenaires/fiche")  # the organisation in memory
+    with app.app_context():
+        from models import UserSession
+        from models.base import utcnow
+        from datetime import timedelta
+        row = UserSession.query.one()
+        row.last_seen_at = utcnow() - timedelta(minutes=5)
+        db.session.commit()
+    with statements(app) as seen:
+        assert client.get("/partenaires/fiche").status_code == 200
+    updates = [s for s in seen if s.lstrip().upper().startswith("UPDATE")]
+    assert len(updates) == 1 and "last_seen_at" in updates[0]
+    # No reload of the user after the commit: the session query is the only SELECT.
+    assert len(selects(seen)) == 1, selects(seen)
+
+
+def csrf_of(body):
+    return re.search(r'name="csrf_token" value="([^"]+)"', body).group(1)
+
+
+def test_the_signed_csrf_token_is_reused_within_a_session_and_still_checked(csrf_app):
+    app = csrf_app
+    with app.app_context():
+        factories.user(email="citoyen@example.fr")
+        db.session.commit()
+    client = app.test_client()
+    first = csrf_of(client.get("/compte/connexion").get_data(as_text=True))
+    assert csrf_of(client.get("/compte/connexion").get_data(as_text=True)) == first
+    other = app.test_client()
+    assert csrf_of(other.get("/compte/connexion").get_data(as_text=True)) != first
+    # The token of one session is refused in another, the right one accepted.
+    refused = other.post("/compte/connexion", data={"csrf_token": first, "email": "citoyen@example.fr",
+                                                    "password": factories.PASSWORD})
+    assert refused.status_code == 400
+    accepted = client.post("/compte/connexion", data={"csrf_token": first, "email": "citoyen@example.fr",
+                                                      "password": factories.PASSWORD})
+    assert accepted.status_code == 302
+
+
+def test_urls_without_arguments_are_built_once_per_app(app):
+    with app.test_request_context("/"):
+        from flask import render_template_string
+        html = render_template_string("{{ url_for('main.index') }}|{{ url_for('auth.login', next='/x') }}")
+        assert html == "/|/compte/connexion?next=/x"
+        assert ("main.index", "") in app.extensions["guichet_urls"]
+        assert not any("auth.login" in key for key in app.extensions["guichet_urls"])
