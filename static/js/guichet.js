@@ -1,43 +1,202 @@
-/* Guichet: progressive enhancement only; every flow works without this file. */
-(function(){
-"use strict";
-var d=document;d.documentElement.classList.add("js");
-function each(sel,root,fn){Array.prototype.forEach.call((root||d).querySelectorAll(sel),fn)}
-/* Focus the error summary. */
-function focusSummary(root){var s=(root||d).querySelector("[data-autofocus]");if(s)s.focus()}
-/* Live counter in code points, announced once typing pauses. */
-function counters(root){each("[data-counter-for]",root,function(out){
- if(out.dataset.ready)return;out.dataset.ready=1;
- var ta=d.getElementById(out.dataset.counterFor),max=+out.dataset.max,live=d.getElementById(out.id+"-live"),t;
- if(!ta)return;
- function text(){var n=max-Array.from(ta.value.replace(/\r\n/g,"\n")).length;
-  return n>=0?n+" caractère"+(n>1?"s":"")+" restant"+(n>1?"s":"")+".":"Vous avez dépassé la limite de "+(-n)+" caractère"+(-n>1?"s":"")+"."}
- function upd(e){var s=text();out.textContent=s;out.classList.toggle("counter--over",s.charAt(0)=="V");
-  clearTimeout(t);if(live&&e)t=setTimeout(function(){live.textContent=s},1200)}
- ta.addEventListener("input",upd);upd()})}
-/* Drop zones: dropped files go to the file input. */
-function dropzones(root){each("[data-dropzone]",root,function(z){
- if(z.dataset.ready)return;z.dataset.ready=1;var inp=z.querySelector("input[type=file]");if(!inp)return;
- ["dragenter","dragover"].forEach(function(e){z.addEventListener(e,function(ev){ev.preventDefault();z.classList.add("attachments--dragover")})});
- ["dragleave","drop"].forEach(function(e){z.addEventListener(e,function(ev){ev.preventDefault();z.classList.remove("attachments--dragover")})});
- z.addEventListener("drop",function(ev){if(!ev.dataTransfer.files.length)return;inp.files=ev.dataTransfer.files;inp.dispatchEvent(new Event("change",{bubbles:true}))})})}
-/* Modal dialogs: focus on the title; Escape follows [data-cancel]. */
-function dialogs(root){each("dialog[data-modal]",root,function(g){if(g.dataset.ready||!g.showModal)return;g.dataset.ready=1;
- g.oncancel=function(e){e.preventDefault();g.querySelector("[data-cancel]").click()};
- g.close();g.showModal();g.querySelector("[tabindex]").focus()})}
-function init(root){counters(root);dropzones(root);dialogs(root)}
-/* Idle session warning. Typing is activity: one keep-alive a minute at most, none once the
-   session has surely expired (the next post keeps what was typed). */
-function idle(){var b=d.body,ms=b.dataset.idleMinutes*6e4;if(!ms)return;
- var warn=d.getElementById("session-warning"),btn=d.getElementById("session-continue"),t,last;
- function arm(){last=Date.now();clearTimeout(t);t=setTimeout(function(){warn.hidden=false;btn.focus()},ms-(b.dataset.warningMinutes||5)*6e4)}
- function ping(){var n=Date.now()-last,x=new XMLHttpRequest(),h=JSON.parse(b.getAttribute("hx-headers")),k;
-  warn.hidden=true;if(n<6e4||n>ms-6e4)return;x.open("POST",b.dataset.keepaliveUrl);
-  for(k in h)x.setRequestHeader(k,h[k]);x.send();arm()}
- btn.onclick=ping;d.addEventListener("input",ping);d.addEventListener("htmx:afterRequest",arm);arm()}
-d.addEventListener("DOMContentLoaded",function(){init(d);focusSummary(d);idle()});
-d.addEventListener("htmx:afterSettle",function(e){init(e.detail.elt);focusSummary(e.detail.elt)});
-/* The button htmx disabled while its request ran lost the focus: give it back if it is still there. */
-var was;d.addEventListener("htmx:beforeRequest",function(){was=d.activeElement});
-d.addEventListener("htmx:afterRequest",function(){if(was&&d.activeElement==d.body&&d.contains(was))was.focus();was=null});
+/*
+ * Guichet: progressive enhancement only; every flow works without this file.
+ *
+ * Readable source, served as is (no build step, no minifier): keep it ES5-level
+ * plus what today's supported browsers all take (Array.from, dataset, classList).
+ * Its gzipped weight is checked by tests/test_static_weight.py (≤ 3 KB).
+ */
+(function () {
+    "use strict";
+
+    var MINUTE = 60000;
+
+    // Styles for enhanced pages hang on `.js` (drop hint shown, no-JS-only parts hidden).
+    document.documentElement.classList.add("js");
+
+    // Calls callback on every element matching selector inside root (the document by default).
+    function forEachMatch(selector, root, callback) {
+        var elements = (root || document).querySelectorAll(selector);
+        Array.prototype.forEach.call(elements, callback);
+    }
+
+    // Error summary: the first [data-autofocus] element gets the focus.
+    function focusErrorSummary(root) {
+        var summary = (root || document).querySelector("[data-autofocus]");
+        if (summary) {
+            summary.focus();
+        }
+    }
+
+    // Live character counter, in code points (as the server counts), announced once typing pauses.
+    function setUpCounters(root) {
+        forEachMatch("[data-counter-for]", root, function (counter) {
+            if (counter.dataset.ready) {
+                return;
+            }
+            counter.dataset.ready = 1;
+            var textarea = document.getElementById(counter.dataset.counterFor);
+            var maxLength = +counter.dataset.max;
+            var liveRegion = document.getElementById(counter.id + "-live");
+            var announceTimer;
+            if (!textarea) {
+                return;
+            }
+
+            function counterText() {
+                var length = Array.from(textarea.value.replace(/\r\n/g, "\n")).length;
+                var remaining = maxLength - length;
+                if (remaining >= 0) {
+                    var plural = remaining > 1 ? "s" : "";
+                    return remaining + " caractère" + plural + " restant" + plural + ".";
+                }
+                var excess = -remaining;
+                return "Vous avez dépassé la limite de " + excess + " caractère" + (excess > 1 ? "s" : "") + ".";
+            }
+
+            // Called with an event on input, without one for the first display (not announced).
+            function updateCounter(event) {
+                var text = counterText();
+                counter.textContent = text;
+                counter.classList.toggle("counter--over", text.charAt(0) == "V");
+                clearTimeout(announceTimer);
+                if (liveRegion && event) {
+                    announceTimer = setTimeout(function () {
+                        liveRegion.textContent = text;
+                    }, 1200);
+                }
+            }
+
+            textarea.addEventListener("input", updateCounter);
+            updateCounter();
+        });
+    }
+
+    // Drop zones: files dropped on the zone go to its file input (htmx uploads them on change).
+    function setUpDropZones(root) {
+        forEachMatch("[data-dropzone]", root, function (zone) {
+            if (zone.dataset.ready) {
+                return;
+            }
+            zone.dataset.ready = 1;
+            var fileInput = zone.querySelector("input[type=file]");
+            if (!fileInput) {
+                return;
+            }
+            ["dragenter", "dragover"].forEach(function (eventName) {
+                zone.addEventListener(eventName, function (event) {
+                    event.preventDefault();
+                    zone.classList.add("attachments--dragover");
+                });
+            });
+            ["dragleave", "drop"].forEach(function (eventName) {
+                zone.addEventListener(eventName, function (event) {
+                    event.preventDefault();
+                    zone.classList.remove("attachments--dragover");
+                });
+            });
+            zone.addEventListener("drop", function (event) {
+                if (!event.dataTransfer.files.length) {
+                    return;
+                }
+                fileInput.files = event.dataTransfer.files;
+                fileInput.dispatchEvent(new Event("change", {bubbles: true}));
+            });
+        });
+    }
+
+    // Modal dialogs: the open <dialog> becomes modal, focus on its title; Escape follows [data-cancel].
+    function setUpDialogs(root) {
+        forEachMatch("dialog[data-modal]", root, function (dialog) {
+            if (dialog.dataset.ready || !dialog.showModal) {
+                return;
+            }
+            dialog.dataset.ready = 1;
+            dialog.oncancel = function (event) {
+                event.preventDefault();
+                dialog.querySelector("[data-cancel]").click();
+            };
+            dialog.close();
+            dialog.showModal();
+            dialog.querySelector("[tabindex]").focus();
+        });
+    }
+
+    // Enhancements for the page, then for each fragment htmx swaps in.
+    function setUpComponents(root) {
+        setUpCounters(root);
+        setUpDropZones(root);
+        setUpDialogs(root);
+    }
+
+    // Idle session warning, shown a few minutes before the session expires. Typing is activity:
+    // one keep-alive a minute at most, none once the session has surely expired
+    // (the next post keeps what was typed).
+    function setUpIdleWarning() {
+        var body = document.body;
+        var idleDelay = body.dataset.idleMinutes * MINUTE;
+        if (!idleDelay) {
+            return;
+        }
+        var warning = document.getElementById("session-warning");
+        var continueButton = document.getElementById("session-continue");
+        var warningTimer;
+        var lastActivity;
+
+        // Restarts the countdown: the server's session was just touched.
+        function restartCountdown() {
+            lastActivity = Date.now();
+            clearTimeout(warningTimer);
+            var warningDelay = idleDelay - (body.dataset.warningMinutes || 5) * MINUTE;
+            warningTimer = setTimeout(function () {
+                warning.hidden = false;
+                continueButton.focus();
+            }, warningDelay);
+        }
+
+        // Keeps the session alive, unless it was touched less than a minute ago or has surely expired.
+        function keepAlive() {
+            var sinceLastActivity = Date.now() - lastActivity;
+            var headers = JSON.parse(body.getAttribute("hx-headers"));
+            warning.hidden = true;
+            if (sinceLastActivity < MINUTE || sinceLastActivity > idleDelay - MINUTE) {
+                return;
+            }
+            var request = new XMLHttpRequest();
+            request.open("POST", body.dataset.keepaliveUrl);
+            for (var name in headers) {
+                request.setRequestHeader(name, headers[name]);
+            }
+            request.send();
+            restartCountdown();
+        }
+
+        continueButton.onclick = keepAlive;
+        document.addEventListener("input", keepAlive);
+        document.addEventListener("htmx:afterRequest", restartCountdown);
+        restartCountdown();
+    }
+
+    document.addEventListener("DOMContentLoaded", function () {
+        setUpComponents(document);
+        focusErrorSummary(document);
+        setUpIdleWarning();
+    });
+
+    document.addEventListener("htmx:afterSettle", function (event) {
+        setUpComponents(event.detail.elt);
+        focusErrorSummary(event.detail.elt);
+    });
+
+    // The button htmx disabled while its request ran lost the focus: give it back if it is still there.
+    var focusedBeforeRequest;
+    document.addEventListener("htmx:beforeRequest", function () {
+        focusedBeforeRequest = document.activeElement;
+    });
+    document.addEventListener("htmx:afterRequest", function () {
+        var focusLost = document.activeElement == document.body;
+        if (focusedBeforeRequest && focusLost && document.contains(focusedBeforeRequest)) {
+            focusedBeforeRequest.focus();
+        }
+        focusedBeforeRequest = null;
+    });
 })();
