@@ -7,7 +7,8 @@ import enum
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func
+from sqlalchemy import delete, event, func, insert, inspect, select, text
+from sqlalchemy.orm import Session
 
 from core.catalogues import load as load_catalogue
 from core.formatting import PARIS, fold_text, fr_date
@@ -422,6 +423,133 @@ REQUEST_WORKFLOW = Workflow(
 def _set_sort_keys(mapper, connection, target):
     target.requester_sort_key = fold_text(target.requester_name)
     target.person_sort_key = person_sort_key(target.person_last_name, target.person_first_name)
+
+
+# --- Counts kept for the history ---------------------------------------------------------------
+
+class PartnerRequestCount(db.Model):
+    """How many requests one structure has filed to one organisation, per status and ODS: the
+    history's total (« N demandes ») adds up a few of these rows instead of counting the requests.
+
+    Kept exact by `_keep_counts` below: every flush that inserts, deletes or changes the status (or
+    organisation, structure, ODS) of a PartnerRequest applies its changes in the same transaction,
+    one atomic upsert per key, so concurrent transitions never lose an increment. Rows written
+    without the ORM (the benchmark's bulk data) need `flask partenaires recount`."""
+    __tablename__ = "partner_request_count"
+    organisation_id = db.Column(db.Integer, db.ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True,
+                                autoincrement=False)
+    structure_id = db.Column(db.Integer, db.ForeignKey("structure.id", ondelete="CASCADE"), primary_key=True,
+                             autoincrement=False)
+    status = db.Column(db.String(20), primary_key=True)
+    ods = db.Column(db.Integer, primary_key=True, autoincrement=False)
+    n = db.Column(db.Integer, nullable=False, default=0)
+
+    KEY = ("organisation_id", "structure_id", "status", "ods")
+
+    @classmethod
+    def history_total(cls, organisation_id, structure_id, status=None, ods=None):
+        """Requests the structure's history shows for the organisation (every status but
+        cancelled), optionally of one status and of one ODS: what COUNT(*) of
+        blueprints.partenaires.history.structure_requests with these filters would answer."""
+        query = select(func.coalesce(func.sum(cls.n), 0)).where(
+            cls.organisation_id == organisation_id, cls.structure_id == structure_id,
+            cls.status != Status.CANCELLED.value)
+        if status:
+            query = query.where(cls.status == status)
+        if ods:
+            query = query.where(cls.ods == int(ods))
+        return int(db.session.execute(query).scalar_one())
+
+    @classmethod
+    def recount(cls):
+        """Rebuild every count from the requests (one GROUP BY), in the caller's transaction, which
+        it ends with a commit. Writers of requests wait meanwhile (SHARE lock on PostgreSQL, the
+        write lock on SQLite). Returns (number of requests, number of keys)."""
+        from core.database import begin_immediate
+        begin_immediate()
+        if db.session.get_bind().dialect.name == "postgresql":
+            db.session.execute(text("LOCK TABLE partner_request IN SHARE MODE"))
+        table, requests = cls.__table__, PartnerRequest.__table__
+        keys = [requests.c[name] for name in cls.KEY]
+        db.session.execute(delete(table))
+        db.session.execute(insert(table).from_select([*cls.KEY, "n"],
+                                                     select(*keys, func.count()).group_by(*keys)))
+        counted = db.session.execute(select(func.coalesce(func.sum(table.c.n), 0), func.count())).one()
+        db.session.commit()
+        return int(counted[0]), int(counted[1])
+
+
+def _upsert_count(connection, key, delta):
+    """n += delta for the key, creating its row if needed: one statement, which locks the row on
+    PostgreSQL until the transaction ends (a concurrent one waits, then adds to the new value)."""
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    table = PartnerRequestCount.__table__
+    stmt = upsert(table).values(**dict(zip(PartnerRequestCount.KEY, key)), n=delta)
+    stmt = stmt.on_conflict_do_update(index_elements=list(PartnerRequestCount.KEY),
+                                      set_={"n": table.c.n + stmt.excluded.n})
+    connection.execute(stmt)
+
+
+def _key(request, before=False):
+    """The request's count key: its values now, or (before=True) as the database has them."""
+    state = inspect(request)
+    if not before:
+        return tuple(getattr(request, name) for name in PartnerRequestCount.KEY)
+    values = []
+    for name in PartnerRequestCount.KEY:
+        history = state.attrs[name].history
+        values.append((history.deleted or history.unchanged or history.added)[0])
+    return tuple(values)
+
+
+def _key_changed(request):
+    state = inspect(request)
+    return any(state.attrs[name].history.has_changes() for name in PartnerRequestCount.KEY)
+
+
+# Setting one of the key's attributes loads the value it replaces (if it was not loaded), so that
+# the attribute's history always tells the key the database had.
+for _name in PartnerRequestCount.KEY:
+    event.listen(getattr(PartnerRequest, _name), "set", lambda target, value, old, initiator: None,
+                 active_history=True)
+
+
+@event.listens_for(Session, "before_flush")
+def _load_deleted_keys(session, flush_context, instances):
+    """A request about to be deleted: its key is loaded now, while its row still exists."""
+    for obj in session.deleted:
+        if isinstance(obj, PartnerRequest):
+            _key(obj)
+
+
+@event.listens_for(Session, "after_flush")
+def _keep_counts(session, flush_context):
+    """Apply the flush's changes of requests to partner_request_count, in the flush's transaction:
+    the net change of each key, keys in a fixed order (two transactions never wait on each other
+    in a cycle), one upsert each. Any session (Flask-SQLAlchemy's or a plain one) goes through it."""
+    deltas = {}
+
+    def add(key, n):
+        deltas[key] = deltas.get(key, 0) + n
+
+    for obj in session.new:
+        if isinstance(obj, PartnerRequest):
+            add(_key(obj), 1)
+    for obj in session.deleted:
+        if isinstance(obj, PartnerRequest):
+            add(_key(obj, before=True), -1)
+    for obj in session.dirty:
+        if isinstance(obj, PartnerRequest) and obj not in session.deleted and _key_changed(obj):
+            add(_key(obj, before=True), -1)
+            add(_key(obj), 1)
+    changes = [(key, n) for key, n in deltas.items() if n]
+    if changes:
+        connection = session.connection()
+        for key, n in sorted(changes):
+            _upsert_count(connection, key, n)
 
 
 # Files a technician sends with a request (attach_to(request) names them after the model; the

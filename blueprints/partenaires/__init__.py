@@ -24,3 +24,4 @@ from blueprints.partenaires import context, selection  # noqa: E402,F401  (route
 from blueprints.partenaires import requests  # noqa: E402,F401  (new requests)
 from blueprints.partenaires import detail, history  # noqa: E402,F401  (history, detail, complete, cancel)
 from blueprints.partenaires import technicians  # noqa: E402,F401  (the manager's technicians)
+from blueprints.partenaires import cli  # noqa: E402,F401  (flask partenaires recount)

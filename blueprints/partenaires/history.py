@@ -18,7 +18,7 @@ from blueprints.partenaires.context import organisation_required
 from core.queue import fold_search
 from core.templating import render
 from forms.partenaires_followup import ORDERS, SORTS, STATUS_FILTERS, HistoryFilterForm
-from models.partenaires import PartnerRequest, Status, catalogue, fold_text
+from models.partenaires import PartnerRequest, PartnerRequestCount, Status, catalogue, fold_text
 
 TEMPLATE = "partenaires/history.html"
 RESULTS_ID = "historique-resultats"
@@ -141,7 +141,9 @@ def history(ctx):
     if form.recherche.data:
         query = _search(query, form.recherche.data)
 
-    total = query.order_by(None).with_entities(func.count()).scalar()
+    total = (query.order_by(None).with_entities(func.count()).scalar() if form.recherche.data
+             else PartnerRequestCount.history_total(ctx.organisation.id, current_user.structure_id,
+                                                    form.statut.data, form.offre.data))
     page = Page(page_number(request.args.get("page")), int(form.par_page.data), total)
     rows = (_ordered(query, form.tri.data, form.ordre.data).options(load_only(*LIST_COLUMNS))
             .limit(page.size).offset(page.offset).all())
