@@ -2,7 +2,7 @@
 settings), read with the login session
 
 Revision ID: b5d1e7a3c902
-Revises: a7c3e5d91b20
+Revises: d8f1b6a2c4e7
 Create Date: 2026-11-30 21:30:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b5d1e7a3c902'
-down_revision = 'a7c3e5d91b20'
+down_revision = 'd8f1b6a2c4e7'
 branch_labels = None
 depends_on = None
 
