@@ -11,7 +11,7 @@ from functools import lru_cache
 from threading import Lock
 from urllib.parse import urlencode
 
-from flask import request, url_for
+from flask import current_app, request, url_for
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from markupsafe import Markup, escape
@@ -147,8 +147,21 @@ def total_label(n):
 ROW_COLUMNS = (T.c.number, T.c.ods, T.c.created_at, T.c.requester_name, T.c.person_civility,
                T.c.person_last_name, T.c.person_first_name, T.c.status)
 HistoryRow = namedtuple("HistoryRow", "number ods_label created_at requester_name person_display status_label")
-_ods_label = PartnerRequest.ods_label.fget  # the model's own wording, applied to plain rows
-_person_display = PartnerRequest.person_display.fget
+CIVILITIES = {"Mme": "Madame", "M.": "Monsieur"}  # as PartnerRequest.person_display writes them
+
+
+@lru_cache(maxsize=1)
+def ods_labels():
+    """Offer of service code -> label, as PartnerRequest.ods_label gives it (the catalogue never
+    changes while the app runs)."""
+    return {o["code"]: o["label"] for o in catalogue()["ods"]}
+
+
+def person_display(civility, last_name, first_name):
+    """PartnerRequest.person_display for a plain row."""
+    if not last_name:
+        return ""
+    return f"{CIVILITIES.get(civility, civility or '')} {last_name} {first_name}".strip()
 
 
 @lru_cache(maxsize=None)  # at most 6 sorts × 2 orders × 2 × 2 × 2 statements
@@ -178,9 +191,11 @@ def page_rows(ctx, filters, page):
         params["ods"] = int(filters.offre)
     if digits is not None:
         params["number_pattern"] = f"%{digits}%"
-    label = REQUEST_WORKFLOW.label
-    return [HistoryRow(r.number, _ods_label(r), r.created_at, r.requester_name, _person_display(r), label(r.status))
-            for r in db.session.execute(stmt, params)]
+    ods, status = ods_labels(), REQUEST_WORKFLOW.label
+    return [HistoryRow(number, ods[code], created_at, requester, person_display(civility, last_name, first_name),
+                       status(slug))
+            for number, code, created_at, requester, civility, last_name, first_name, slug
+            in db.session.execute(stmt, params)]
 
 
 # --- Links ---------------------------------------------------------------------------------
@@ -226,12 +241,14 @@ _filters_lock = Lock()
 def filters_html(filters):
     """The filter form, rendered once per filter state: a GET form (no CSRF token, nothing of the
     user in it) whose HTML depends only on the normalised values. Kept in a bounded dict, the
-    oldest state going first."""
+    oldest state going first; not in debug mode, where templates change while the app runs."""
     key = (request.script_root, filters.key())
     html = _filters_cache.get(key)
     if html is None:
         html = Markup(render_block(TEMPLATE, "filters", form=HistoryFilterForm(request.args), form_id=FORM_ID,
                                    results_id=RESULTS_ID))
+        if current_app.debug:
+            return html
         with _filters_lock:
             while len(_filters_cache) >= FILTERS_CACHE_SIZE:
                 del _filters_cache[next(iter(_filters_cache))]
@@ -264,11 +281,12 @@ def history(ctx):
     detail_prefix = url_for("partenaires.detail", number="0")[:-1]
     # Pagination links are boosted (hx-boost) with the results as target: they get the fragment
     # too. request.htmx only chooses the shape of the answer.
-    fragment = request.htmx and not request.htmx.history_restore_request and (
+    htmx = bool(request.htmx)
+    fragment = htmx and not request.htmx.history_restore_request and (
         not request.htmx.boosted or request.htmx.target == RESULTS_ID)
     context = dict(ctx=ctx, filters=filters, rows=rows, page=page, total_label=total_label(total),
                    sort_label=SORTS[filters.tri], order_label=ORDERS[filters.ordre],
-                   results_id=RESULTS_ID, form_id=FORM_ID, detail_prefix=detail_prefix,
+                   results_id=RESULTS_ID, form_id=FORM_ID, detail_prefix=detail_prefix, htmx=htmx,
                    pagination_top=pagination_html(page, state, "haut", base_url),
                    pagination_bottom=pagination_html(page, state, "bas", base_url),
                    # Focus the results when a pagination link (gone after the swap) was used,
