@@ -1,5 +1,6 @@
-"""Security headers on every response (pages, fragments, errors, static files)."""
-from flask import Flask, request, session
+"""Security headers on every response (pages, fragments, errors, static files), and the signed
+CSRF token reused within a session."""
+from flask import Flask, g, request, session
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -25,8 +26,13 @@ FIXED_HEADERS = [
 ]
 
 
+CSRF_CACHE_SIZE = 10_000
+
+
 def init_app(app: Flask) -> None:
     session_cookie = app.config["SESSION_COOKIE_NAME"]
+    if app.config.get("WTF_CSRF_TIME_LIMIT") is None:
+        _reuse_signed_csrf_tokens(app)
 
     @app.after_request
     def set_security_headers(response):
@@ -51,4 +57,30 @@ def init_app(app: Flask) -> None:
             h["Cache-Control"] = "no-store"
         elif cache_control is None:
             h.add("Cache-Control", "no-cache")
+        return response
+
+
+def _reuse_signed_csrf_tokens(app: Flask) -> None:
+    """Flask-WTF signs the session's CSRF token again on every page (an HMAC and a serializer
+    built each time). With WTF_CSRF_TIME_LIMIT = None the signature carries no expiry to renew:
+    the value signed once for a session token is given again to its later pages (Flask-WTF
+    reads it from `g`), and checking is unchanged."""
+    signed: dict[str, str] = {}
+    field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+
+    @app.before_request
+    def reuse_signed_csrf():
+        raw = session.get(field)
+        if raw is not None:
+            token = signed.get(raw)
+            if token is not None:
+                setattr(g, field, token)
+
+    @app.after_request
+    def keep_signed_csrf(response):
+        raw, token = session.get(field), g.get(field)
+        if raw is not None and token is not None and raw not in signed:
+            if len(signed) >= CSRF_CACHE_SIZE:
+                signed.clear()
+            signed[raw] = token
         return response

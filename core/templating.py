@@ -5,8 +5,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, g, has_request_context, render_template, request, session, url_for
-from flask_wtf.csrf import generate_csrf
+from flask import Flask, current_app, has_request_context, render_template, request, url_for
 from jinja2_fragments.flask import render_block
 from werkzeug.exceptions import HTTPException, SecurityError
 
@@ -57,25 +56,6 @@ def template_url_for(endpoint: str, **values: Any) -> str:
     return url
 
 
-def csrf_token() -> str:
-    """Flask-WTF's `csrf_token()`, signed once per session token instead of at every page: with
-    WTF_CSRF_TIME_LIMIT = None the signature carries no expiry to renew, and checking is unchanged
-    (the signed value still names this session's token)."""
-    if "csrf_token" in g:
-        return g.csrf_token
-    raw = session.get("csrf_token")
-    cache = current_app.extensions["guichet_csrf"]
-    token = cache.get(raw) if raw and current_app.config.get("WTF_CSRF_TIME_LIMIT") is None else None
-    if token is None:
-        token = generate_csrf()
-        if current_app.config.get("WTF_CSRF_TIME_LIMIT") is None:
-            if len(cache) >= 10_000:
-                cache.clear()
-            cache[session["csrf_token"]] = token
-    g.csrf_token = token
-    return token
-
-
 ERROR_TITLES = {
     400: ("Requête incorrecte",
           "La demande envoyée n’a pas pu être comprise. Revenez à la page précédente et réessayez."),
@@ -103,9 +83,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     from core.places import country_name
     app.extensions["guichet_urls"] = {}
-    app.extensions["guichet_csrf"] = {}
-    app.jinja_env.globals.update(static_url=static_url, url_for=template_url_for, csrf_token=csrf_token,
-                                 SITE_NAME=SITE_NAME, country_name=country_name)
+    app.jinja_env.globals.update(static_url=static_url, url_for=template_url_for, SITE_NAME=SITE_NAME,
+                                 country_name=country_name)
     from core.formatting import FILTERS
     app.jinja_env.filters.update(FILTERS)
 

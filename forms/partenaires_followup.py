@@ -1,6 +1,8 @@
 """Espace Partenaires, following a request (seed 002, section VI): the history's filters and the
 « Compléter la demande » / « Annuler la demande » forms."""
-from forms.base import Form
+from functools import lru_cache
+
+from forms.base import Form, strip_invisible
 from wtforms import BooleanField, HiddenField, SearchField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, ValidationError
@@ -28,6 +30,57 @@ SEARCH_MAX = 60
 DEFAULTS = {"recherche": "", "statut": "", "offre": "", "tri": "depot", "ordre": "za", "par_page": "10"}
 
 
+def _offre_choices():
+    return [SelectChoice("", "Toutes les offres de service")] + [
+        SelectChoice(str(o["code"]), o["label"]) for o in catalogue()["ods"]]
+
+
+@lru_cache(maxsize=1)
+def _allowed_values():
+    """The values each select accepts (the catalogue never changes while the app runs)."""
+    return {"statut": frozenset(("", *STATUS_FILTERS)), "offre": frozenset(c.value for c in _offre_choices()),
+            "tri": frozenset(SORTS), "ordre": frozenset(ORDERS), "par_page": frozenset(PAGE_SIZES)}
+
+
+def normalised_filters(args):
+    """The history's filter values read from the query arguments, exactly as HistoryFilterForm
+    reads them (first value of each argument, invisible characters removed from the search, a value
+    outside the choices falling back to its default), without building the form."""
+    allowed = _allowed_values()
+    values = {}
+    for name, default in DEFAULTS.items():
+        value = args.get(name)
+        if name == "recherche":
+            value = strip_invisible(value)
+            values[name] = " ".join(value.split())[:SEARCH_MAX] if isinstance(value, str) else ""
+        else:
+            values[name] = value if value in allowed[name] else default
+    return values
+
+
+class HistoryFilters:
+    """The history's filter state without the form: what the view needs to query and link.
+    The form itself (HistoryFilterForm) is built only to render the filters."""
+    __slots__ = ("values", *DEFAULTS)
+
+    def __init__(self, args):
+        self.values = normalised_filters(args)
+        for name, value in self.values.items():
+            setattr(self, name, value)
+
+    @property
+    def filtered(self):
+        return bool(self.recherche or self.statut or self.offre)
+
+    def args(self):
+        """The non-default values, for links that keep the history's state."""
+        return {name: value for name, value in self.values.items() if value != DEFAULTS[name]}
+
+    def key(self):
+        """A hashable key of the state (every value, in a fixed order)."""
+        return tuple(self.values.values())
+
+
 class HistoryFilterForm(Form):
     """The GET form above the history. Never invalid: a value outside the choices falls back to
     its default, so any URL renders (bookmarks, hand-edited links)."""
@@ -46,15 +99,9 @@ class HistoryFilterForm(Form):
 
     def __init__(self, args, **kwargs):
         super().__init__(formdata=args, **kwargs)
-        self.offre.choices = [SelectChoice("", "Toutes les offres de service")] + [
-            SelectChoice(str(o["code"]), o["label"]) for o in catalogue()["ods"]]
-        for name, default in DEFAULTS.items():
-            field = self[name]
-            value = field.data if isinstance(field.data, str) else ""
-            if name == "recherche":
-                field.data = " ".join(value.split())[:SEARCH_MAX]
-            else:
-                field.data = value if value in {str(c.value) for c in field.choices} else default
+        self.offre.choices = _offre_choices()
+        for name, value in normalised_filters(args).items():
+            self[name].data = value
 
     @property
     def filtered(self):

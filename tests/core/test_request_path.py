@@ -84,11 +84,16 @@ def csrf_of(body):
     return re.search(r'name="csrf_token" value="([^"]+)"', body).group(1)
 
 
-def test_the_signed_csrf_token_is_reused_within_a_session_and_still_checked(csrf_app):
+def test_the_signed_csrf_token_is_reused_within_a_session_and_still_checked(csrf_app, monkeypatch):
     app = csrf_app
     with app.app_context():
         factories.user(email="citoyen@example.fr")
         db.session.commit()
+    # Each signature made gets a later timestamp: two signings would never give the same value.
+    from itertools import count
+    from itsdangerous.timed import TimestampSigner
+    clock = count(1_800_000_000)
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: next(clock))
     client = app.test_client()
     first = csrf_of(client.get("/compte/connexion").get_data(as_text=True))
     assert csrf_of(client.get("/compte/connexion").get_data(as_text=True)) == first
