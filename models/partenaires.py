@@ -495,9 +495,9 @@ def _upsert_count(connection, key, delta):
 
 def _key(request, before=False):
     """The request's count key: its values now, or (before=True) as the database has them."""
-    state = inspect(request)
     if not before:
         return tuple(getattr(request, name) for name in PartnerRequestCount.KEY)
+    state = inspect(request)
     values = []
     for name in PartnerRequestCount.KEY:
         history = state.attrs[name].history
