@@ -1,7 +1,7 @@
 """Bulk data for the Espace Partenaires figures of the benchmark (quality.md §2).
 
-Writes straight into the benchmark's throw-away SQLite database with `sqlite3` (executemany in
-batches, one connection, no ORM): 10,000 requests of the demo structure to CPAM GIRONDE, then
+Writes straight into the benchmark's throw-away database with `sqlite3` (executemany in batches,
+one connection, no ORM), or with psycopg when given a PostgreSQL URL (the 10,000 requests only): 10,000 requests of the demo structure to CPAM GIRONDE, then
 enough requests of other structures and organisations to reach 1,000,000 rows, as in real life.
 Values look like the app's own: numbers from `models.partenaires.format_number` (one sequence
 per organisation and calendar year, Europe/Paris, `request_sequence` brought up to date), a mix
@@ -10,6 +10,7 @@ of statuses by age, dates spread over two years, French names in upper case with
 Imported by bench/run.py; can also be run on its own against an instance folder:
 
     .venv/bin/python bench/partenaires_data.py INSTANCE_DIR [--million]
+    .venv/bin/python bench/partenaires_data.py postgresql://postgres@127.0.0.1:5432/bench_guichet
 """
 import csv
 import json
@@ -57,7 +58,40 @@ STRUCTURE_KINDS = ["Centre communal d’action sociale", "Mission locale", "Unio
 
 # --- helpers -----------------------------------------------------------------------------------
 
+class _PgConnection:
+    """The few sqlite3.Connection calls used here, on PostgreSQL (psycopg, autocommit: BEGIN and
+    COMMIT are sent as written). `?` placeholders become `%s`; the session is in UTC, as `_ts`
+    writes naive UTC timestamps."""
+
+    dialect = "postgresql"
+
+    def __init__(self, url):
+        import psycopg
+        url = url.replace("postgresql+psycopg://", "postgresql://", 1)
+        self.conn = psycopg.connect(url, autocommit=True, options="-c TimeZone=UTC")
+
+    @staticmethod
+    def _sql(sql):
+        return "BEGIN" if sql == "BEGIN IMMEDIATE" else sql.replace("?", "%s")
+
+    def execute(self, sql, params=()):
+        return self.conn.execute(self._sql(sql), params or None)
+
+    def executemany(self, sql, rows):
+        with self.conn.cursor() as cur:
+            cur.executemany(self._sql(sql), rows)
+
+    def close(self):
+        self.conn.close()
+
+
+def is_postgres(db):
+    return str(db).startswith(("postgresql://", "postgresql+psycopg://", "postgres://"))
+
+
 def _connect(db_path):
+    if is_postgres(db_path):
+        return _PgConnection(str(db_path).replace("postgres://", "postgresql://", 1))
     conn = sqlite3.connect(db_path, timeout=60, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=OFF")      # throw-away database: speed over durability
@@ -217,7 +251,14 @@ def _insert(conn, maker, rows_iter, total, progress=None):
 def _check_columns(conn):
     """Columns added to partner_request since this file was written must be nullable or have a
     default: the generator leaves them out."""
-    missing = [name for _, name, _, notnull, default, pk in conn.execute("PRAGMA table_info(partner_request)")
+    if isinstance(conn, _PgConnection):
+        columns = [(name, notnull == "NO", default, (default or "").startswith("nextval(")) for name, notnull, default
+                   in conn.execute("SELECT column_name, is_nullable, column_default FROM information_schema.columns "
+                                   "WHERE table_name = 'partner_request' AND table_schema = current_schema()")]
+    else:
+        columns = [(name, notnull, default, pk) for _, name, _, notnull, default, pk
+                   in conn.execute("PRAGMA table_info(partner_request)")]
+    missing = [name for name, notnull, default, pk in columns
                if notnull and default is None and not pk and name not in RowMaker.COLUMNS]
     if missing:
         raise RuntimeError(f"bench/partenaires_data.py: partner_request has new required columns {missing}")
@@ -230,19 +271,19 @@ def _context(conn):
                                    (ORGANISATION_CODE,)).fetchone()[0]
     codes = {i: c for i, c in conn.execute("SELECT id, code FROM organisation WHERE portal = 'partenaires'")}
     agents = {}
-    for uid, org in conn.execute("SELECT id, organisation_id FROM user WHERE role = 'agent' ORDER BY id"):
+    for uid, org in conn.execute("""SELECT id, organisation_id FROM "user" WHERE role = 'agent' ORDER BY id"""):
         agents.setdefault(org, uid)
     return structure_id, organisation_id, codes, agents
 
 
 def add_structure_requests(db_path, count=10_000, seed=331):
     """`count` requests of the demo structure to CPAM GIRONDE, filed by its technicians over two
-    years. Returns {"rows", "seconds", "structure_id", "organisation_id"}."""
+    years. `db_path`: the SQLite file, or a PostgreSQL URL. Returns {"rows", "seconds", "structure_id", "organisation_id"}."""
     t0 = time.perf_counter()
     conn = _connect(db_path)
     structure_id, organisation_id, codes, agents = _context(conn)
     technicians = [(uid, f"{last.upper()} {first}") for uid, last, first in conn.execute(
-        "SELECT id, last_name, first_name FROM user WHERE structure_id = ? AND role IN "
+        """SELECT id, last_name, first_name FROM "user" WHERE structure_id = ? AND role IN """
         "('partner_technician', 'partner_manager') ORDER BY id", (structure_id,))]
     rng = random.Random(seed)
     now = datetime.now(timezone.utc)
@@ -380,6 +421,9 @@ def clone_instance(source, target):
 
 
 if __name__ == "__main__":
+    if is_postgres(sys.argv[1]):
+        print(add_structure_requests(sys.argv[1]))
+        sys.exit()
     instance = Path(sys.argv[1])
     db = instance / "guichet.sqlite"
     print(add_structure_requests(db))

@@ -3,9 +3,14 @@ the Espace Partenaires figures (history at 10,000 and 1,000,000 requests, 8 × 5
 MSA messaging (cascade fragments, message recap) and the Portail Des Aides (Igesa queue with 10,000
 applications, the application wizard's step 4 and its family table).
 
+The reference pages are the fixed anchors of `../shared/bench/anchors` (issue 11, bench/anchors.py):
+A (the minimal page) for every ratio to « the minimal page », B-row (SQLite) and C-row (PostgreSQL)
+for the logged-in pages, measured against Guichet on SQLite and on PostgreSQL.
+
 Figures, not tests (quality.md §2). Run with `make bench` (or `.venv/bin/python bench/run.py`);
 writes bench/RESULTS.md and prints a summary. Options: `--duration`, `--warmup`, `--connections`,
-`--queries`, `--python-load` (skip wrk), `--skip-partenaires`, `--skip-million`, `--million N`.
+`--queries`, `--python-load` (skip wrk), `--skip-partenaires`, `--skip-million`, `--million N`,
+`--anchors DIR`, `--only-anchors` (the anchor comparison alone), `--slices N`, `--skip-postgres`.
 Everything it starts is stopped on exit, error or not."""
 import argparse
 import gzip
@@ -31,6 +36,7 @@ import urllib.request
 from datetime import datetime
 from pathlib import Path
 
+import anchors                          # bench/anchors.py (issue 11: A, B-row, C-row)
 import armees as armees_bench          # bench/armees.py (Portail Des Aides, Igesa queue)
 import msa                              # bench/msa.py
 import partenaires as partners          # bench/partenaires.py
@@ -753,8 +759,9 @@ def write_report(ctx):
         f"- Python {m['python']} ; " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()),
         f"- Code : commit {m['commit']}",
         f"- Appli mesurée : `{ctx['target']}`" + (" (variante, pas l’appli telle quelle)" if ctx["target"] != "app:create_app()" else ""),
-        f"- Serveur : gunicorn `-w {ctx['workers']} -k sync`, même réglage pour Guichet et l’appli minimale, "
-        "les deux lancées dans la même exécution ; SQLite neuve (migrations, "
+        f"- Serveur : gunicorn `-w {ctx['workers']} -k sync`, même réglage pour Guichet et les ancres A (la page "
+        f"minimale), B-row et C-row (`{ctx['anchors_dir']}`), toutes lancées dans la même exécution ; SQLite neuve "
+        "(migrations, "
         "communes, comptes de démo" + (", demandes Espace Partenaires, voir plus bas" if ctx["partner"].get("data10k") else "")
         + ") dans un dossier temporaire",
         f"- Charge : {ctx['load_tool']} ; {ctx['threads']} thread(s), {ctx['connections']} connexions, "
@@ -767,8 +774,10 @@ def write_report(ctx):
                                             "(les rapports, mesurés en alternance, beaucoup moins)"
                                             if max(la[0][0], la[1][0]) > 1.5 * m["cores"] else ""))
     lines += [f"- Note : {n}" for n in ctx["notes"]]
+    if ctx.get("anchors"):
+        lines += [""] + anchors.report_lines(ctx["anchors"], history_growth(ctx))
 
-    lines += ["", "## Débit et latence (rapport à la page minimale)", "",
+    lines += ["", "## Débit et latence (rapport à la page minimale, ancre A)", "",
               f"Chaque page est mesurée en {t['rounds']} tranches de {t['slice']} s alternées avec autant de tranches "
               "de la page minimale (après une chauffe des deux) : le rapport compare la page à sa propre référence "
               "mesurée dans les mêmes conditions, ce qui neutralise une charge de fond qui varie. req/s : sur tout "
@@ -1093,7 +1102,19 @@ def main():
                         help="no Portail Des Aides figures (Igesa queue with 10,000 applications)")
     parser.add_argument("--upload-repeats", type=int, default=2, metavar="N",
                         help="8 × 5 MB submissions measured per way of sending them (2)")
+    parser.add_argument("--anchors", default=str(anchors.DEFAULT_ANCHORS), metavar="DIR",
+                        help="folder of the fixed anchors A, B and C (../shared/bench/anchors)")
+    parser.add_argument("--only-anchors", action="store_true",
+                        help="the anchor comparison of issue 11 alone (its section of RESULTS.md is replaced)")
+    parser.add_argument("--slices", type=int, default=6, metavar="N",
+                        help="anchor comparison: 1-second slices of each side per URL (6)")
+    parser.add_argument("--skip-postgres", action="store_true",
+                        help="anchor comparison on SQLite only (no C-row, no Guichet on PostgreSQL)")
     opts = parser.parse_args()
+    if not (Path(opts.anchors) / "minimal_app.py").exists():
+        parser.error(f"anchors not found in {opts.anchors} (minimal_app.py, list_app.py): give --anchors DIR")
+    if opts.only_anchors:
+        opts.skip_million = True
 
     started = time.time()
     tmp = Path(tempfile.mkdtemp(prefix="guichet-bench-"))
@@ -1119,6 +1140,9 @@ def main():
                 partner["enabled"] = partner["million"] = False
             else:
                 log(f"  {partner['data10k']['rows']} lignes en {partner['data10k']['seconds']:.1f} s")
+                partner["recount"] = partner_step(notes, "comptes par statut (`flask partenaires recount`)",
+                                                  anchors.recount, env, run_cmd, VENV_BIN / "flask")
+                anchors.analyze(db_path)
 
         armees_data = None
         if not opts.skip_armees:
@@ -1130,6 +1154,40 @@ def main():
                              f"ressortissants ajoutées à la file d’Igesa en {armees_data['seconds']:.1f} s "
                              "(`bench/armees.py`, sqlite3, états selon l’ancienneté, références PDA-année-numéro).")
 
+        wrk = None if opts.python_load else ensure_wrk()
+        load = WrkLoad(wrk, opts.threads, opts.connections, tmp) if wrk else PythonLoad(opts.connections)
+        if not wrk and not opts.python_load:
+            notes.append("wrk introuvable et non installable : générateur de charge Python, "
+                         "les req/s absolues sont sous-estimées (les rapports restent comparables).")
+
+        def gunicorn(name, target, chdir, server_env):
+            server = Gunicorn(name, target, chdir, server_env, opts.workers, tmp)
+            servers.append(server)
+            return server
+
+        realistic = [f"/composants/communes?{urllib.parse.urlencode({'champ': 'ville', 'ville-recherche': q})}"
+                     for _, q in commune_queries(LOAD_QUERY_COUNT, seed=7)]
+
+        def run_anchors(guichet, minimal):
+            return anchors.run({"opts": opts, "load": load, "env": env, "tmp": tmp, "run_cmd": run_cmd,
+                                "flask_bin": VENV_BIN / "flask", "guichet": guichet, "minimal": minimal,
+                                "make_server": gunicorn, "search_paths": realistic})
+
+        if opts.only_anchors:
+            guichet, minimal = gunicorn("guichet", opts.target, ROOT, env), gunicorn("A", "minimal_app:app",
+                                                                                   opts.anchors, env)
+            guichet.start("/")
+            minimal.start("/")
+            found = run_anchors(guichet, minimal)
+            found["notes"][:0] = [n for n in notes if "postcode" not in n]   # not the communes count
+            text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Guichet – résultats du banc d’essai\n"
+            date = datetime.now().strftime("%Y-%m-%d %H:%M")
+            RESULTS.write_text(anchors.splice(text, anchors.report_lines(found, None, date, only=True)),
+                               encoding="utf-8")
+            anchors.print_summary(found)
+            log(f"Section des ancres écrite dans {RESULTS.relative_to(ROOT)} ({time.time() - started:.0f} s en tout)")
+            return
+
         log(f"Recherche de communes en processus ({opts.queries} requêtes)…")
         search = bench_search_in_process(instance, opts.queries)
         log(f"  médiane {search['all']['median']:.3f} ms, p95 {search['all']['p95']:.3f} ms")
@@ -1139,18 +1197,11 @@ def main():
             found = partner_step(notes, "historique en processus à 10 000", inprocess_history, instance)
             partner["inproc10k"] = found[0] if found else None
 
-        wrk = None if opts.python_load else ensure_wrk()
-        load = WrkLoad(wrk, opts.threads, opts.connections, tmp) if wrk else PythonLoad(opts.connections)
-        if not wrk and not opts.python_load:
-            notes.append("wrk introuvable et non installable : générateur de charge Python, "
-                         "les req/s absolues sont sous-estimées (les rapports restent comparables).")
-
-        guichet = Gunicorn("guichet", opts.target, ROOT, env, opts.workers, tmp)
-        minimal = Gunicorn("minimal", "minimal_app:app", BENCH, env, opts.workers, tmp)
-        servers += [guichet, minimal]
+        guichet = gunicorn("guichet", opts.target, ROOT, env)
+        minimal = gunicorn("A", "minimal_app:app", opts.anchors, env)   # anchor A, run from its own folder
         guichet.start("/")
         minimal.start("/")
-        log(f"gunicorn : Guichet sur {guichet.base}, appli minimale sur {minimal.base}")
+        log(f"gunicorn : Guichet sur {guichet.base}, ancre A (page minimale) sur {minimal.base}")
 
         try:
             cookie = login_cookie(guichet.base)
@@ -1251,7 +1302,6 @@ def main():
         def search_url(q):
             return "/composants/communes?" + urllib.parse.urlencode({"champ": "ville", "ville-recherche": q})
 
-        realistic = [search_url(q) for _, q in commune_queries(LOAD_QUERY_COUNT, seed=7)]
         broad = [search_url(q) for q in BROAD_QUERIES]
         rows = [
             {"label": "Accueil", "display": "/", "paths": ["/"], "budget": None},
@@ -1342,6 +1392,11 @@ def main():
                                                 progress=lambda done, total: log(f"  {nfr(done)} / {nfr(total)}"))
             partner["data1m"] = partner_step(notes, "génération du million de demandes", make_million)
             if partner["data1m"]:
+                # The kept per-status counts of the copy, rebuilt after the bulk insert (when the app has them).
+                partner_step(notes, "comptes par statut de la copie au million", anchors.recount,
+                             dict(env, GUICHET_INSTANCE_PATH=str(instance_big)), run_cmd, VENV_BIN / "flask")
+                anchors.analyze(instance_big / "guichet.sqlite")
+            if partner["data1m"]:
                 d = partner["data1m"]
                 log(f"  {nfr(d['rows'])} lignes en {d['insert_seconds']:.0f} s (ANALYZE compris : {d['seconds']:.0f} s), "
                     f"{nfr(d['total'])} en base")
@@ -1387,13 +1442,17 @@ def main():
 
         partner["million_label"] = f"{opts.million:,}".replace(",", " ")
         partner["structure_requests"] = opts.structure_requests
+        log("Ancres de l’issue 11 : A, B-row (SQLite) et C-row (PostgreSQL)…")
+        found_anchors = run_anchors(guichet, minimal)
         ctx = {"date": datetime.now().strftime("%Y-%m-%d %H:%M"), "machine": machine_info(),
                "weights": weights, "search": search, "notes": notes, "partner": partner, "msa": msa_info,
                "wizard": wizard,
                "throughput": {"minimal": ref, "rows": rows, "rounds": rounds, "slice": slice_s},
                "loadavg": (load_before, load_after), "target": opts.target, "load_tool": load.name,
                "threads": load.threads, "connections": opts.connections, "warmup": opts.warmup,
-               "duration": opts.duration, "workers": opts.workers, "elapsed": time.time() - started}
+               "duration": opts.duration, "workers": opts.workers, "anchors": found_anchors,
+               "anchors_dir": os.path.relpath(Path(opts.anchors).resolve(), ROOT)}
+        ctx["elapsed"] = time.time() - started
         write_report(ctx)
         print_summary(ctx)
     finally:
@@ -1450,7 +1509,9 @@ def print_summary(ctx):
         log(f"Pièces jointes 8 × 5 Mo, worker seul : pic {peak / KB:+.1f} Mo, durable {steady / KB:+.1f} Mo par dépôt, "
             f"{(u['final']['VmRSS'] - u['baseline']['VmRSS']) / KB:+.1f} Mo après {len(u['runs'])} dépôts "
             f"(≤ 10 Mo {verdict(max(peak, steady) <= BUDGET_UPLOAD_GROWTH_KB)})")
-    log(f"Écrit dans {RESULTS.relative_to(ROOT)}")
+    if ctx.get("anchors"):
+        anchors.print_summary(ctx["anchors"], history_growth(ctx))
+    log(f"Écrit dans {RESULTS.relative_to(ROOT)} (durée totale {ctx['elapsed'] / 60:.0f} min)")
 
 
 if __name__ == "__main__":
