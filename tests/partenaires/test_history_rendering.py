@@ -180,3 +180,33 @@ def test_pagination_below_has_only_previous_and_next_and_a_single_page_none():
     assert parse_qs(urlsplit(soup_html.split('rel="next"')[0].rsplit('href="', 1)[1].split('"')[0]
                              .replace("&amp;", "&")).query) == {"ordre": ["az"], "page": ["3"]}
     assert str(history.pagination_html(history.Page(1, 10, 10), {}, "haut", HISTORY)) == ""
+
+
+# --- Both databases ------------------------------------------------------------------------------
+
+def test_prebuilt_statements_on_both_databases(any_db_app, login):
+    """The cached statements' bound parameters (status, offer, number, page size and offset) on
+    SQLite and PostgreSQL alike."""
+    from extensions import db
+    from models import User
+    from tests import factories
+    from tests.partenaires.test_history import enter
+    app = any_db_app
+    with app.app_context():
+        org, ours = factories.partner_setup()
+        factories.technician(ours, email="martine@example.fr")
+        db.session.commit()
+        org_id = org.id
+        tech_id = User.query.filter_by(email="martine@example.fr").one().id
+    made = [make_request(app, tech_id, org_id, minutes=i, ods=1 if i % 2 else 3,
+                         status="pris-en-charge" if i % 3 == 0 else "nouveau") for i in range(14)][::-1]
+    client = enter(app.test_client(), login, "martine@example.fr", org_id)
+    assert numbers(page(client, f"{HISTORY}?page=2")) == made[10:]
+    assert numbers(page(client, f"{HISTORY}?ordre=az&page=2")) == made[::-1][10:]
+    assert numbers(page(client, HISTORY, query_string={"recherche": made[4][-5:]})) == [made[4]]
+    taken = [n for i, n in zip(range(13, -1, -1), made) if i % 3 == 0]
+    assert numbers(page(client, f"{HISTORY}?statut=pris-en-charge")) == taken
+    by_ods = [n for i, n in zip(range(13, -1, -1), made) if i % 2]
+    # « Nouveau » before « Pris en charge »; ties newest first.
+    assert numbers(page(client, f"{HISTORY}?offre=1&tri=statut&ordre=az")) == \
+        [n for n in by_ods if n not in taken] + [n for n in by_ods if n in taken]
