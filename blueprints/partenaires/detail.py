@@ -24,7 +24,7 @@ from core.submission import SubmissionReplayed
 from core.templating import render, wants_fragment
 from core.uploads import AttachmentSet, send_attachment
 from extensions import db
-from forms.partenaires_followup import DEFAULTS, HistoryFilterForm, RequestCancelForm, RequestCompleteForm
+from forms.partenaires_followup import DEFAULTS, HistoryFilters, RequestCancelForm, RequestCompleteForm
 from models import Attachment
 from models.base import utcnow
 from models.partenaires import ANSWER_FILES, REQUEST_FILES, PartnerRequest, Status, catalogue, ods_catalogue
@@ -76,7 +76,7 @@ def history_state(args):
         referrer = urlsplit(request.referrer or "")
         if referrer.path == url_for("partenaires.history") and referrer.netloc in ("", request.host):
             args = MultiDict(parse_qsl(referrer.query))
-    state = HistoryFilterForm(args).args()
+    state = HistoryFilters(args).args()
     page = page_number(args.get("page"))
     if page > 1:
         state["page"] = page
