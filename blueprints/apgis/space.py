@@ -81,8 +81,7 @@ def apgis_et_moi(insured):
 @bp.route("/mes-donnees")
 @insured_required
 def personal_data(insured):
-    pending = {kind: service.pending_request(insured, kind)
-               for kind in (KIND_ADDRESS, KIND_EMAIL, KIND_HEALTH_BANK, KIND_CONTRIBUTION_METHOD)}
+    pending = service.pending_by_kind(insured, (KIND_ADDRESS, KIND_EMAIL, KIND_HEALTH_BANK, KIND_CONTRIBUTION_METHOD))
     return render("apgis/personal_data.html", insured=insured, pending=pending, contract_labels=CONTRACT_LABELS,
                   methods=CONTRIBUTION_METHODS, mask_iban=service.mask_iban)
 
