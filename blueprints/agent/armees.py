@@ -81,7 +81,9 @@ def armees_queue():
 def load_application(application_id, org, for_update=False):
     """The organisation's application, never a draft; 404 otherwise (see load_for_agent)."""
     return load_for_agent(AidApplication, application_id, org, for_update,
-                          extra_filters=(AidApplication.status != CREATING,))
+                          extra_filters=(AidApplication.status != CREATING,),
+                          options=(joinedload(AidApplication.user), joinedload(AidApplication.complement_requests),
+                                   joinedload(AidApplication.payments)))
 
 
 def _benefit(application):

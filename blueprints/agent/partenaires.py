@@ -97,7 +97,8 @@ def partner_queue():
 def load_request(request_id, org, for_update=False):
     """The organisation's request, never a cancelled one; 404 otherwise (see load_for_agent)."""
     return load_for_agent(PartnerRequest, request_id, org, for_update,
-                          extra_filters=(PartnerRequest.status != Status.CANCELLED.value,))
+                          extra_filters=(PartnerRequest.status != Status.CANCELLED.value,),
+                          options=(joinedload(PartnerRequest.structure), joinedload(PartnerRequest.requester)))
 
 
 def saisine_rows(saisine):
