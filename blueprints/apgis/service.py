@@ -36,15 +36,16 @@ POLICY = "apgis_dit"
 register_policy(POLICY, max_count=3, max_size=5 * MB, extensions=("pdf", "jpg", "jpeg", "png"))
 
 
-def insured_of(user: Any) -> ApgisInsured | None:
-    """The user's own Apgis file (None: a citizen without one)."""
+def insured_of(user: Any, *options: Any) -> ApgisInsured | None:
+    """The user's own Apgis file (None: a citizen without one). `options`: loader options of the
+    query (what the page reads of the file), when it is not loaded yet."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     user = user._get_current_object() if hasattr(user, "_get_current_object") else user
     state = sa_inspect(user, raiseerr=False)
     if state is not None and "apgis_insured" in state.dict:  # already loaded (the layout's menu reads it)
         return state.dict["apgis_insured"]
-    insured = ApgisInsured.query.filter_by(user_id=user.id).one_or_none()
+    insured = ApgisInsured.query.options(*options).filter_by(user_id=user.id).one_or_none()
     if state is not None and state.session is not None:
         # The layout's menu asks `current_user.apgis_insured`: this row, not a second query.
         set_committed_value(user, "apgis_insured", insured)
