@@ -52,15 +52,19 @@ def agent_organisation(portal: str) -> Organisation:
 
 
 def load_for_agent(model: type[Case], object_id: int, org: Organisation, for_update: bool = False,
-                   extra_filters: Iterable[ColumnElement[bool]] = ()) -> Case:
+                   extra_filters: Iterable[ColumnElement[bool]] = (), options: Iterable[Any] = ()) -> Case:
     """The organisation's `model` row `object_id` (and matching `extra_filters`); 404 otherwise.
 
     `for_update` starts a writing transaction and locks the row (SQLite: BEGIN IMMEDIATE;
-    PostgreSQL: SELECT … FOR UPDATE), so that two agents acting at once cannot both move it."""
+    PostgreSQL: SELECT … FOR UPDATE), so that two agents acting at once cannot both move it.
+    `options` (loader options, e.g. joinedload of what the page shows) apply to a read only: a
+    locking read stays on the row alone (PostgreSQL refuses FOR UPDATE on an outer join's nullable side)."""
     if for_update:
         begin_immediate()
     query = model.query.filter(model.id == object_id, model.organisation_id == org.id, *extra_filters)
-    return (query.with_for_update() if for_update else query).first_or_404()
+    if for_update:
+        return query.with_for_update().first_or_404()
+    return query.options(*options).first_or_404() if options else query.first_or_404()
 
 
 # --- Search -------------------------------------------------------------------------------------

@@ -192,11 +192,12 @@ class Workflow:
             query = query.filter(CaseEvent.kind.in_(tuple(kinds)))
         return query.order_by(CaseEvent.at, CaseEvent.id).all()
 
-    def timeline(self, case: Any) -> list[tuple[datetime, str, Any]]:
+    def timeline(self, case: Any, events: list[CaseEvent] | None = None) -> list[tuple[datetime, str, Any]]:
         """(date, what, who) of every entry, oldest first, for a history shown to agents: the
-        creation, each state entered (its label) and each appended entry (`entry_labels`)."""
+        creation, each state entered (its label) and each appended entry (`entry_labels`).
+        `events`: the case's `history(case)` when the page already read it for something else."""
         lines = []
-        for event in self.history(case):
+        for event in self.history(case) if events is None else events:
             if event.kind == "created":
                 what = self.created_label
             elif event.kind == "transition":

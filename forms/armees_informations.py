@@ -46,9 +46,10 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 
 from blueprints.armees import catalogue
 from core.cascade import Cascade, CascadeState
-from core.places import commune_by_key, countries_fr
+from core.places import commune_by_key
 from forms.base import Form
-from forms.places import CommuneField
+from forms.fields import PrerenderedSelect
+from forms.places import CommuneField, country_choices, foreign_countries
 from forms.validators import name_characters
 
 FRANCE, ABROAD = "france", "etranger"
@@ -104,7 +105,7 @@ class InformationsForm(Form):
                                        "lettres de la ville, puis sélectionnez la ville dans la liste.")
     city = StringField("Ville", [Length(max=120, message="La ville doit faire 120 caractères maximum.")],
                        description="Saisissez la ville en entier.", render_kw={"autocomplete": "address-level2"})
-    country = SelectField("Pays", choices=[], validate_choice=False)
+    country = SelectField("Pays", choices=[], validate_choice=False, widget=PrerenderedSelect())
     in_couple = RadioField("Vivez-vous en couple", choices=YES_NO,
                            validators=[InputRequired("Indiquez si vous vivez en couple.")])
     family_situation = SelectField("Situation familiale", choices=[], validate_choice=False,
@@ -118,8 +119,7 @@ class InformationsForm(Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if "country" in self:
-            self.country.choices = [SelectChoice("", "Sélectionnez le pays")] + [
-                SelectChoice(code, name) for code, name in countries_fr() if code != "FR"]
+            self.country.choices = country_choices()
         if "family_situation" in self:
             self.family_situation.choices = [SelectChoice("", "Sélectionnez votre situation familiale")] + [
                 SelectChoice(s, s) for s in catalogue.family_situations()]
@@ -178,7 +178,7 @@ class InformationsForm(Form):
             raise ValidationError("Saisissez la ville de votre domicile en entier.")
 
     def validate_country(self, field: SelectField) -> None:
-        if self.abroad and field.data not in {code for code, _ in countries_fr() if code != "FR"}:
+        if self.abroad and field.data not in foreign_countries():
             raise ValidationError("Sélectionnez le pays de votre domicile dans la liste.")
 
     def validate_family_situation(self, field: SelectField) -> None:

@@ -16,6 +16,10 @@ from wtforms import Field, PasswordField, StringField
 from wtforms.fields.core import UnboundField
 from wtforms.form import BaseForm
 
+from forms import html_params
+
+html_params.install()  # wtforms' widgets build their attributes without string.Formatter (same HTML)
+
 INVISIBLE = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # control characters but tab, LF, CR
     "\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f"  # bidi marks, zero-width, invisible operators

@@ -7,9 +7,12 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
+from markupsafe import Markup
 from wtforms import Field, StringField, TextAreaField
+from wtforms.fields.choices import Choice, SelectChoice
 from wtforms.form import BaseForm
 from wtforms.validators import ValidationError
+from wtforms.widgets import Select, html_params
 
 # What a field's `validators` holds: callables of (form, field) that raise ValidationError.
 Validator = Callable[[BaseForm, Field], object]
@@ -155,3 +158,47 @@ def format_phone(value: str | None) -> str | None:
     if not re.fullmatch(r"0[1-9][0-9]{8}", compact):
         return None
     return ".".join(compact[i:i + 2] for i in range(0, 10, 2))
+
+
+class PrerenderedSelect(Select):
+    """A <select> whose options are rendered once per list of choices instead of at every request:
+    for the long constant lists (the 250 countries, 10 KB of options). The field's choices must be
+    a tuple of SelectChoice built once (a module constant) and its coerce `str`; otherwise, or with
+    an option carrying attributes or a group, it renders exactly as wtforms' Select does. The
+    output is the same either way: the options are wtforms' own `render_option`, kept."""
+
+    _rendered: dict[int, tuple] = {}
+
+    def __call__(self, field: Any, **kwargs: Any) -> Markup:
+        choices = field.choices
+        if self.multiple or type(choices) is not tuple or field.coerce is not str:
+            return super().__call__(field, **kwargs)
+        entry = self._rendered.get(id(choices))
+        if entry is None or entry[0] is not choices:
+            entry = self._rendered[id(choices)] = self._prerender(choices)
+        _, index, options, unselected = entry
+        if index is None:
+            return super().__call__(field, **kwargs)
+        kwargs.setdefault("id", field.id)
+        flags = getattr(field, "flags", {})
+        for k in dir(flags):
+            if k in self.validation_attrs and k not in kwargs:
+                kwargs[k] = getattr(flags, k)
+        chosen = index.get(field.data) if isinstance(field.data, str) else None
+        if chosen is None:
+            body = unselected
+        else:
+            plain, selected = options
+            body = "".join(plain[:chosen]) + selected[chosen] + "".join(plain[chosen + 1:])
+        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{body}</select>")
+
+    @classmethod
+    def _prerender(cls, choices: tuple) -> tuple:
+        values = [c.value for c in choices]
+        if (not all(isinstance(c, SelectChoice) and isinstance(c.value, str) and not c.render_kw
+                    and c.optgroup is None for c in choices) or len(set(values)) != len(values)):
+            return choices, None, None, None
+        # Plain str, not Markup: str + Markup would escape the str.
+        plain = [str(cls.render_option(Choice(c.value, c.label, False, {}))) for c in choices]
+        selected = [str(cls.render_option(Choice(c.value, c.label, True, {}))) for c in choices]
+        return choices, {value: i for i, value in enumerate(values)}, (plain, selected), "".join(plain)

@@ -1,9 +1,12 @@
 """Form fields of the commune autocomplete component (shared by every portal)."""
+from functools import cache
+
 from wtforms import Field, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from core.places import commune_by_key, countries_fr, search_communes
+from forms.fields import PrerenderedSelect
 
 
 class CommuneField(Field):
@@ -66,12 +69,36 @@ class CommuneField(Field):
         return self.data.key if self.data else ""
 
 
+@cache
+def all_country_choices() -> tuple[SelectChoice, ...]:
+    """Every country, France first: built once, its options rendered once (PrerenderedSelect)."""
+    return tuple(SelectChoice(code, name) for code, name in countries_fr())
+
+
+@cache
+def country_choices() -> tuple[SelectChoice, ...]:
+    """The countries of an address abroad (France left out), after a « Sélectionnez le pays » option."""
+    return (SelectChoice("", "Sélectionnez le pays"),) + tuple(
+        SelectChoice(code, name) for code, name in countries_fr() if code != "FR")
+
+
+@cache
+def foreign_countries() -> frozenset[str]:
+    return frozenset(code for code, _ in countries_fr() if code != "FR")
+
+
+@cache
+def _country_codes() -> frozenset[str]:
+    return frozenset(code for code, _ in countries_fr())
+
+
 class CountryField(SelectField):
     def __init__(self, label=None, validators=None, **kwargs):
         kwargs.setdefault("default", "FR")
-        choices = [SelectChoice(code, name) for code, name in countries_fr()]
-        super().__init__(label, validators, choices=choices, **kwargs)
+        kwargs.setdefault("widget", PrerenderedSelect())
+        super().__init__(label, validators, choices=[], **kwargs)
+        self.choices = all_country_choices()
 
     def pre_validate(self, form):
-        if self.data not in dict(countries_fr()):
+        if self.data not in _country_codes():
             raise ValidationError("Sélectionnez un pays dans la liste.")

@@ -23,7 +23,7 @@ from extensions import db
 from forms.apgis_exchanges import QuestionAnswerForm, RequestRefuseForm, RequestValidateForm
 from models.apgis import (CONTRIBUTION_METHODS, NOTIFICATION_LABELS, PENDING, PORTAL, QUESTION_ANSWERED,
                           QUESTION_SENT, REFUSED, REQUEST_KIND_LABELS, REQUEST_WORKFLOW, VALIDATED, ApgisQuestion,
-                          ApgisRequest)
+                          ApgisInsured, ApgisRequest)
 
 TEMPLATE = "agent/apgis/request.html"
 
@@ -68,7 +68,9 @@ def apgis_queue():
 
 
 def load_request(request_id, org, for_update=False):
-    return load_for_agent(ApgisRequest, request_id, org, for_update)
+    return load_for_agent(ApgisRequest, request_id, org, for_update,
+                          options=(joinedload(ApgisRequest.user),
+                                   joinedload(ApgisRequest.insured).joinedload(ApgisInsured.beneficiaries)))
 
 
 def _context(dit, validate_form=None, refuse_form=None, **extra):

@@ -81,7 +81,9 @@ def armees_queue():
 def load_application(application_id, org, for_update=False):
     """The organisation's application, never a draft; 404 otherwise (see load_for_agent)."""
     return load_for_agent(AidApplication, application_id, org, for_update,
-                          extra_filters=(AidApplication.status != CREATING,))
+                          extra_filters=(AidApplication.status != CREATING,),
+                          options=(joinedload(AidApplication.user), joinedload(AidApplication.complement_requests),
+                                   joinedload(AidApplication.payments)))
 
 
 def _benefit(application):
@@ -96,8 +98,9 @@ def document_label(benefit, code):
             or ("Lettre de décision" if code == "decision" else "Document complémentaire"))
 
 
-def _files(application, subject):
-    return (Attachment.query.filter(Attachment.subject_type.in_(subject.stored_names),
+def _files(application, *subjects):
+    names = [name for subject in subjects for name in subject.stored_names]
+    return (Attachment.query.filter(Attachment.subject_type.in_(names),
                                     Attachment.subject_id == application.id)
             .order_by(Attachment.created_at, Attachment.id).all())
 
@@ -110,14 +113,17 @@ def _document_choices(benefit):
 def _context(application, start_form=None, complement_form=None, payment_form=None, grant_form=None,
              refuse_form=None, **extra):
     benefit = _benefit(application)
-    files = _files(application, APPLICATION_FILES)
+    # The application's files and the letters sent (RECEIVED_FILES), in one query.
+    both = _files(application, APPLICATION_FILES, RECEIVED_FILES)
+    files = [f for f in both if f.subject_type in APPLICATION_FILES.stored_names]
+    letters = [f for f in both if f.subject_type in RECEIVED_FILES.stored_names]
     documents = [(document_label(benefit, f.document), f) for f in files]
     # The files are listed apart, with their download links.
     sections = recap.sections(benefit, application.data or {}, full_iban=True) if benefit is not None else []
     user = current_user
     context = {
         "application": application, "benefit": benefit, "sections": sections, "documents": documents,
-        "letters": _files(application, RECEIVED_FILES),
+        "letters": letters,
         "timeline": APPLICATION_WORKFLOW.timeline(application), "reasons": COMPLEMENT_REASONS,
         "start_form": None, "complement_form": None, "payment_form": None, "grant_form": None, "refuse_form": None,
     }

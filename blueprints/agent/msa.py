@@ -108,7 +108,8 @@ def msa_inbox():
 def load_conversation(conversation_id, org, for_update=False):
     """The organisation's conversation; 404 otherwise. `for_update` locks it (see load_for_agent), so
     that two agents acting at once cannot both answer a closing conversation."""
-    return load_for_agent(Conversation, conversation_id, org, for_update)
+    return load_for_agent(Conversation, conversation_id, org, for_update,
+                          options=(joinedload(Conversation.member), joinedload(Conversation.messages)))
 
 
 def _files_by_message(conversation):

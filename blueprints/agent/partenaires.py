@@ -97,7 +97,8 @@ def partner_queue():
 def load_request(request_id, org, for_update=False):
     """The organisation's request, never a cancelled one; 404 otherwise (see load_for_agent)."""
     return load_for_agent(PartnerRequest, request_id, org, for_update,
-                          extra_filters=(PartnerRequest.status != Status.CANCELLED.value,))
+                          extra_filters=(PartnerRequest.status != Status.CANCELLED.value,),
+                          options=(joinedload(PartnerRequest.structure), joinedload(PartnerRequest.requester)))
 
 
 def saisine_rows(saisine):
@@ -123,8 +124,12 @@ def saisine_rows(saisine):
 
 
 def _detail_context(req, resolve_form=None, files=None, **extra):
+    # The history read once: the timeline (request_status) and the complements are both in it.
+    events = REQUEST_WORKFLOW.history(req)
     context = {
         "req": req,
+        "timeline_lines": REQUEST_WORKFLOW.timeline(req, events),
+        "complement_entries": [e for e in events if e.kind == "complement"],
         "ods": next(o for o in catalogue()["ods"] if o["code"] == req.ods),
         "saisine": saisine_rows(req.saisine),
         "sent_files": (Attachment.query.filter(Attachment.subject_type.in_(REQUEST_FILES.stored_names),

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm.attributes import set_committed_value
+
 from core import audit
 from core.formatting import fold_text
 from core.notify import notify
@@ -33,11 +36,20 @@ POLICY = "apgis_dit"
 register_policy(POLICY, max_count=3, max_size=5 * MB, extensions=("pdf", "jpg", "jpeg", "png"))
 
 
-def insured_of(user: Any) -> ApgisInsured | None:
-    """The user's own Apgis file (None: a citizen without one)."""
+def insured_of(user: Any, *options: Any) -> ApgisInsured | None:
+    """The user's own Apgis file (None: a citizen without one). `options`: loader options of the
+    query (what the page reads of the file), when it is not loaded yet."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    return ApgisInsured.query.filter_by(user_id=user.id).one_or_none()
+    user = user._get_current_object() if hasattr(user, "_get_current_object") else user
+    state = sa_inspect(user, raiseerr=False)
+    if state is not None and "apgis_insured" in state.dict:  # already loaded (the layout's menu reads it)
+        return state.dict["apgis_insured"]
+    insured = ApgisInsured.query.options(*options).filter_by(user_id=user.id).one_or_none()
+    if state is not None and state.session is not None:
+        # The layout's menu asks `current_user.apgis_insured`: this row, not a second query.
+        set_committed_value(user, "apgis_insured", insured)
+    return insured
 
 
 def pending_request(insured: ApgisInsured, kind: str, nature: str | None = None) -> ApgisRequest | None:
@@ -46,6 +58,18 @@ def pending_request(insured: ApgisInsured, kind: str, nature: str | None = None)
     if nature is not None:
         query = query.filter_by(document_nature=nature)
     return query.order_by(ApgisRequest.created_at.desc(), ApgisRequest.id.desc()).first()
+
+
+def pending_by_kind(insured: ApgisInsured, kinds: tuple[str, ...]) -> dict[str, ApgisRequest | None]:
+    """`pending_request(insured, kind)` for each of `kinds`, in one query: the newest pending DIT
+    of each kind, or None."""
+    found: dict[str, ApgisRequest | None] = dict.fromkeys(kinds)
+    for dit in (ApgisRequest.query.filter(ApgisRequest.insured_id == insured.id, ApgisRequest.status == PENDING,
+                                          ApgisRequest.kind.in_(kinds))
+                .order_by(ApgisRequest.created_at.desc(), ApgisRequest.id.desc())):
+        if found[dit.kind] is None:
+            found[dit.kind] = dit
+    return found
 
 
 def pending_requests(insured: ApgisInsured) -> list[ApgisRequest]:

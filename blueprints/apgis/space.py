@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from blueprints.apgis import bp, service
 from blueprints.apgis.notifications import notifications_for
@@ -31,7 +32,7 @@ from models import User
 from models.apgis import (CONTRACT_LABELS, CONTRIBUTION_METHODS, DOCUMENT_NATURES, KIND_ADDRESS, KIND_CARD,
                           KIND_CONTRIBUTION_METHOD, KIND_DOCUMENT, KIND_EMAIL, KIND_HEALTH_BANK,
                           NATURE_SCHOOL_CERTIFICATE, NOTIFICATION_LABELS, REQUEST_KIND_LABELS, ApgisQuestion,
-                          ApgisRequest)
+                          ApgisInsured, ApgisRequest)
 from models.base import utcnow
 
 REPLAYED = "Ce formulaire a déjà servi à envoyer une autre demande : rien n’a été envoyé. Envoyez-le de nouveau."
@@ -63,7 +64,8 @@ def current_notifications(insured) -> list:
 def index():
     if not current_user.is_authenticated:
         return render("apgis/index.html", login_form=LoginForm(formdata=None))
-    insured = service.insured_of(current_user)
+    # The notifications read the beneficiaries (school certificates): in the same query.
+    insured = service.insured_of(current_user, joinedload(ApgisInsured.beneficiaries))
     if insured is None:
         return render("apgis/no_file.html")
     return render("apgis/index.html", insured=insured, notifications=current_notifications(insured))
@@ -81,8 +83,7 @@ def apgis_et_moi(insured):
 @bp.route("/mes-donnees")
 @insured_required
 def personal_data(insured):
-    pending = {kind: service.pending_request(insured, kind)
-               for kind in (KIND_ADDRESS, KIND_EMAIL, KIND_HEALTH_BANK, KIND_CONTRIBUTION_METHOD)}
+    pending = service.pending_by_kind(insured, (KIND_ADDRESS, KIND_EMAIL, KIND_HEALTH_BANK, KIND_CONTRIBUTION_METHOD))
     return render("apgis/personal_data.html", insured=insured, pending=pending, contract_labels=CONTRACT_LABELS,
                   methods=CONTRIBUTION_METHODS, mask_iban=service.mask_iban)
 

@@ -149,18 +149,19 @@ def from_file() -> tuple[Benefit, ...]:
     return _FILE
 
 
+def _with_setting(benefit: Benefit, s) -> Benefit:
+    """The benefit with an agent's changes (a BenefitSetting, or None) applied."""
+    if s is None:
+        return benefit
+    return replace(benefit, published=s.published, label=s.label or benefit.label,
+                   summary=s.summary if s.summary is not None else benefit.summary)
+
+
 def all_benefits() -> list[Benefit]:
     """Every benefit with the agents' changes applied (published or not), in the file's order."""
     from models.armees import BenefitSetting
     settings = {s.code: s for s in db.session.query(BenefitSetting).all()}
-    result = []
-    for benefit in from_file():
-        s = settings.get(benefit.code)
-        if s is not None:
-            benefit = replace(benefit, published=s.published, label=s.label or benefit.label,
-                              summary=s.summary if s.summary is not None else benefit.summary)
-        result.append(benefit)
-    return result
+    return [_with_setting(benefit, settings.get(benefit.code)) for benefit in from_file()]
 
 
 def published() -> list[Benefit]:
@@ -168,7 +169,11 @@ def published() -> list[Benefit]:
 
 
 def get(code: str | None, include_unpublished: bool = False) -> Benefit | None:
-    benefit = next((b for b in all_benefits() if b.code == code), None)
+    """The benefit `code` with the agents' changes applied (its own setting only, not every one)."""
+    from models.armees import BenefitSetting
+    benefit = next((b for b in from_file() if b.code == code), None)
+    if benefit is not None:
+        benefit = _with_setting(benefit, db.session.get(BenefitSetting, code))
     if benefit is None or (not benefit.published and not include_unpublished):
         return None
     return benefit

@@ -1,5 +1,5 @@
 """« Mon espace privé »: the members' home (services by theme) and the information pages."""
-from flask import abort, current_app, url_for
+from flask import abort, current_app, request, url_for
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
@@ -43,11 +43,26 @@ def index():
     """Members see their services; anyone else the presentation with the login box."""
     if current_member() is None:
         return render("msa/home.html", member=None, login_form=MsaLoginForm(formdata=None))
-    themes = [dict(theme, links=[(service, service_url(service)) for service in theme["services"]])
-              for theme in services_catalogue()["themes"]]
-    _, messages_service = find_service("nous-envoyer-un-message")
-    return render("msa/home.html", member=current_member(), themes=themes,
-                  messages_url=service_url(messages_service))
+    themes, messages_url = _home_links()
+    return render("msa/home.html", member=current_member(), themes=themes, messages_url=messages_url)
+
+
+_HOME_LINKS: dict = {}
+
+
+def _home_links():
+    """The themes with each service's link, and the messaging's: the same for every member, so
+    built once per application (its portals), catalogue and script root (about thirty url_for
+    a page otherwise)."""
+    app, catalogue = current_app._get_current_object(), services_catalogue()
+    key = (id(app), id(catalogue), request.script_root)
+    found = _HOME_LINKS.get(key)
+    if found is None or found[0] is not app or found[1] is not catalogue:
+        themes = [dict(theme, links=[(service, service_url(service)) for service in theme["services"]])
+                  for theme in catalogue["themes"]]
+        _, messages_service = find_service("nous-envoyer-un-message")
+        found = _HOME_LINKS[key] = (app, catalogue, themes, service_url(messages_service))
+    return found[2], found[3]
 
 
 def message_codes_for(service_code):

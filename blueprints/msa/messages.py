@@ -15,7 +15,7 @@ from core.cascade import Cascade
 from core.receipts import message_receipt, receipt_response
 from core.replay import keeps_input, take as take_replay
 from core.submission import SubmissionReplayed, is_token, new_token, token_or_new
-from core.templating import render
+from core.templating import render, wants_fragment
 from core.throttle import notifies
 from core.uploads import MB, AttachmentSet, attachments_of, register_policy
 from extensions import db
@@ -125,7 +125,9 @@ def messages_online_service(member, code):
 @member_required
 def messages_new(member):
     posted = request.method == "POST"
-    if not posted:
+    if not posted and not wants_fragment():
+        # What was posted on an expired session comes back on the page the login returns to, a
+        # whole page: never in a cascade step htmx asks for (one query less on each of them).
         replay = take_replay(current_user)
         if replay is not None:
             return _restore_writing(replay)
