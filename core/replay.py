@@ -12,7 +12,10 @@ URL by GET calls `take()`, which gives the fields back once, to pre-fill the for
     files = AttachmentSet.from_request(POLICY, token=replay.attachment_token if replay else None)
 
 Only the user who posted can get them back (the draft is theirs), only on the page they were
-posted to, and only once."""
+posted to, and only once.
+
+Which replays wait for the user is read once, at login (`note_pending`, kept in the session):
+`take()` costs no query on the pages of a user who has none."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -20,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, session, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
@@ -33,6 +36,7 @@ from models import User
 View = TypeVar("View", bound=Callable[..., Any])
 
 KIND_PREFIX = "replay:"
+PENDING = "replays"  # session key: the replay kinds waiting for the user when they logged in
 MAX_FIELDS = 100
 MAX_CHARS = 100_000  # of all the values kept together: more than any of our forms accepts
 NOT_KEPT = frozenset({"csrf_token"})
@@ -142,12 +146,33 @@ def login_redirect(login_endpoint: str = "auth.login") -> Response:
     return redirect(login_url)
 
 
+def note_pending(user: User) -> None:
+    """At login (core.sessions.start_session, in a fresh session): the kinds of the replay drafts
+    waiting for this user, so that `take()` looks for a draft only where one may be."""
+    from models import Draft
+    kinds = sorted(kind for (kind,) in db.session.query(Draft.kind).filter(
+        Draft.owner_id == user.id, Draft.kind.startswith(KIND_PREFIX, autoescape=True)))
+    if kinds:
+        session[PENDING] = kinds
+
+
+def _done(kind: str) -> None:
+    left = [k for k in session.get(PENDING, ()) if k != kind]
+    if left:
+        session[PENDING] = left
+    else:
+        session.pop(PENDING, None)
+
+
 def take(user: User, endpoint: str | None = None) -> Replay | None:
     """The form the user posted to this page on an expired session, once (the draft is discarded
     and a notice flashed), or None."""
     kind = kind_for(endpoint or request.endpoint)
+    if kind not in session.get(PENDING, ()):
+        return None
     draft = drafts.load(user, kind)
-    if draft is None:
+    if draft is None:  # purged meanwhile, or taken in another session
+        _done(kind)
         return None
     data = draft.data if isinstance(draft.data, dict) else {}
     if data.get("path") != request.path:
@@ -156,5 +181,6 @@ def take(user: User, endpoint: str | None = None) -> Replay | None:
                     draft.attachment_token)
     drafts.discard(user, kind)
     db.session.commit()
+    _done(kind)
     flash(RESTORED_NOTICE, "info")
     return replay

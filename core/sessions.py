@@ -181,6 +181,8 @@ def start_session(user: User) -> None:
     session[SESSION_KEY] = raw
     session.permanent = False
     login_user(user)
+    from core.replay import note_pending  # core.replay imports this module
+    note_pending(user)
 
 
 def end_session() -> None:

@@ -115,3 +115,29 @@ def test_urls_without_arguments_are_built_once_per_app(app):
         assert html == "/|/compte/connexion?next=/x"
         assert ("main.index", "") in app.extensions["guichet_urls"]
         assert not any("auth.login" in key for key in app.extensions["guichet_urls"])
+
+
+def test_take_reads_no_draft_when_none_waited_at_login(app, login):
+    """The replays waiting for a user are noted at login: pages that may give one back cost no
+    query for a user who has none, and a replay noted at login is still found."""
+    from core import drafts, replay
+    client = technician(app, login)
+    with client.session_transaction() as cookie:
+        assert replay.PENDING not in cookie
+    with app.app_context():
+        from models import User
+        user = User.query.filter_by(email="tech@example.fr").one()
+        drafts.save(user, replay.kind_for("partenaires.history"),
+                    {"path": "/partenaires/demandes", "fields": [["recherche", "martin"]]})
+        db.session.commit()
+    with app.test_request_context("/partenaires/demandes"):
+        from models import User
+        user = User.query.filter_by(email="tech@example.fr").one()
+        with statements(app) as seen:
+            assert replay.take(user, "partenaires.history") is None  # not noted at this login
+        assert seen == []
+        replay.note_pending(user)
+        found = replay.take(user, "partenaires.history")
+        assert found is not None and found.form.get("recherche") == "martin"
+        from flask import session
+        assert replay.PENDING not in session  # given back once: nothing waits any more
