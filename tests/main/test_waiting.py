@@ -22,6 +22,11 @@ def templates():
         name = path.relative_to(TEMPLATES).as_posix()
         if not name.startswith("emails/"):
             yield name, path.read_text(encoding="utf-8")
+    # HTML built in Python rather than by a template: the history's pagination.
+    from blueprints.partenaires.history import Page, pagination_html
+    for position in ("haut", "bas"):
+        yield (f"partenaires/history.py:pagination_html({position})",
+               str(pagination_html(Page(3, 10, 100), {"statut": "resolu"}, position, "/partenaires/demandes")))
 
 
 def body_tag():
