@@ -1,0 +1,99 @@
+"""In-process CPU per request and SQL statements of every page `make bench` compares with the anchors
+(the rows of bench/anchors.py), on a fresh instance with the demo data. To see where a page's time
+goes without gunicorn's noise.
+
+    .venv/bin/python bench/inprocess_pages.py                  # every row: ms and queries
+    .venv/bin/python bench/inprocess_pages.py --profile Igesa  # and a cProfile of the rows matching
+"""
+import argparse
+import cProfile
+import os
+import pstats
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path[:0] = [ROOT, HERE]
+
+
+HOST = []
+
+
+def serve(app):
+    """The app on a real socket (werkzeug, one thread), for the bench's login helpers."""
+    from werkzeug.serving import make_server
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_port}"
+
+
+def measure(client, path, headers, rounds=5, calls=200):
+    headers = dict(headers, Host=HOST[0])
+    for _ in range(30):
+        answer = client.get(path, headers=headers)
+    assert answer.status_code == 200, (path, answer.status_code)
+    best = None
+    for _ in range(rounds):
+        start = time.process_time()
+        for _ in range(calls):
+            client.get(path, headers=headers)
+        spent = time.process_time() - start
+        best = spent if best is None else min(best, spent)
+    return best / calls * 1000
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--profile", help="profile the rows whose label contains this")
+    parser.add_argument("--only", help="measure only the rows whose label contains this")
+    parser.add_argument("--top", type=int, default=45)
+    args = parser.parse_args()
+    os.chdir(ROOT)
+    os.environ.update(GUICHET_INSTANCE_PATH=tempfile.mkdtemp(), GUICHET_PUBLIC_URL="http://127.0.0.1",
+                      GUICHET_DEV_MAILBOX="1", TRUSTED_HOSTS="127.0.0.1")
+    from sqlalchemy import event
+
+    from app import create_app
+    from extensions import db
+    import anchors
+    app = create_app()
+    runner = app.test_cli_runner()
+    for cli in (["db", "upgrade"], ["communes", "load"], ["demo"]):
+        runner.invoke(args=cli)
+    base = serve(app)
+    HOST.append(base.split("//")[1])
+    notes = []
+    rows, _ = anchors.guichet_rows(base, notes, "in-process")
+    for note in notes:
+        print(note)
+    statements = []
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    client = app.test_client(use_cookies=False)
+    for r in rows:
+        if args.only and args.only.lower() not in r["label"].lower():
+            continue
+        path, headers = r["paths"][0], r["headers"]
+        statements.clear()
+        client.get(path, headers=dict(headers, Host=HOST[0]))
+        queries = len(statements)
+        ms = measure(client, path, headers)
+        print(f"{ms:5.2f} ms {queries:2d} q  {r['label']}")
+        if args.profile and args.profile.lower() in r["label"].lower():
+            for s in statements:
+                print("    SQL", " ".join(s.split())[:160])
+            profile = cProfile.Profile()
+            profile.enable()
+            for _ in range(300):
+                client.get(path, headers=dict(headers, Host=HOST[0]))
+            profile.disable()
+            pstats.Stats(profile).sort_stats("cumulative").print_stats(args.top)
+            pstats.Stats(profile).sort_stats("tottime").print_stats(args.top)
+
+
+if __name__ == "__main__":
+    main()
