@@ -300,6 +300,10 @@ def guichet_rows(base, notes, where):
                         manager.cookie_header, "Demandes d’intervention (DIT)", None, "liste"))
     insured = step("connexion de l’assuré Apgis", login, base, ACCOUNTS["apgis_insured"])
     if insured:
+        # A first page as a browser shows it after the login: it takes the flashed « Vous êtes connecté. »
+        # and puts the CSRF token in the session. Replaying the login's own cookie instead would show the
+        # flash and sign a new token on every request (every other row's cookie is taken after a page).
+        insured.get("/apgis/")
         c = insured.cookie_header
         rows += [
             row("Apgis, accueil de l’assuré", "/apgis/", c, "Mon Espace Assuré", TARGET_NO_LIST, "sans liste"),
