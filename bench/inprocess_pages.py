@@ -4,9 +4,16 @@ goes without gunicorn's noise.
 
     .venv/bin/python bench/inprocess_pages.py                  # every row: ms and queries
     .venv/bin/python bench/inprocess_pages.py --profile Igesa  # and a cProfile of the rows matching
+    .venv/bin/python bench/inprocess_pages.py --breakdown      # where the CPU goes: SQL, templates, the rest
+
+The breakdown times, exclusively (a lazy load inside a template counts as SQL): the ORM and Core
+statements (`Session.execute`, with loading the rows into objects), the templates (pages and
+fragments), WTForms forms built; the rest is the request's own Python (Flask, Flask-Login, the
+views' logic).
 """
 import argparse
 import cProfile
+import functools
 import os
 import pstats
 import sys
@@ -30,6 +37,57 @@ def serve(app):
     return f"http://127.0.0.1:{server.server_port}"
 
 
+class Breakdown:
+    """Exclusive CPU time per kind of work: entering a kind pauses the one running."""
+
+    KINDS = ("sql", "templates", "forms")
+
+    def __init__(self):
+        self.spent = dict.fromkeys(self.KINDS, 0.0)
+        self.stack = []
+
+    def wrap(self, kind, fn):
+        @functools.wraps(fn)
+        def timed(*args, **kwargs):
+            now = time.process_time()
+            if self.stack:
+                outer, started = self.stack[-1]
+                self.spent[outer] += now - started
+            self.stack.append((kind, now))
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                now = time.process_time()
+                self.spent[kind] += now - self.stack.pop()[1]
+                if self.stack:
+                    self.stack[-1] = (self.stack[-1][0], now)
+        return timed
+
+    def install(self):
+        import flask.templating
+        import jinja2_fragments.flask
+        import wtforms.form
+        from sqlalchemy.orm import Session
+
+        import core.templating
+        Session.execute = self.wrap("sql", Session.execute)
+        flask.templating._render = self.wrap("templates", flask.templating._render)
+        core.templating.render_block = self.wrap("templates", jinja2_fragments.flask.render_block)
+        wtforms.form.BaseForm.__init__ = self.wrap("forms", wtforms.form.BaseForm.__init__)
+
+    def of(self, client, path, headers, calls=300):
+        headers = dict(headers, Host=HOST[0])
+        for kind in self.KINDS:
+            self.spent[kind] = 0.0
+        start = time.process_time()
+        for _ in range(calls):
+            client.get(path, headers=headers)
+        total = (time.process_time() - start) / calls * 1000
+        parts = {kind: spent / calls * 1000 for kind, spent in self.spent.items()}
+        rest = total - sum(parts.values())
+        return "   " + "  ".join(f"{kind} {ms:.2f}" for kind, ms in [*parts.items(), ("rest", rest)])
+
+
 def measure(client, path, headers, rounds=5, calls=200):
     headers = dict(headers, Host=HOST[0])
     for _ in range(30):
@@ -50,6 +108,7 @@ def main():
     parser.add_argument("--profile", help="profile the rows whose label contains this")
     parser.add_argument("--only", help="measure only the rows whose label contains this")
     parser.add_argument("--top", type=int, default=45)
+    parser.add_argument("--breakdown", action="store_true", help="the CPU per kind of work of each row")
     args = parser.parse_args()
     os.chdir(ROOT)
     os.environ.update(GUICHET_INSTANCE_PATH=tempfile.mkdtemp(), GUICHET_PUBLIC_URL="http://127.0.0.1",
@@ -74,6 +133,10 @@ def main():
         engine = db.engine
     event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
     client = app.test_client(use_cookies=False)
+    breakdown = None
+    if args.breakdown:
+        breakdown = Breakdown()
+        breakdown.install()
     for r in rows:
         if args.only and args.only.lower() not in r["label"].lower():
             continue
@@ -83,6 +146,8 @@ def main():
         queries = len(statements)
         ms = measure(client, path, headers)
         print(f"{ms:5.2f} ms {queries:2d} q  {r['label']}")
+        if breakdown:
+            print(breakdown.of(client, path, headers))
         if args.profile and args.profile.lower() in r["label"].lower():
             for s in statements:
                 print("    SQL", " ".join(s.split())[:160])
