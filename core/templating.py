@@ -82,9 +82,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     from core.places import country_name
+    from forms.field_html import render_field
     app.extensions["guichet_urls"] = {}
     app.jinja_env.globals.update(static_url=static_url, url_for=template_url_for, SITE_NAME=SITE_NAME,
-                                 country_name=country_name)
+                                 country_name=country_name, render_field=render_field)
     from core.formatting import FILTERS
     app.jinja_env.filters.update(FILTERS)
 
