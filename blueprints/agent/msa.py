@@ -5,7 +5,7 @@ Conversations are only ever loaded through a query scoped to the agent's organis
 else is a 404. Only agents of an MSA organisation reach these screens (403 for anyone else)."""
 from flask import abort, request
 from flask_login import current_user
-from sqlalchemy import func
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from blueprints.agent import bp
@@ -112,17 +112,23 @@ def load_conversation(conversation_id, org, for_update=False):
                           options=(joinedload(Conversation.member), joinedload(Conversation.messages)))
 
 
+# Built once: the files of a conversation's messages and of the conversation itself.
+_CONVERSATION_FILES = (
+    select(Attachment)
+    .where(((Attachment.subject_type.in_(MESSAGE_FILES.stored_names))
+            & (Attachment.subject_id.in_(bindparam("message_ids", expanding=True))))
+           | ((Attachment.subject_type.in_(CONVERSATION_FILES.stored_names))
+              & (Attachment.subject_id == bindparam("conversation_id"))))
+    .order_by(Attachment.id))
+
+
 def _files_by_message(conversation):
     """{message id: [attachments]}; files linked to the conversation itself go with its first message."""
     ids = [m.id for m in conversation.messages]
     files = {}
     if not ids:
         return files
-    query = Attachment.query.filter(
-        ((Attachment.subject_type.in_(MESSAGE_FILES.stored_names)) & (Attachment.subject_id.in_(ids)))
-        | ((Attachment.subject_type.in_(CONVERSATION_FILES.stored_names))
-           & (Attachment.subject_id == conversation.id)))
-    for attachment in query.order_by(Attachment.id):
+    for attachment in db.session.scalars(_CONVERSATION_FILES, {"message_ids": ids, "conversation_id": conversation.id}):
         key = attachment.subject_id if attachment.subject_type in MESSAGE_FILES.stored_names else ids[0]
         files.setdefault(key, []).append(attachment)
     return files
