@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from flask_login import current_user
+from markupsafe import Markup
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
@@ -60,19 +61,80 @@ class ChoiceRadioField(_Choosing, RadioField):
     pass
 
 
+class _RenderedLabel:
+    """The label of a prerendered radio: its HTML as wtforms first rendered it."""
+
+    def __init__(self, label: Any) -> None:
+        self.real, self.text, self.field_id, self.html = label, label.text, label.field_id, label()
+
+    def __call__(self, text: str | None = None, **kwargs: Any) -> Markup:
+        return self.html if text is None and not kwargs else self.real(text, **kwargs)
+
+    def __html__(self) -> str:
+        return self.html
+
+    def __str__(self) -> str:
+        return self.html
+
+
+class _RenderedRadio:
+    """One radio of a PrerenderedRadioField: the option wtforms built, with its input and label
+    rendered once (a call with attributes renders it again)."""
+
+    def __init__(self, option: Any) -> None:
+        self.option, self.html, self.label = option, option(), _RenderedLabel(option.label)
+
+    def __call__(self, **kwargs: Any) -> Markup:
+        return self.option(**kwargs) if kwargs else self.html
+
+    def __html__(self) -> str:
+        return self.html
+
+    def __str__(self) -> str:
+        return self.html
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.option, name)
+
+
+class PrerenderedRadioField(ChoiceRadioField):
+    """Radio buttons of a list that never changes at runtime (a catalogue, numbers), whose inputs
+    and labels are rendered once per process for each field and checked choice instead of at every
+    request: the kept HTML is wtforms' own first rendering, the same output. `choices` must be a
+    tuple built once (a module constant); otherwise, or with `render_kw`, it renders as RadioField."""
+
+    _rendered: dict[tuple, tuple] = {}
+
+    def __init__(self, label: str | None = None, validators: Any = None, *, choices: Any, **kwargs: Any) -> None:
+        super().__init__(label, validators, choices=choices, **kwargs)
+        self.choices = choices  # the constant itself (SelectField keeps a copy): its identity is the key
+
+    def __iter__(self) -> Any:
+        choices = self.choices
+        if type(choices) is not tuple or self.render_kw or self.coerce is not str:
+            yield from super().__iter__()
+            return
+        key = (id(choices), self.id, self.name, tuple(c.value == self.data for c in choices),
+               tuple(sorted(vars(self.flags).items())))
+        entry = self._rendered.get(key)
+        if entry is None or entry[0] is not choices:
+            entry = self._rendered[key] = (choices, tuple(_RenderedRadio(o) for o in super().__iter__()))
+        yield from entry[1]
+
+
 class ChoiceSelectField(_Choosing, SelectField):
     pass
 
 
 class DocumentSubjectForm(Form):
-    subject = ChoiceRadioField("Quel est l’objet de votre envoi ?",
-                         choices=[SelectChoice(s["code"], s["label"]) for s in subjects()],
+    subject = PrerenderedRadioField("Quel est l’objet de votre envoi ?",
+                         choices=tuple(SelectChoice(s["code"], s["label"]) for s in subjects()),
                          validators=[InputRequired("Sélectionnez l’objet de votre envoi.")])
 
 
 class DocumentCountForm(Form):
-    count = ChoiceRadioField("Combien de documents souhaitez-vous envoyer ?",
-                       choices=[SelectChoice(str(n), str(n)) for n in range(1, MAX_DOCUMENTS + 1)],
+    count = PrerenderedRadioField("Combien de documents souhaitez-vous envoyer ?",
+                       choices=tuple(SelectChoice(str(n), str(n)) for n in range(1, MAX_DOCUMENTS + 1)),
                        validators=[InputRequired("Sélectionnez le nombre de documents à envoyer (de 1 à 5).")])
 
 

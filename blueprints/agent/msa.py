@@ -5,7 +5,7 @@ Conversations are only ever loaded through a query scoped to the agent's organis
 else is a 404. Only agents of an MSA organisation reach these screens (403 for anyone else)."""
 from flask import abort, request
 from flask_login import current_user
-from sqlalchemy import func
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from blueprints.agent import bp
@@ -105,11 +105,35 @@ def msa_inbox():
 
 # --- One conversation --------------------------------------------------------------------------------
 
+# Built once: the page's read of a conversation of the organisation, with what it shows (what
+# load_for_agent's read runs, without assembling it at every request).
+_CONVERSATION = (
+    select(Conversation)
+    .where(Conversation.id == bindparam("conversation_id"), Conversation.organisation_id == bindparam("org_id"))
+    .options(joinedload(Conversation.member), joinedload(Conversation.messages))
+    .limit(1))
+
+
 def load_conversation(conversation_id, org, for_update=False):
     """The organisation's conversation; 404 otherwise. `for_update` locks it (see load_for_agent), so
     that two agents acting at once cannot both answer a closing conversation."""
-    return load_for_agent(Conversation, conversation_id, org, for_update,
-                          options=(joinedload(Conversation.member), joinedload(Conversation.messages)))
+    if for_update:
+        return load_for_agent(Conversation, conversation_id, org, for_update)
+    params = {"conversation_id": conversation_id, "org_id": org.id}
+    conversation = db.session.scalars(_CONVERSATION, params).unique().first()
+    if conversation is None:
+        abort(404)
+    return conversation
+
+
+# Built once: the files of a conversation's messages and of the conversation itself.
+_CONVERSATION_FILES = (
+    select(Attachment)
+    .where(((Attachment.subject_type.in_(MESSAGE_FILES.stored_names))
+            & (Attachment.subject_id.in_(bindparam("message_ids", expanding=True))))
+           | ((Attachment.subject_type.in_(CONVERSATION_FILES.stored_names))
+              & (Attachment.subject_id == bindparam("conversation_id"))))
+    .order_by(Attachment.id))
 
 
 def _files_by_message(conversation):
@@ -118,11 +142,7 @@ def _files_by_message(conversation):
     files = {}
     if not ids:
         return files
-    query = Attachment.query.filter(
-        ((Attachment.subject_type.in_(MESSAGE_FILES.stored_names)) & (Attachment.subject_id.in_(ids)))
-        | ((Attachment.subject_type.in_(CONVERSATION_FILES.stored_names))
-           & (Attachment.subject_id == conversation.id)))
-    for attachment in query.order_by(Attachment.id):
+    for attachment in db.session.scalars(_CONVERSATION_FILES, {"message_ids": ids, "conversation_id": conversation.id}):
         key = attachment.subject_id if attachment.subject_type in MESSAGE_FILES.stored_names else ids[0]
         files.setdefault(key, []).append(attachment)
     return files

@@ -6,22 +6,30 @@ from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy import and_, bindparam, select
 
 from blueprints.msa import bp, member_service
 from blueprints.msa.context import member_required
-from core.places import commune_by_key
 from core.replay import keeps_input, take
 from core.templating import render
 from extensions import db
 from forms.msa_services import ABROAD, FRANCE, ContactDetailsForm
+from models import Commune
 from models.msa_services import MsaContactDetails
 
 TEMPLATE = "msa/contact_details.html"
+# The stored details and the commune of their address in one statement, built once.
+DETAILS_WITH_COMMUNE = (
+    select(MsaContactDetails, Commune)
+    .outerjoin(Commune, and_(Commune.insee == MsaContactDetails.insee,
+                             Commune.postcode == MsaContactDetails.postcode))
+    .where(MsaContactDetails.member_id == bindparam("member_id"))
+    .limit(1))
 
 
 def _initial(member):
     """The form's data from the stored details (nothing yet: an empty form, France)."""
-    details = MsaContactDetails.query.filter_by(member_id=member.id).one_or_none()
+    details, commune = db.session.execute(DETAILS_WITH_COMMUNE, {"member_id": member.id}).first() or (None, None)
     data = {"mobile": member.mobile or "", "address_abroad": FRANCE}
     if details is not None:
         data.update(phone=details.phone or "", address_line1=details.address_line1 or "",
@@ -29,7 +37,7 @@ def _initial(member):
         if details.address_abroad:
             data.update(address_abroad=ABROAD, city=details.city or "", country=details.country or "")
         elif details.insee:
-            data["commune"] = commune_by_key(f"{details.insee}-{details.postcode}")
+            data["commune"] = commune  # what core.places.commune_by_key gives for its key
     return details, {k: v for k, v in data.items() if v not in ("", None)}
 
 

@@ -135,17 +135,18 @@ def messages_new(member):
     service = online_service(state)
     # The draft is read only where it is shown or replaced (not for the cascade's steps).
     writing = posted or (state.complete and (service is None or request.args.get("ecrire") == "1"))
-    draft = drafts.load(current_user, DRAFT_KIND) if writing else None
-    draft_body = draft.data.get("body", "") if draft else ""
-    draft_files = draft.attachment_token if draft else None
-
     if not posted:
         form = files = None
         if writing:
-            form = MessageWriteForm(body=draft_body)
-            files = AttachmentSet.from_request(POLICY, token=draft_files)
+            # The draft and its files in one statement; a draft without files: a new set.
+            draft, files = drafts.load_with_files(current_user, DRAFT_KIND, POLICY)
+            form = MessageWriteForm(body=draft.data.get("body", "") if draft else "")
+            files = files or AttachmentSet.from_request(POLICY)
         return render("msa/messages/new.html", block="steps", state=state, service=service, writing=writing,
                       form=form, files=files, has_errors=bool(state.error))
+
+    draft = drafts.load(current_user, DRAFT_KIND)
+    draft_files = draft.attachment_token if draft else None
 
     if "annuler" in request.form:
         drafts.discard(current_user, DRAFT_KIND)
@@ -190,7 +191,7 @@ def _restore_writing(replay):
 def messages_summary(member):
     """« Récapitulatif de ma demande », from the draft. Without one (the message was sent, then
     Back), the messaging home; with an incomplete one, the step to finish."""
-    draft = drafts.load(current_user, DRAFT_KIND)
+    draft, files = drafts.load_with_files(current_user, DRAFT_KIND, POLICY)
     if draft is None:
         return redirect(url_for(".messages"))
     state = catalogue().resolve(draft.data.get("codes") or {})
@@ -202,7 +203,8 @@ def messages_summary(member):
         submission = new_token()
         drafts.save(current_user, DRAFT_KIND, dict(draft.data, submission=submission),
                     attachment_token=draft.attachment_token)
-    files = AttachmentSet.from_request(POLICY, token=draft.attachment_token)
+        files = None  # the commit expired its rows: read them again, in one query
+    files = files or AttachmentSet.from_request(POLICY, token=draft.attachment_token)
     return render("msa/messages/summary.html", state=state, service=online_service(state), form=form, files=files,
                   send_form=MessageSendForm(submission=submission))
 

@@ -3,6 +3,7 @@ ignored once older than DRAFT_RETENTION_DAYS and purged; they outlive the login 
 from datetime import timedelta
 
 from core import drafts
+from core.uploads import AttachmentSet
 from extensions import db
 from models import Draft, User, UserSession
 from models.base import utcnow
@@ -129,3 +130,42 @@ def test_saves_at_the_same_moment_never_fail(app):
     assert errors == []
     with app.app_context():
         assert Draft.query.count() == 1 and Draft.query.one().data["texte"].endswith("-14")
+
+
+def test_load_with_files_reads_the_draft_and_its_own_set_at_once(app):
+    """load_with_files gives what load() then AttachmentSet(token=…) give: the draft, and only the
+    owner's files of its token and policy not yet sent, in order; nothing for an expired draft."""
+    from core.uploads import register_policy
+    from models import Attachment, StoredFile
+    register_policy("essai-brouillon", max_count=5, max_size=1000, extensions=("pdf",))
+    uid, other = _user(app), _user(app, "autre@example.fr")
+    token = "c" * 32
+    with app.app_context():
+        user = db.session.get(User, uid)
+        stored = StoredFile(storage_name="d" * 32, sha256="d" * 64, size=3)
+        db.session.add(stored)
+        db.session.flush()
+
+        def attachment(name, owner=uid, upload_set=token, policy="essai-brouillon", subject_id=None):
+            return Attachment(owner_id=owner, upload_set=upload_set, policy=policy, original_name=name,
+                              stored_file_id=stored.id, content_type="application/pdf", size=3, subject_id=subject_id)
+        db.session.add_all([attachment("premier.pdf"), attachment("autre-lot.pdf", upload_set="e" * 32),
+                            attachment("autre-politique.pdf", policy="essai"),
+                            attachment("deja-envoye.pdf", subject_id=1), attachment("d-un-autre.pdf", owner=other),
+                            attachment("second.pdf")])
+        db.session.commit()
+        assert drafts.load_with_files(user, "essai", "essai-brouillon") == (None, None)
+        drafts.save(user, "sans-fichiers", {"texte": "x"})
+        draft, files = drafts.load_with_files(user, "sans-fichiers", "essai-brouillon")
+        assert draft.data == {"texte": "x"} and files is None
+
+        draft = drafts.save(user, "essai", {"texte": "y"}, attachment_token=token)
+        loaded, files = drafts.load_with_files(user, "essai", "essai-brouillon")
+        assert loaded.data == {"texte": "y"} and files.token == token
+        assert [f.original_name for f in files.items] == ["premier.pdf", "second.pdf"]
+        assert files.items == AttachmentSet("essai-brouillon", user, token=token).items
+        assert drafts.load_with_files(db.session.get(User, other), "essai", "essai-brouillon") == (None, None)
+
+        draft.updated_at = utcnow() - timedelta(days=app.config["DRAFT_RETENTION_DAYS"], minutes=1)
+        db.session.commit()
+        assert drafts.load_with_files(user, "essai", "essai-brouillon") == (None, None)
