@@ -10,14 +10,14 @@ blueprints/armees/service.py; each action answers as core.queue.DetailPage does 
 actions block in place; without JavaScript: 303 to the page with the confirmation)."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, get_template_attribute, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from blueprints.agent import bp
 from blueprints.armees import catalogue, recap, service
 from core import audit
-from core.queue import Choice, DetailPage, Queue, agent_organisation, fold_search, load_for_agent
+from core.queue import Choice, DetailPage, Queue, agent_organisation, fold_search, load_for_agent, prerendered
 from core.submission import new_token
 from core.templating import render, wants_fragment
 from core.throttle import notifies
@@ -130,9 +130,14 @@ def _context(application, start_form=None, complement_form=None, payment_form=No
     if APPLICATION_WORKFLOW.can(application, "start_instruction", user):
         context["start_form"] = start_form or InstructionStartForm(formdata=None)
     if service.can_ask_complement(application, user):
+        choices = _document_choices(benefit)
         form = complement_form or ComplementAskForm(formdata=None)
-        form.set_documents(_document_choices(benefit))
+        form.set_documents(choices)
         context["complement_form"] = form
+        if complement_form is None:  # not posted: the same fields for every application of the benefit
+            context["complement_fields_html"] = prerendered(
+                ("armees-complement", tuple(choices)),
+                lambda: get_template_attribute("agent/armees/macros.html", "complement_fields")(form))
     if service.can_record_payment(application, user):
         context["payment_form"] = payment_form or PaymentRecordForm(formdata=None)
     if APPLICATION_WORKFLOW.can(application, "grant", user):
