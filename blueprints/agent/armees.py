@@ -110,6 +110,15 @@ def _document_choices(benefit):
     return choices + [("rib", service.AGENT_DOCUMENT_LABELS["rib"]), ("autre", service.AGENT_DOCUMENT_LABELS["autre"])]
 
 
+MACROS = "agent/armees/macros.html"
+
+
+def _pristine(key, template, macro, *args, **kwargs):
+    """The HTML of an action form's fields not posted yet: the same on every page (for `key`),
+    rendered once (core.queue.prerendered) by `macro` of `template`, as the template would."""
+    return prerendered(("armees", *key), lambda: get_template_attribute(template, macro)(*args, **kwargs))
+
+
 def _context(application, start_form=None, complement_form=None, payment_form=None, grant_form=None,
              refuse_form=None, **extra):
     benefit = _benefit(application)
@@ -135,14 +144,21 @@ def _context(application, start_form=None, complement_form=None, payment_form=No
         form.set_documents(choices)
         context["complement_form"] = form
         if complement_form is None:  # not posted: the same fields for every application of the benefit
-            context["complement_fields_html"] = prerendered(
-                ("armees-complement", tuple(choices)),
-                lambda: get_template_attribute("agent/armees/macros.html", "complement_fields")(form))
+            context["complement_fields_html"] = _pristine(("complement", tuple(choices)), MACROS, "complement_fields",
+                                                          form)
     if service.can_record_payment(application, user):
-        context["payment_form"] = payment_form or PaymentRecordForm(formdata=None)
+        context["payment_form"] = form = payment_form or PaymentRecordForm(formdata=None)
+        if payment_form is None:
+            context["payment_fields_html"] = _pristine(("payment",), MACROS, "payment_fields", form)
     if APPLICATION_WORKFLOW.can(application, "grant", user):
-        context["grant_form"] = grant_form or DecisionGrantForm(formdata=None, prefix="accord")
-        context["refuse_form"] = refuse_form or DecisionRefuseForm(formdata=None, prefix="refus")
+        context["grant_form"] = form = grant_form or DecisionGrantForm(formdata=None, prefix="accord")
+        if grant_form is None:
+            context["grant_amount_html"] = _pristine(("grant",), "components/forms.html", "field", form.amount,
+                                                     inputmode="decimal", size="12")
+        context["refuse_form"] = form = refuse_form or DecisionRefuseForm(formdata=None, prefix="refus")
+        if refuse_form is None:
+            context["refuse_reason_html"] = _pristine(("refuse",), "components/counter.html", "counted_textarea",
+                                                      form.reason, rows=4)
     context.update(extra)
     return context
 
