@@ -8,13 +8,13 @@ DITs and questions are only ever loaded through queries scoped to the manager's 
 (core.queue.load_for_agent): anything else is a 404."""
 from __future__ import annotations
 
-from flask import flash, get_template_attribute, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from blueprints.agent import bp
 from blueprints.apgis import service
-from core.queue import Choice, DetailPage, Queue, agent_organisation, load_for_agent, prerendered
+from core.queue import Choice, DetailPage, Queue, agent_organisation, load_for_agent
 from core.formatting import fold_text
 from core.templating import render, wants_fragment
 from core.throttle import notifies
@@ -80,10 +80,7 @@ def _context(dit, validate_form=None, refuse_form=None, **extra):
                "validate_form": None, "refuse_form": None}
     if REQUEST_WORKFLOW.can(dit, "validate", current_user):
         context["validate_form"] = validate_form or RequestValidateForm(formdata=None, prefix="valider")
-        context["refuse_form"] = form = refuse_form or RequestRefuseForm(formdata=None, prefix="refus")
-        if refuse_form is None:  # not posted: the same field on every DIT's page
-            context["refuse_reason_html"] = prerendered(("apgis-refus",), lambda: get_template_attribute(
-                "components/counter.html", "counted_textarea")(form.reason, rows=4))
+        context["refuse_form"] = refuse_form or RequestRefuseForm(formdata=None, prefix="refus")
     context.update(extra)
     return context
 
