@@ -8,6 +8,8 @@
   an error), applied to a query, turned back into link arguments, and paginated with `paginate`.
 - `fold_search(...)`: person-name search on a folded column, folding what was typed with the
   function that folded the stored key (core.formatting.fold_text), for technicians and agents.
+- `prerendered(key, render)`: HTML that only code and static data decide (an unbound action
+  form's fields with their choices), rendered once per app instead of at every page.
 - `DetailPage`: the answers to an action on a case: `done` (htmx: the block again with the
   confirmation; without JavaScript: flash, then 303 to the page) and `refused` (409, the block
   saying why).
@@ -20,9 +22,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, NamedTuple, TypeVar
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, current_app, flash, redirect, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import and_, true
 from sqlalchemy.orm import Query
 from sqlalchemy.sql.elements import ColumnElement
@@ -220,6 +223,24 @@ class Queue:
 
     def page_size_options(self) -> list[tuple[int, int]]:
         return [(n, n) for n in self.page_sizes]
+
+
+# --- Pre-rendered parts of a case page ----------------------------------------------------------
+
+PRERENDERED_MAX = 256
+
+
+def prerendered(key: tuple[Any, ...], render: Callable[[], str]) -> Markup:
+    """`render()`'s HTML, rendered once per app for `key`, which must name everything the HTML
+    depends on (the form, the choices offered): only for HTML that no request, user or case
+    changes, such as the fields of an action form not posted yet (its tokens rendered apart)."""
+    store: dict[tuple[Any, ...], Markup] = current_app.extensions.setdefault("guichet_prerendered", {})
+    html = store.get(key)
+    if html is None:
+        if len(store) >= PRERENDERED_MAX:
+            store.clear()
+        html = store[key] = Markup(render())
+    return html
 
 
 # --- Answers to an action -----------------------------------------------------------------------

@@ -10,14 +10,14 @@ blueprints/armees/service.py; each action answers as core.queue.DetailPage does 
 actions block in place; without JavaScript: 303 to the page with the confirmation)."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, get_template_attribute, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from blueprints.agent import bp
 from blueprints.armees import catalogue, recap, service
 from core import audit
-from core.queue import Choice, DetailPage, Queue, agent_organisation, fold_search, load_for_agent
+from core.queue import Choice, DetailPage, Queue, agent_organisation, fold_search, load_for_agent, prerendered
 from core.submission import new_token
 from core.templating import render, wants_fragment
 from core.throttle import notifies
@@ -110,6 +110,15 @@ def _document_choices(benefit):
     return choices + [("rib", service.AGENT_DOCUMENT_LABELS["rib"]), ("autre", service.AGENT_DOCUMENT_LABELS["autre"])]
 
 
+MACROS = "agent/armees/macros.html"
+
+
+def _pristine(key, template, macro, *args, **kwargs):
+    """The HTML of an action form's fields not posted yet: the same on every page (for `key`),
+    rendered once (core.queue.prerendered) by `macro` of `template`, as the template would."""
+    return prerendered(("armees", *key), lambda: get_template_attribute(template, macro)(*args, **kwargs))
+
+
 def _context(application, start_form=None, complement_form=None, payment_form=None, grant_form=None,
              refuse_form=None, **extra):
     benefit = _benefit(application)
@@ -130,14 +139,26 @@ def _context(application, start_form=None, complement_form=None, payment_form=No
     if APPLICATION_WORKFLOW.can(application, "start_instruction", user):
         context["start_form"] = start_form or InstructionStartForm(formdata=None)
     if service.can_ask_complement(application, user):
+        choices = _document_choices(benefit)
         form = complement_form or ComplementAskForm(formdata=None)
-        form.set_documents(_document_choices(benefit))
+        form.set_documents(choices)
         context["complement_form"] = form
+        if complement_form is None:  # not posted: the same fields for every application of the benefit
+            context["complement_fields_html"] = _pristine(("complement", tuple(choices)), MACROS, "complement_fields",
+                                                          form)
     if service.can_record_payment(application, user):
-        context["payment_form"] = payment_form or PaymentRecordForm(formdata=None)
+        context["payment_form"] = form = payment_form or PaymentRecordForm(formdata=None)
+        if payment_form is None:
+            context["payment_fields_html"] = _pristine(("payment",), MACROS, "payment_fields", form)
     if APPLICATION_WORKFLOW.can(application, "grant", user):
-        context["grant_form"] = grant_form or DecisionGrantForm(formdata=None, prefix="accord")
-        context["refuse_form"] = refuse_form or DecisionRefuseForm(formdata=None, prefix="refus")
+        context["grant_form"] = form = grant_form or DecisionGrantForm(formdata=None, prefix="accord")
+        if grant_form is None:
+            context["grant_amount_html"] = _pristine(("grant",), "components/forms.html", "field", form.amount,
+                                                     inputmode="decimal", size="12")
+        context["refuse_form"] = form = refuse_form or DecisionRefuseForm(formdata=None, prefix="refus")
+        if refuse_form is None:
+            context["refuse_reason_html"] = _pristine(("refuse",), "components/counter.html", "counted_textarea",
+                                                      form.reason, rows=4)
     context.update(extra)
     return context
 

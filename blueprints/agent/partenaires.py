@@ -19,7 +19,7 @@ from core.queue import Answer, Choice, DetailPage, Queue, agent_organisation, fo
 from core.replay import keeps_input
 from core.templating import render
 from core.throttle import notifies
-from core.uploads import MB, AttachmentSet, attachments_of, register_policy
+from core.uploads import MB, AttachmentSet, register_policy
 from extensions import db
 from forms.agent_partenaires import (
     ConventionCreateForm,
@@ -126,15 +126,17 @@ def saisine_rows(saisine):
 def _detail_context(req, resolve_form=None, files=None, **extra):
     # The history read once: the timeline (request_status) and the complements are both in it.
     events = REQUEST_WORKFLOW.history(req)
+    # The files the technician sent and those of the agent's answer, in one query.
+    stored = (Attachment.query.filter(Attachment.subject_type.in_((*REQUEST_FILES.stored_names, ANSWER_FILES.name)),
+                                      Attachment.subject_id == req.id).order_by(Attachment.id).all())
     context = {
         "req": req,
         "timeline_lines": REQUEST_WORKFLOW.timeline(req, events),
         "complement_entries": [e for e in events if e.kind == "complement"],
         "ods": next(o for o in catalogue()["ods"] if o["code"] == req.ods),
         "saisine": saisine_rows(req.saisine),
-        "sent_files": (Attachment.query.filter(Attachment.subject_type.in_(REQUEST_FILES.stored_names),
-                                               Attachment.subject_id == req.id).order_by(Attachment.id).all()),
-        "answer_files": attachments_of(subject_type=ANSWER_FILES.name, subject_id=req.id),
+        "sent_files": [f for f in stored if f.subject_type != ANSWER_FILES.name],
+        "answer_files": [f for f in stored if f.subject_type == ANSWER_FILES.name],
         "take_form": RequestTakeForm() if req.can_take_in_charge(current_user) else None,
         "resolve_form": None, "files": None,
     }

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core import audit
@@ -34,6 +35,11 @@ if TYPE_CHECKING:
 # The supporting documents of a DIT: pdf, jpg, png, 5 Mo each, like the other portals.
 POLICY = "apgis_dit"
 register_policy(POLICY, max_count=3, max_size=5 * MB, extensions=("pdf", "jpg", "jpeg", "png"))
+
+
+# What the home and « Mes données personnelles » read of the file, in the query that loads it:
+# the beneficiaries (school certificates, the children's names) and the DITs awaiting a manager.
+WITH_PENDING = (joinedload(ApgisInsured.beneficiaries), joinedload(ApgisInsured.pending_requests))
 
 
 def insured_of(user: Any, *options: Any) -> ApgisInsured | None:
@@ -60,14 +66,18 @@ def pending_request(insured: ApgisInsured, kind: str, nature: str | None = None)
     return query.order_by(ApgisRequest.created_at.desc(), ApgisRequest.id.desc()).first()
 
 
-def pending_by_kind(insured: ApgisInsured, kinds: tuple[str, ...]) -> dict[str, ApgisRequest | None]:
+def pending_by_kind(insured: ApgisInsured, kinds: tuple[str, ...],
+                    pending: list[ApgisRequest] | None = None) -> dict[str, ApgisRequest | None]:
     """`pending_request(insured, kind)` for each of `kinds`, in one query: the newest pending DIT
-    of each kind, or None."""
+    of each kind, or None. `pending`: the insured's pending DITs, newest first, when the page
+    loaded them with the file (WITH_PENDING): then no query."""
     found: dict[str, ApgisRequest | None] = dict.fromkeys(kinds)
-    for dit in (ApgisRequest.query.filter(ApgisRequest.insured_id == insured.id, ApgisRequest.status == PENDING,
-                                          ApgisRequest.kind.in_(kinds))
-                .order_by(ApgisRequest.created_at.desc(), ApgisRequest.id.desc())):
-        if found[dit.kind] is None:
+    if pending is None:
+        pending = (ApgisRequest.query.filter(ApgisRequest.insured_id == insured.id, ApgisRequest.status == PENDING,
+                                             ApgisRequest.kind.in_(kinds))
+                   .order_by(ApgisRequest.created_at.desc(), ApgisRequest.id.desc()))
+    for dit in pending:
+        if dit.kind in found and found[dit.kind] is None:
             found[dit.kind] = dit
     return found
 

@@ -14,7 +14,6 @@ from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
 
 from blueprints.apgis import bp, service
 from blueprints.apgis.notifications import notifications_for
@@ -32,7 +31,7 @@ from models import User
 from models.apgis import (CONTRACT_LABELS, CONTRIBUTION_METHODS, DOCUMENT_NATURES, KIND_ADDRESS, KIND_CARD,
                           KIND_CONTRIBUTION_METHOD, KIND_DOCUMENT, KIND_EMAIL, KIND_HEALTH_BANK,
                           NATURE_SCHOOL_CERTIFICATE, NOTIFICATION_LABELS, REQUEST_KIND_LABELS, ApgisQuestion,
-                          ApgisInsured, ApgisRequest)
+                          ApgisRequest)
 from models.base import utcnow
 
 REPLAYED = "Ce formulaire a déjà servi à envoyer une autre demande : rien n’a été envoyé. Envoyez-le de nouveau."
@@ -42,11 +41,15 @@ def today() -> date:
     return utcnow().date()
 
 
-def insured_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Gives the view the user's own Apgis file; without one, a page that says so (404)."""
+def insured_required(view: Callable[..., Any] | None = None, *, options: tuple[Any, ...] = ()) -> Any:
+    """Gives the view the user's own Apgis file; without one, a page that says so (404).
+    `@insured_required(options=…)`: loader options of the file's query (what the page reads of it)."""
+    if view is None:
+        return lambda view: insured_required(view, options=options)
+
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        insured = service.insured_of(current_user)
+        insured = service.insured_of(current_user, *options)
         if insured is None:
             return render("apgis/no_file.html", status=404)
         return view(insured, *args, **kwargs)
@@ -64,11 +67,12 @@ def current_notifications(insured) -> list:
 def index():
     if not current_user.is_authenticated:
         return render("apgis/index.html", login_form=LoginForm(formdata=None))
-    # The notifications read the beneficiaries (school certificates): in the same query.
-    insured = service.insured_of(current_user, joinedload(ApgisInsured.beneficiaries))
+    # The notifications read the beneficiaries (school certificates) and the pending DITs: in the same query.
+    insured = service.insured_of(current_user, *service.WITH_PENDING)
     if insured is None:
         return render("apgis/no_file.html")
-    return render("apgis/index.html", insured=insured, notifications=current_notifications(insured))
+    return render("apgis/index.html", insured=insured,
+                  notifications=notifications_for(insured, today(), insured.pending_requests))
 
 
 @bp.route("/l-apgis-et-moi")
@@ -81,9 +85,10 @@ def apgis_et_moi(insured):
 # --- Mes données personnelles --------------------------------------------------------------------
 
 @bp.route("/mes-donnees")
-@insured_required
+@insured_required(options=service.WITH_PENDING)
 def personal_data(insured):
-    pending = service.pending_by_kind(insured, (KIND_ADDRESS, KIND_EMAIL, KIND_HEALTH_BANK, KIND_CONTRIBUTION_METHOD))
+    pending = service.pending_by_kind(insured, (KIND_ADDRESS, KIND_EMAIL, KIND_HEALTH_BANK, KIND_CONTRIBUTION_METHOD),
+                                      insured.pending_requests)
     return render("apgis/personal_data.html", insured=insured, pending=pending, contract_labels=CONTRACT_LABELS,
                   methods=CONTRIBUTION_METHODS, mask_iban=service.mask_iban)
 

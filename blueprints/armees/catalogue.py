@@ -12,9 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from core import refcache
 from core.catalogues import load
 from core.formatting import fold_text
 from extensions import db
+from models.armees import BenefitSetting
+
+# The agents' changes are reference data (core.refcache): every page of an application shows its
+# benefit, and a change made from the catalogue's page reaches every server at once.
+refcache.watch(BenefitSetting)
 
 CATALOGUE = "armees-prestations"
 REFERENTIALS = "armees-referentiels"
@@ -157,23 +163,26 @@ def _with_setting(benefit: Benefit, s) -> Benefit:
                    summary=s.summary if s.summary is not None else benefit.summary)
 
 
+def _current() -> tuple[Benefit, ...]:
+    """Every benefit with the agents' changes applied, kept as reference data (core.refcache)."""
+    def load_settings() -> tuple[Benefit, ...]:
+        settings = {s.code: s for s in db.session.query(BenefitSetting).all()}
+        return tuple(_with_setting(benefit, settings.get(benefit.code)) for benefit in from_file())
+    return refcache.cached("armees-benefits", load_settings)
+
+
 def all_benefits() -> list[Benefit]:
     """Every benefit with the agents' changes applied (published or not), in the file's order."""
-    from models.armees import BenefitSetting
-    settings = {s.code: s for s in db.session.query(BenefitSetting).all()}
-    return [_with_setting(benefit, settings.get(benefit.code)) for benefit in from_file()]
+    return list(_current())
 
 
 def published() -> list[Benefit]:
-    return [b for b in all_benefits() if b.published]
+    return [b for b in _current() if b.published]
 
 
 def get(code: str | None, include_unpublished: bool = False) -> Benefit | None:
-    """The benefit `code` with the agents' changes applied (its own setting only, not every one)."""
-    from models.armees import BenefitSetting
-    benefit = next((b for b in from_file() if b.code == code), None)
-    if benefit is not None:
-        benefit = _with_setting(benefit, db.session.get(BenefitSetting, code))
+    """The benefit `code` with the agents' changes applied."""
+    benefit = next((b for b in _current() if b.code == code), None)
     if benefit is None or (not benefit.published and not include_unpublished):
         return None
     return benefit

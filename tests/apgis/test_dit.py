@@ -239,3 +239,21 @@ def test_decisions_with_htmx_answer_the_actions_block(app, apgis, apgis_login):
     soup = fragment(manager, f"{url}/refuser", method="post", data={"refus-reason": "Trop tard"}, status=409)
     assert soup.select_one("#apgis-refus")
     assert last_request(app)["status"] == "validee"
+
+
+def test_pending_dits_come_with_the_file_and_leave_it_once_decided(app, apgis, apgis_login):
+    """ApgisInsured.pending_requests (loaded with the file by the home and « Mes données
+    personnelles »): the DITs awaiting a manager only, newest first."""
+    client = apgis_login("insured")
+    assert ask(client, "adresse").status_code == 303
+    assert ask(client, "email").status_code == 303
+    with app.app_context():
+        insured = db.session.get(User, apgis["insured"]).apgis_insured
+        assert [d.kind for d in insured.pending_requests] == ["email", "adresse"]
+    dit = last_request(app)
+    assert apgis_login("manager").post(f"/agent/apgis/demandes/{dit['id']}/valider").status_code == 303
+    soup = page(client, "/apgis/mes-donnees")
+    assert soup.select_one("#en-attente-adresse") and not soup.select_one("#en-attente-email")
+    with app.app_context():
+        insured = db.session.get(User, apgis["insured"]).apgis_insured
+        assert [d.kind for d in insured.pending_requests] == ["adresse"]

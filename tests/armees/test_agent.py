@@ -221,6 +221,31 @@ def test_ask_complement_emails_the_link_and_is_given_once(app, agent, make_appli
     assert "Pièces manquantes" in row.get_text() and "En attente de réponse" in row.get_text()
 
 
+def test_complement_fields_offer_each_benefit_its_documents(app, agent, make_application):
+    """The fields of a form not posted yet are rendered once per benefit (core.queue.prerendered):
+    an application of another benefit offers its own documents, and a page with errors the same
+    fields, with what was typed."""
+    def documents(soup):
+        return [o["value"] for o in soup.select("#document_1 option")]
+
+    childcare = make_application("prise-en-charge")
+    studies = make_application("prise-en-charge", benefit="etudes-scolarite")
+    for _ in range(2):
+        assert documents(page(agent, url(childcare))) == [
+            "", "qualite-ressortissant", "avis-imposition", "justificatif-garde", "livret-famille", "rib", "autre"]
+        assert documents(page(agent, url(studies))) == [
+            "", "qualite-ressortissant", "avis-imposition", "certificat-scolarite", "notification-bourse", "rib",
+            "autre"]
+    clean = page(agent, url(childcare)).select_one("#armees-complement")
+    soup = submit(agent, url(childcare, "/complements"),
+                  {"subject": "Objet tapé", "document_2": "autre", "submission": "b" * 32}, status=422)
+    typed = soup.select_one("#armees-complement")
+    assert typed.select_one("#subject")["value"] == "Objet tapé"
+    assert typed.select_one("#document_2 option[selected]")["value"] == "autre"
+    assert [f["name"] for f in typed.select("input, select, textarea")] == [
+        f["name"] for f in clean.select("input, select, textarea")]
+
+
 def test_ask_complement_errors_next_to_fields(app, agent, make_application, outbox):
     application_id = make_application("prise-en-charge")
     soup = submit(agent, url(application_id, "/complements"),

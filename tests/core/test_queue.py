@@ -156,3 +156,24 @@ def test_load_for_agent_is_scoped_to_the_organisation(rows):
         locked = load_for_agent(PartnerRequest, rows["ids"][1], org, for_update=True, extra_filters=not_cancelled)
         assert locked.id == rows["ids"][1]
         db.session.rollback()
+
+
+# --- Pre-rendered parts ---------------------------------------------------------------------------
+
+def test_prerendered_html_is_rendered_once_per_key_and_app(app):
+    from markupsafe import Markup
+
+    from core.queue import prerendered
+    calls = []
+
+    def render(text):
+        calls.append(text)
+        return f"<p>{text}</p>"
+
+    with app.app_context():
+        first = prerendered(("essai", "a"), lambda: render("a"))
+        again = prerendered(("essai", "a"), lambda: render("changé"))
+        other = prerendered(("essai", "b"), lambda: render("b"))
+    assert (first, again, other) == ("<p>a</p>", "<p>a</p>", "<p>b</p>")
+    assert isinstance(first, Markup)
+    assert calls == ["a", "b"]
