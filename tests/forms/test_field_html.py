@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from markupsafe import Markup
 from wtforms import Form, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 import forms.base  # noqa: F401  (installs the app's html_params, as in the app)
@@ -36,7 +37,8 @@ class Sample(Form):
     ville = StringField("Ville *", validators=[DataRequired()], description="La commune de résidence")
     message = TextAreaField("Message", validators=[Length(max=2000)],
                             description=Markup("Au plus <b>2 000</b> caractères"))
-    pays = SelectField("Pays", choices=[("FR", "France"), ("BE", "Belgique"), ("X", "<Ailleurs> & «autre»")])
+    pays = SelectField("Pays", choices=[SelectChoice("FR", "France"), SelectChoice("BE", "Belgique"),
+                                        SelectChoice("X", "<Ailleurs> & «autre»")])
     libre = StringField("Complément d’adresse", render_kw={"autocomplete": "address-line2"})
 
 
