@@ -11,7 +11,6 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else ".")
 PASSWORD = "Guichet-Demo-2026"
 HX = {"HX-Request": "true"}
 WRITING = "/msa/messages/nouveau?theme=famille-logement&subject=allocations-familiales"
@@ -58,8 +57,9 @@ def cpu_ms(client, url, headers, rounds=5, calls=200):
 
 
 def main():
-    os.chdir(ROOT)
-    sys.path.insert(0, ROOT)
+    root = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else ".")
+    os.chdir(root)
+    sys.path.insert(0, root)
     os.environ.update(GUICHET_INSTANCE_PATH=tempfile.mkdtemp(), GUICHET_PUBLIC_URL="http://localhost",
                       GUICHET_DEV_MAILBOX="1", TRUSTED_HOSTS="localhost")
     from app import create_app
