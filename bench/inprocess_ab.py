@@ -56,17 +56,22 @@ def cpu_ms(client, url, headers, rounds=5, calls=200):
     return best / calls * 1000
 
 
-def main():
-    root = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else ".")
+def demo_app(root, host="localhost"):
+    """The checkout at `root` as an app on a fresh instance: migrated, communes and demo data loaded."""
     os.chdir(root)
     sys.path.insert(0, root)
-    os.environ.update(GUICHET_INSTANCE_PATH=tempfile.mkdtemp(), GUICHET_PUBLIC_URL="http://localhost",
-                      GUICHET_DEV_MAILBOX="1", TRUSTED_HOSTS="localhost")
+    os.environ.update(GUICHET_INSTANCE_PATH=tempfile.mkdtemp(), GUICHET_PUBLIC_URL=f"http://{host}",
+                      GUICHET_DEV_MAILBOX="1", TRUSTED_HOSTS=host)
     from app import create_app
     app = create_app()
     runner = app.test_cli_runner()
     for args in (["db", "upgrade"], ["communes", "load"], ["demo"]):
         runner.invoke(args=args)
+    return app
+
+
+def main():
+    app = demo_app(os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "."))
     tech, member, agent, citizen = clients(app)
     cases = [
         ("Historique, page", tech, "/partenaires/demandes", {}),

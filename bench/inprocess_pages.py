@@ -17,7 +17,6 @@ import functools
 import os
 import pstats
 import sys
-import tempfile
 import threading
 import time
 
@@ -25,7 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path[:0] = [ROOT, HERE]
 
-from inprocess_ab import cpu_ms  # noqa: E402  (bench/: the best of 5 rounds of 200 requests)
+from inprocess_ab import cpu_ms, demo_app  # noqa: E402  (bench/: a fresh demo instance, the best of 5 × 200)
 
 
 HOST = []
@@ -101,18 +100,11 @@ def main():
     parser.add_argument("--top", type=int, default=45)
     parser.add_argument("--breakdown", action="store_true", help="the CPU per kind of work of each row")
     args = parser.parse_args()
-    os.chdir(ROOT)
-    os.environ.update(GUICHET_INSTANCE_PATH=tempfile.mkdtemp(), GUICHET_PUBLIC_URL="http://127.0.0.1",
-                      GUICHET_DEV_MAILBOX="1", TRUSTED_HOSTS="127.0.0.1")
     from sqlalchemy import event
 
-    from app import create_app
-    from extensions import db
     import anchors
-    app = create_app()
-    runner = app.test_cli_runner()
-    for cli in (["db", "upgrade"], ["communes", "load"], ["demo"]):
-        runner.invoke(args=cli)
+    app = demo_app(ROOT, "127.0.0.1")
+    from extensions import db
     base = serve(app)
     HOST.append(base.split("//")[1])
     notes = []
