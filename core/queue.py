@@ -2,8 +2,9 @@
 
 - `agent_organisation(portal)`: the organisation whose queue the current agent works (403 for
   anyone else, administrators included: they have no queue of their own).
-- `load_for_agent(...)`: the one way an agent view loads a case, scoped to that organisation
-  (anything else is a 404), optionally locked for an action.
+- `CaseLoader(model, …)`: the one way an agent view loads a case, scoped to that organisation
+  (anything else is a 404), optionally locked for an action; declared once per kind of case
+  (`load_for_agent(...)` for a one-off).
 - `Queue`: the filters of a list page, read from its GET form (unknown values are ignored, never
   an error), applied to a query, turned back into link arguments, and paginated with `paginate`.
 - `fold_search(...)`: person-name search on a folded column, folding what was typed with the
@@ -26,7 +27,7 @@ from flask import abort, current_app, flash, redirect, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import and_, true
+from sqlalchemy import and_, bindparam, select, true
 from sqlalchemy.orm import Query
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -54,20 +55,38 @@ def agent_organisation(portal: str) -> Organisation:
     return org
 
 
-def load_for_agent(model: type[Case], object_id: int, org: Organisation, for_update: bool = False,
-                   extra_filters: Iterable[ColumnElement[bool]] = (), options: Iterable[Any] = ()) -> Case:
-    """The organisation's `model` row `object_id` (and matching `extra_filters`); 404 otherwise.
+class CaseLoader:
+    """How the agent views of one kind of case load it: the organisation's `model` row of an id,
+    matching `extra_filters`; 404 otherwise. Declared once per kind (its statements are built
+    once, not at every request) and called as `loader(object_id, org, for_update=False)`.
 
     `for_update` starts a writing transaction and locks the row (SQLite: BEGIN IMMEDIATE;
     PostgreSQL: SELECT … FOR UPDATE), so that two agents acting at once cannot both move it.
     `options` (loader options, e.g. joinedload of what the page shows) apply to a read only: a
     locking read stays on the row alone (PostgreSQL refuses FOR UPDATE on an outer join's nullable side)."""
-    if for_update:
-        begin_immediate()
-    query = model.query.filter(model.id == object_id, model.organisation_id == org.id, *extra_filters)
-    if for_update:
-        return query.with_for_update().first_or_404()
-    return query.options(*options).first_or_404() if options else query.first_or_404()
+
+    def __init__(self, model: type[Case], extra_filters: Iterable[ColumnElement[bool]] = (),
+                 options: Iterable[Any] = ()) -> None:
+        where = (model.id == bindparam("object_id"), model.organisation_id == bindparam("organisation_id"),
+                 *extra_filters)
+        self.read = select(model).where(*where).options(*options)
+        self.locked = select(model).where(*where).with_for_update()
+
+    def __call__(self, object_id: int, org: Organisation, for_update: bool = False) -> Case:
+        if for_update:
+            begin_immediate()
+        params = {"object_id": object_id, "organisation_id": org.id}
+        case = db.session.scalars(self.locked if for_update else self.read, params).unique().one_or_none()
+        if case is None:
+            abort(404)
+        return case
+
+
+def load_for_agent(model: type[Case], object_id: int, org: Organisation, for_update: bool = False,
+                   extra_filters: Iterable[ColumnElement[bool]] = (), options: Iterable[Any] = ()) -> Case:
+    """A case loaded as a `CaseLoader(model, extra_filters, options)` would, for a view that loads
+    that kind once in a while (its statement is built at the call)."""
+    return CaseLoader(model, extra_filters, options)(object_id, org, for_update)
 
 
 # --- Search -------------------------------------------------------------------------------------

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Select, bindparam, select
+
 from core import audit
 from extensions import db
 from models.base import utcnow
@@ -78,6 +80,7 @@ class Workflow:
     created_label: str = "Création"            # the first line of `timeline`
     entry_labels: dict[str, str] = field(default_factory=dict)  # kind of appended entry -> label
     _hooks: dict[str, list[Hook]] = field(default_factory=dict, repr=False)
+    _statements: dict[bool, Select] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.by_slug = {s.slug: s for s in self.states}
@@ -186,11 +189,23 @@ class Workflow:
     # --- History ---------------------------------------------------------------------------------
 
     def history(self, case: Any, kinds: Iterable[str] | None = None) -> list[CaseEvent]:
-        """The case's entries, oldest first."""
-        query = CaseEvent.query.filter_by(case_type=self.kind, case_id=case.id)
+        """The case's entries, oldest first (of these `kinds` only, if given)."""
+        params: dict[str, Any] = {"case_id": case.id}
         if kinds is not None:
-            query = query.filter(CaseEvent.kind.in_(tuple(kinds)))
-        return query.order_by(CaseEvent.at, CaseEvent.id).all()
+            params["kinds"] = tuple(kinds)
+        return list(db.session.scalars(self._history_statement(kinds is not None), params))
+
+    def _history_statement(self, of_kinds: bool) -> Select:
+        """The history's read, built once per workflow (it runs on every page of a case)."""
+        statement = self._statements.get(of_kinds)
+        if statement is None:
+            statement = (select(CaseEvent)
+                         .where(CaseEvent.case_type == self.kind, CaseEvent.case_id == bindparam("case_id"))
+                         .order_by(CaseEvent.at, CaseEvent.id))
+            if of_kinds:
+                statement = statement.where(CaseEvent.kind.in_(bindparam("kinds", expanding=True)))
+            self._statements[of_kinds] = statement
+        return statement
 
     def timeline(self, case: Any, events: list[CaseEvent] | None = None) -> list[tuple[datetime, str, Any]]:
         """(date, what, who) of every entry, oldest first, for a history shown to agents: the

@@ -5,7 +5,7 @@ change) or « Refuser » with a required reason, both mailing the insured; the i
 and their answers (mailed from the no-reply sender, shown in the insured's « Suivi »).
 
 DITs and questions are only ever loaded through queries scoped to the manager's organisation
-(core.queue.load_for_agent): anything else is a 404."""
+(core.queue.CaseLoader): anything else is a 404."""
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from blueprints.agent import bp
 from blueprints.apgis import service
-from core.queue import Choice, DetailPage, Queue, agent_organisation, load_for_agent
+from core.queue import CaseLoader, Choice, DetailPage, Queue, agent_organisation
 from core.formatting import fold_text
 from core.templating import render, wants_fragment
 from core.throttle import notifies
@@ -67,10 +67,13 @@ def apgis_queue():
                   kinds=list(REQUEST_KIND_LABELS.items()))
 
 
+# The page's read of a DIT with what it shows, built once (see core.queue.CaseLoader).
+_REQUEST = CaseLoader(ApgisRequest, options=(
+    joinedload(ApgisRequest.user), joinedload(ApgisRequest.insured).joinedload(ApgisInsured.beneficiaries)))
+
+
 def load_request(request_id, org, for_update=False):
-    return load_for_agent(ApgisRequest, request_id, org, for_update,
-                          options=(joinedload(ApgisRequest.user),
-                                   joinedload(ApgisRequest.insured).joinedload(ApgisInsured.beneficiaries)))
+    return _REQUEST(request_id, org, for_update)
 
 
 def _context(dit, validate_form=None, refuse_form=None, **extra):
@@ -158,11 +161,14 @@ def apgis_questions():
     return render("agent/apgis/questions.html", block="results", organisation=org, filters=filters, page=page)
 
 
+_QUESTION = CaseLoader(ApgisQuestion)
+
+
 @bp.route("/apgis/questions/<int:question_id>", methods=["GET", "POST"])
 @notifies
 def apgis_question(question_id):
     org = apgis()
-    question = load_for_agent(ApgisQuestion, question_id, org)
+    question = _QUESTION(question_id, org)
     form = QuestionAnswerForm() if question.status == QUESTION_SENT else None
     status = 200
     if request.method == "POST":
@@ -170,7 +176,7 @@ def apgis_question(question_id):
             return render("agent/apgis/question.html", question=question, form=None, status=409,
                           refusal="Cette question a déjà reçu une réponse : rien n’a été modifié.")
         if form.validate_on_submit():
-            locked = load_for_agent(ApgisQuestion, question_id, org, for_update=True)
+            locked = _QUESTION(question_id, org, for_update=True)
             try:
                 service.answer_question(locked, current_user, form.answer.data)
             except IllegalTransition:

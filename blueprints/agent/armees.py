@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 from blueprints.agent import bp
 from blueprints.armees import catalogue, recap, service
 from core import audit
-from core.queue import Choice, DetailPage, Queue, agent_organisation, fold_search, load_for_agent, prerendered
+from core.queue import CaseLoader, Choice, DetailPage, Queue, agent_organisation, fold_search, prerendered
 from core.submission import new_token
 from core.templating import render, wants_fragment
 from core.throttle import notifies
@@ -26,6 +26,7 @@ from extensions import db
 from forms.agent_armees import (BenefitEditForm, BenefitPublishForm, ComplementAskForm, DecisionGrantForm,
                                 DecisionRefuseForm, InstructionStartForm, PaymentRecordForm)
 from models import Attachment
+from models.attachment import files_of
 from models.armees import (APPLICATION_FILES, APPLICATION_WORKFLOW, COMPLEMENT_REASONS, CREATING, DONE, GRANTED,
                            INSTRUCTING, PORTE_DOCUMENT_KINDS, RECEIVED_FILES, REFUSED, TAKEN, AidApplication,
                            AidPayment, BenefitSetting, ComplementRequest)
@@ -78,12 +79,15 @@ def armees_queue():
 
 # --- One application ---------------------------------------------------------------------------
 
-def load_application(application_id, org, for_update=False):
-    """The organisation's application, never a draft; 404 otherwise (see load_for_agent)."""
-    return load_for_agent(AidApplication, application_id, org, for_update,
-                          extra_filters=(AidApplication.status != CREATING,),
+# The page's read of an application with what it shows, built once (see core.queue.CaseLoader).
+_APPLICATION = CaseLoader(AidApplication, extra_filters=(AidApplication.status != CREATING,),
                           options=(joinedload(AidApplication.user), joinedload(AidApplication.complement_requests),
                                    joinedload(AidApplication.payments)))
+
+
+def load_application(application_id, org, for_update=False):
+    """The organisation's application, never a draft; 404 otherwise (see core.queue.CaseLoader)."""
+    return _APPLICATION(application_id, org, for_update)
 
 
 def _benefit(application):
@@ -96,13 +100,6 @@ def document_label(benefit, code):
         return spec.label
     return (service.AGENT_DOCUMENT_LABELS.get(code or "") or PORTE_DOCUMENT_KINDS.get(code or "")
             or ("Lettre de décision" if code == "decision" else "Document complémentaire"))
-
-
-def _files(application, *subjects):
-    names = [name for subject in subjects for name in subject.stored_names]
-    return (Attachment.query.filter(Attachment.subject_type.in_(names),
-                                    Attachment.subject_id == application.id)
-            .order_by(Attachment.created_at, Attachment.id).all())
 
 
 def _document_choices(benefit):
@@ -123,7 +120,7 @@ def _context(application, start_form=None, complement_form=None, payment_form=No
              refuse_form=None, **extra):
     benefit = _benefit(application)
     # The application's files and the letters sent (RECEIVED_FILES), in one query.
-    both = _files(application, APPLICATION_FILES, RECEIVED_FILES)
+    both = files_of(application.id, APPLICATION_FILES, RECEIVED_FILES)
     files = [f for f in both if f.subject_type in APPLICATION_FILES.stored_names]
     letters = [f for f in both if f.subject_type in RECEIVED_FILES.stored_names]
     documents = [(document_label(benefit, f.document), f) for f in files]

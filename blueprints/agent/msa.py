@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from blueprints.agent import bp
 from blueprints.msa import service
 from core import catalogues
-from core.queue import Answer, Choice, DetailPage, Queue, agent_organisation, load_for_agent
+from core.queue import Answer, CaseLoader, Choice, DetailPage, Queue, agent_organisation
 from core.replay import keeps_input
 from core.templating import render
 from core.throttle import notifies
@@ -105,25 +105,14 @@ def msa_inbox():
 
 # --- One conversation --------------------------------------------------------------------------------
 
-# Built once: the page's read of a conversation of the organisation, with what it shows (what
-# load_for_agent's read runs, without assembling it at every request).
-_CONVERSATION = (
-    select(Conversation)
-    .where(Conversation.id == bindparam("conversation_id"), Conversation.organisation_id == bindparam("org_id"))
-    .options(joinedload(Conversation.member), joinedload(Conversation.messages))
-    .limit(1))
+# The page's read of a conversation with what it shows, built once (see core.queue.CaseLoader).
+_CONVERSATION = CaseLoader(Conversation, options=(joinedload(Conversation.member), joinedload(Conversation.messages)))
 
 
 def load_conversation(conversation_id, org, for_update=False):
-    """The organisation's conversation; 404 otherwise. `for_update` locks it (see load_for_agent), so
-    that two agents acting at once cannot both answer a closing conversation."""
-    if for_update:
-        return load_for_agent(Conversation, conversation_id, org, for_update)
-    params = {"conversation_id": conversation_id, "org_id": org.id}
-    conversation = db.session.scalars(_CONVERSATION, params).unique().first()
-    if conversation is None:
-        abort(404)
-    return conversation
+    """The organisation's conversation; 404 otherwise. `for_update` locks it, so that two agents
+    acting at once cannot both answer a closing conversation."""
+    return _CONVERSATION(conversation_id, org, for_update)
 
 
 # Built once: the files of a conversation's messages and of the conversation itself.

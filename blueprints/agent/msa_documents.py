@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from blueprints.agent import bp
 from blueprints.agent.msa import msa_organisation
 from blueprints.msa import documents_service as service
-from core.queue import DetailPage, Queue, load_for_agent
+from core.queue import CaseLoader, DetailPage, Queue
 from core.templating import render
 from flask_login import current_user
 from forms.msa_documents import DocumentProcessForm
@@ -39,8 +39,7 @@ def msa_documents():
     return render("agent/msa/documents.html", block="results", organisation=org, filters=filters, page=page)
 
 
-def load_submission(submission_id, org, for_update=False):
-    return load_for_agent(MsaDocumentSubmission, submission_id, org, for_update)
+load_submission = CaseLoader(MsaDocumentSubmission)
 
 
 def _context(submission, form=None, files=None, **extra):

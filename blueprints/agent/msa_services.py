@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from blueprints.agent import bp
 from blueprints.msa import member_service
 from core.formatting import fr_amount
-from core.queue import DetailPage, Queue, agent_organisation, load_for_agent
+from core.queue import CaseLoader, DetailPage, Queue, agent_organisation
 from core.replay import keeps_input, take
 from core.templating import render
 from core.throttle import notifies
@@ -51,8 +51,7 @@ def msa_appointments():
     return render("agent/msa/appointments.html", block="results", organisation=org, filters=filters, page=page)
 
 
-def load_appointment(appointment_id, org, for_update=False):
-    return load_for_agent(MsaAppointment, appointment_id, org, for_update)
+load_appointment = CaseLoader(MsaAppointment)
 
 
 def _context(appointment, form=None, **extra):

@@ -15,7 +15,7 @@ from blueprints.agent import bp
 from blueprints.partenaires import service
 from core import audit
 from core.inputs import to_id
-from core.queue import Answer, Choice, DetailPage, Queue, agent_organisation, fold_search, load_for_agent
+from core.queue import Answer, CaseLoader, Choice, DetailPage, Queue, agent_organisation, fold_search
 from core.replay import keeps_input
 from core.templating import render
 from core.throttle import notifies
@@ -29,7 +29,8 @@ from forms.agent_partenaires import (
     RequestResolveForm,
     RequestTakeForm,
 )
-from models import Attachment, Convention, Organisation, PartnerRequest, PartnerSettings, Status, Structure
+from models import Convention, Organisation, PartnerRequest, PartnerSettings, Status, Structure
+from models.attachment import files_of
 from models.partenaires import ANSWER_FILES, REQUEST_FILES, REQUEST_WORKFLOW, Situation, catalogue
 
 PORTAL = "partenaires"
@@ -94,11 +95,14 @@ def partner_queue():
 
 # --- One request -------------------------------------------------------------------------------
 
+# The page's read of a request with what it shows, built once (see core.queue.CaseLoader).
+_REQUEST = CaseLoader(PartnerRequest, extra_filters=(PartnerRequest.status != Status.CANCELLED.value,),
+                      options=(joinedload(PartnerRequest.structure), joinedload(PartnerRequest.requester)))
+
+
 def load_request(request_id, org, for_update=False):
-    """The organisation's request, never a cancelled one; 404 otherwise (see load_for_agent)."""
-    return load_for_agent(PartnerRequest, request_id, org, for_update,
-                          extra_filters=(PartnerRequest.status != Status.CANCELLED.value,),
-                          options=(joinedload(PartnerRequest.structure), joinedload(PartnerRequest.requester)))
+    """The organisation's request, never a cancelled one; 404 otherwise (see core.queue.CaseLoader)."""
+    return _REQUEST(request_id, org, for_update)
 
 
 def saisine_rows(saisine):
@@ -127,8 +131,7 @@ def _detail_context(req, resolve_form=None, files=None, **extra):
     # The history read once: the timeline (request_status) and the complements are both in it.
     events = REQUEST_WORKFLOW.history(req)
     # The files the technician sent and those of the agent's answer, in one query.
-    stored = (Attachment.query.filter(Attachment.subject_type.in_((*REQUEST_FILES.stored_names, ANSWER_FILES.name)),
-                                      Attachment.subject_id == req.id).order_by(Attachment.id).all())
+    stored = files_of(req.id, REQUEST_FILES, ANSWER_FILES)
     context = {
         "req": req,
         "timeline_lines": REQUEST_WORKFLOW.timeline(req, events),

@@ -27,6 +27,7 @@ from extensions import db
 from models.apgis import (KIND_CARD, KIND_DOCUMENT, KIND_EMAIL, NOTIFICATION_LABELS, PENDING, REQUEST_FILES,
                           REQUEST_KIND_LABELS, REQUEST_WORKFLOW, VALIDATED, ApgisInsured, ApgisQuestion,
                           ApgisRequest, IllegalTransition, next_reference)
+from models.attachment import files_of
 from models.base import utcnow
 
 if TYPE_CHECKING:
@@ -129,10 +130,7 @@ def create_request(insured: ApgisInsured, user: Any, kind: str, payload: dict[st
 
 
 def request_files(request: ApgisRequest) -> list:
-    from models import Attachment
-    return (Attachment.query.filter(Attachment.subject_type.in_(REQUEST_FILES.stored_names),
-                                    Attachment.subject_id == request.id)
-            .order_by(Attachment.created_at, Attachment.id).all())
+    return files_of(request.id, REQUEST_FILES)
 
 
 def _mail_outcome(request: ApgisRequest, now) -> None:

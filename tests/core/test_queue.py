@@ -158,6 +158,79 @@ def test_load_for_agent_is_scoped_to_the_organisation(rows):
         db.session.rollback()
 
 
+def test_a_case_loader_reads_the_case_and_every_row_of_its_joined_collections_in_one_statement(app):
+    """CaseLoader (built once per kind of case): scoped to the organisation and to its filters
+    like load_for_agent, each joined collection complete (two complements and two payments, not
+    the first row only), in one statement; anything else is a 404, and the locking read works."""
+    from sqlalchemy import event
+
+    from blueprints.agent.armees import load_application
+    from models.armees import AidPayment
+    with app.app_context():
+        igesa = factories.organisation(portal="armees", code="IGESA-T", name="Igesa essai")
+        other = factories.organisation(portal="armees", code="AUTRE-T", name="Autre caisse")
+        owner = factories.user(email="ressortissant@example.fr")
+        agent = factories.user(email="agent@example.fr", role="agent", organisation=igesa)
+        other_agent = factories.user(email="agent@autre.example.fr", role="agent", organisation=other)
+        db.session.flush()
+        application = factories.armees_application(owner, igesa, state="instruction", agent=agent)
+        draft = factories.armees_application(owner, igesa)
+        elsewhere = factories.armees_application(owner, other, state="instruction", agent=other_agent)
+        for subject in ("Avis d’imposition", "RIB"):
+            factories.armees_complement(application, subject=subject, agent=agent)
+        db.session.flush()
+        for cents in (10000, 2550):
+            db.session.add(AidPayment(application_id=application.id, amount_cents=cents, paid_on=utcnow().date(),
+                                      recorded_by_id=agent.id))
+        db.session.commit()
+        ids = (application.id, draft.id, elsewhere.id)
+        org_id = igesa.id
+        db.session.close()  # a new request: nothing in the session yet but the agent's organisation
+        igesa = db.session.get(type(igesa), org_id)
+
+        statements = []
+
+        def count(*args):
+            statements.append(args[2])
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            loaded = load_application(ids[0], igesa)
+            assert sorted(c.subject for c in loaded.complement_requests) == ["Avis d’imposition", "RIB"]
+            assert sorted(p.amount_cents for p in loaded.payments) == [2550, 10000]
+            assert loaded.user.email == "ressortissant@example.fr"
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
+        for application_id in (ids[1], ids[2], 10 ** 9):  # a draft, another organisation's, none
+            with pytest.raises(NotFound):
+                load_application(application_id, igesa)
+        assert load_application(ids[0], igesa, for_update=True).id == ids[0]
+        db.session.rollback()
+
+
+def test_files_of_reads_the_subjects_files_in_the_order_they_were_added(app):
+    from models.armees import APPLICATION_FILES, RECEIVED_FILES
+    from models.attachment import files_of
+    with app.app_context():
+        igesa = factories.organisation(portal="armees", code="IGESA-T", name="Igesa essai")
+        owner = factories.user(email="ressortissant@example.fr")
+        db.session.flush()
+        application = factories.armees_application(owner, igesa)
+        other = factories.armees_application(owner, igesa)
+        db.session.flush()
+        first = factories.armees_file(application, name="a.pdf")
+        letter = factories.stored_attachment(owner, RECEIVED_FILES.name, application.id, name="b.pdf")
+        factories.armees_file(other, name="autre.pdf")
+        factories.stored_attachment(owner, "partner_request", application.id, name="ailleurs.pdf")
+        last = factories.armees_file(application, name="c.pdf")
+        db.session.commit()
+        assert [f.id for f in files_of(application.id, APPLICATION_FILES)] == [first.id, last.id]
+        assert [f.original_name for f in files_of(application.id, APPLICATION_FILES, RECEIVED_FILES)] == [
+            "a.pdf", "b.pdf", "c.pdf"]
+        assert files_of(10 ** 9, APPLICATION_FILES) == []
+        assert letter.id in {f.id for f in files_of(application.id, RECEIVED_FILES)}
+
+
 # --- Pre-rendered parts ---------------------------------------------------------------------------
 
 def test_prerendered_html_is_rendered_once_per_key_and_app(app):
