@@ -141,6 +141,10 @@ def main():
             profile.disable()
             pstats.Stats(profile).sort_stats("cumulative").print_stats(args.top)
             pstats.Stats(profile).sort_stats("tottime").print_stats(args.top)
+            if os.environ.get("CALLERS"):
+                pstats.Stats(profile).sort_stats("cumulative").print_callers(os.environ["CALLERS"])
+            if os.environ.get("CALLEES"):
+                pstats.Stats(profile).sort_stats("cumulative").print_callees(os.environ["CALLEES"])
 
 
 if __name__ == "__main__":
