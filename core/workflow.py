@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, bindparam, select
 
@@ -26,6 +26,7 @@ from core import audit
 from extensions import db
 from models.base import utcnow
 from models.case_event import CaseEvent
+from models.user import User
 
 Allowed = Callable[[Any, Any], bool]                       # (case, user) -> may they
 Guard = Callable[[Any, dict[str, Any]], None]               # raises ValueError on bad data
@@ -68,6 +69,12 @@ class Transition:
     label: str = ""            # the seed's wording of the action (a button)
 
 
+class Actor(NamedTuple):
+    """Who made an entry of a timeline: what a history shows of them."""
+    first_name: str | None
+    last_name: str | None
+
+
 @dataclass
 class Workflow:
     kind: str                                  # CaseEvent.case_type
@@ -80,7 +87,7 @@ class Workflow:
     created_label: str = "Création"            # the first line of `timeline`
     entry_labels: dict[str, str] = field(default_factory=dict)  # kind of appended entry -> label
     _hooks: dict[str, list[Hook]] = field(default_factory=dict, repr=False)
-    _statements: dict[bool, Select] = field(default_factory=dict, repr=False)
+    _statements: dict[bool | str, Select] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.by_slug = {s.slug: s for s in self.states}
@@ -209,18 +216,37 @@ class Workflow:
 
     def timeline(self, case: Any, events: list[CaseEvent] | None = None) -> list[tuple[datetime, str, Any]]:
         """(date, what, who) of every entry, oldest first, for a history shown to agents: the
-        creation, each state entered (its label) and each appended entry (`entry_labels`).
-        `events`: the case's `history(case)` when the page already read it for something else."""
+        creation, each state entered (its label) and each appended entry (`entry_labels`); `who`
+        (None when nobody) has the actor's `first_name` and `last_name`.
+        `events`: the case's `history(case)` when the page already read it for something else;
+        otherwise the lines and their actors' names are read in one statement built once."""
+        if events is None:
+            rows = db.session.execute(self._timeline_statement(), {"case_id": case.id})
+            entries = [(row.at, row.kind, row.to_state,
+                        Actor(row.first_name, row.last_name) if row.actor_id is not None else None) for row in rows]
+        else:
+            entries = [(event.at, event.kind, event.to_state, event.actor) for event in events]
         lines = []
-        for event in self.history(case) if events is None else events:
-            if event.kind == "created":
+        for at, kind, to_state, who in entries:
+            if kind == "created":
                 what = self.created_label
-            elif event.kind == "transition":
-                what = self.label(event.to_state)
+            elif kind == "transition":
+                what = self.label(to_state)
             else:
-                what = self.entry_labels.get(event.kind, event.kind)
-            lines.append((event.at, what, event.actor))
+                what = self.entry_labels.get(kind, kind)
+            lines.append((at, what, who))
         return lines
+
+    def _timeline_statement(self) -> Select:
+        statement = self._statements.get("timeline")
+        if statement is None:
+            statement = self._statements["timeline"] = (
+                select(CaseEvent.at, CaseEvent.kind, CaseEvent.to_state, CaseEvent.actor_id, User.first_name,
+                       User.last_name)
+                .outerjoin(User, User.id == CaseEvent.actor_id)
+                .where(CaseEvent.case_type == self.kind, CaseEvent.case_id == bindparam("case_id"))
+                .order_by(CaseEvent.at, CaseEvent.id))
+        return statement
 
     def _event(self, case: Any, user: Any, now: datetime, **values: Any) -> CaseEvent:
         if case.id is None:  # a new case added to the session: its id names the entry

@@ -111,6 +111,37 @@ def test_effects_guards_and_audit_of_the_partner_moves(app, partner):
         assert history[-1].at == later
 
 
+def test_the_timeline_names_every_actor_in_one_statement_whoever_is_loaded(app, partner):
+    """Workflow.timeline reads the lines and their actors' names together: a fresh session (a new
+    request, none of the actors loaded) runs one statement, and the lines say who did what."""
+    from sqlalchemy import event
+    with app.app_context():
+        users = _users(partner)
+        req = _new_request(partner, users)
+        req.take_in_charge(users["agent"])
+        req.resolve(users["agent"], "Réponse.")
+        db.session.commit()
+        request_id = req.id
+        agent = (users["agent"].last_name, users["agent"].first_name)
+        db.session.close()
+        req = db.session.get(PartnerRequest, request_id)
+        statements = []
+
+        def count(*args):
+            statements.append(args[2])
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            lines = REQUEST_WORKFLOW.timeline(req)
+            names = [(what, (who.last_name, who.first_name) if who else None) for _, what, who in lines]
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        assert len(statements) == 1
+        technician = ("LAPIERRE", "Martine")
+        assert names == [(REQUEST_WORKFLOW.created_label, technician),
+                         (REQUEST_WORKFLOW.label("pris-en-charge"), agent), (REQUEST_WORKFLOW.label("resolu"), agent)]
+        assert [at for at, _, _ in lines] == [e.at for e in REQUEST_WORKFLOW.history(req)]
+
+
 def test_a_complement_is_a_dated_entry_with_its_author(app, partner):
     with app.app_context():
         users = _users(partner)
