@@ -19,7 +19,7 @@ from core.templating import render, wants_fragment
 from core.throttle import notifies
 from core.uploads import MB, AttachmentSet, attachments_of, register_policy
 from extensions import db
-from forms.msa_messages import (ConversationVisibilityForm, MessageReplyForm, MessageSendForm,
+from forms.msa_messages import (ConversationVisibilityForm, MessageDraftForm, MessageReplyForm, MessageSendForm,
                                 MessageWriteForm)
 from models.msa import Conversation
 
@@ -140,7 +140,7 @@ def messages_new(member):
         if writing:
             # The draft and its files in one statement; a draft without files: a new set.
             draft, files = drafts.load_with_files(current_user, DRAFT_KIND, POLICY)
-            form = MessageWriteForm(body=draft.data.get("body", "") if draft else "")
+            form = MessageDraftForm(body=draft.data.get("body", "") if draft else "")
             files = files or AttachmentSet.from_request(POLICY)
         return render("msa/messages/new.html", block="steps", state=state, service=service, writing=writing,
                       form=form, files=files, has_errors=bool(state.error))
@@ -195,7 +195,7 @@ def messages_summary(member):
     if draft is None:
         return redirect(url_for(".messages"))
     state = catalogue().resolve(draft.data.get("codes") or {})
-    form = MessageWriteForm(body=draft.data.get("body", ""))
+    form = MessageDraftForm(body=draft.data.get("body", ""))
     if not (state.complete and form.body.validate(form)):
         return redirect(url_for(".messages_new", **state.codes))
     submission = draft_submission(draft)
@@ -206,7 +206,7 @@ def messages_summary(member):
         files = None  # the commit expired its rows: read them again, in one query
     files = files or AttachmentSet.from_request(POLICY, token=draft.attachment_token)
     return render("msa/messages/summary.html", state=state, service=online_service(state), form=form, files=files,
-                  send_form=MessageSendForm(submission=submission))
+                  submission=submission)
 
 
 @bp.route("/messages/recapitulatif", methods=["POST"])
@@ -234,7 +234,7 @@ def messages_send(member):
         send_form.submission.data = new_token()
         save_draft(state, form.body.data, files, send_form.submission.data)
         return render("msa/messages/summary.html", status=409, has_errors=True, replayed=REPLAYED, state=state,
-                      service=online_service(state), form=form, files=files, send_form=send_form)
+                      service=online_service(state), form=form, files=files, submission=send_form.submission.data)
     return redirect(url_for(".messages_sent", conversation_id=conversation.id), code=303)
 
 
