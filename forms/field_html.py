@@ -9,12 +9,49 @@ as it was, and the HTML is the macro's to the byte (tests/forms/test_field_html.
 on every kind of field, hint, error, class and caller).
 
 The control itself is still wtforms' (`field(**attrs)`): widgets, `render_kw` and the app's own
-widgets are untouched."""
+widgets are untouched. A plain text input without an error (TextInput, TelInput, EmailInput,
+URLInput, SearchInput of wtforms, the default meta) is the same HTML around its value for the same
+field, arguments and flags: that skeleton is rendered once, by the same code, with a marker in
+place of the value, and the value escaped as wtforms' `html_params` escapes it goes in its place."""
 from __future__ import annotations
 
 from typing import Any, Callable
 
 from markupsafe import Markup, escape
+from wtforms.meta import DefaultMeta
+from wtforms.widgets import EmailInput, SearchInput, TelInput, TextInput, URLInput
+
+PLAIN_INPUTS = (TextInput, TelInput, EmailInput, URLInput, SearchInput)
+VALUE_MARK = "\x00guichet-field-value\x00"  # escaping leaves it as it is; never typed (forms.base drops NUL)
+SKELETONS_MAX = 4096
+_skeletons: dict[tuple[Any, ...], tuple[str, str]] = {}
+
+
+def _typed(value: Any) -> tuple[type, Any]:
+    return type(value), value  # Markup and str of the same text are escaped differently
+
+
+def _skeleton_key(field: Any, hint: Any, class_: Any, extra_describedby: Any, label_class: Any,
+                  attrs: dict[str, Any]) -> tuple[Any, ...] | None:
+    """What a plain text input's HTML depends on, but its value; None when it may depend on more."""
+    widget = field.widget
+    if type(widget) not in PLAIN_INPUTS or field.errors or "value" in attrs:
+        return None
+    render_kw = field.render_kw or {}
+    flags = vars(field.flags)
+    if ("value" in render_kw or getattr(field, "_datalist", None) is not None
+            or type(field.meta).render_field is not DefaultMeta.render_field
+            or any(callable(v) for v in flags.values())):
+        return None
+    try:
+        key = (type(widget), field.id, field.name, _typed(field.label.text), _typed(hint), _typed(class_),
+               _typed(extra_describedby), _typed(label_class),
+               tuple((k, type(v), v) for k, v in attrs.items()),
+               tuple((k, type(v), v) for k, v in render_kw.items()), tuple(sorted(flags.items())))
+        hash(key)
+    except TypeError:  # an unhashable attribute value: rendered as usual
+        return None
+    return key
 
 
 def render_field(field: Any, hint: Any = None, class_: Any = "", extra_describedby: Any = None,
@@ -25,6 +62,26 @@ def render_field(field: Any, hint: Any = None, class_: Any = "", extra_described
         class_ = attrs.pop("class")
     if hint is None:
         hint = field.description
+    key = None if caller else _skeleton_key(field, hint, class_, extra_describedby, label_class, attrs)
+    if key is not None:
+        skeleton = _skeletons.get(key)
+        if skeleton is None:
+            # Plain str halves: Markup + str would escape the value a second time.
+            before, mark, after = str(_render(field, hint, class_, extra_describedby, label_class, None,
+                                              dict(attrs, value=VALUE_MARK))).partition(VALUE_MARK)
+            if not mark or VALUE_MARK in after:
+                return _render(field, hint, class_, extra_describedby, label_class, caller, attrs)
+            if len(_skeletons) >= SKELETONS_MAX:
+                _skeletons.clear()
+            skeleton = _skeletons[key] = (before, after)
+        # wtforms' html_params on the value: markupsafe's escape, double quotes as &quot;
+        value = str(escape(field._value())).replace(chr(34), "&quot;")
+        return Markup(skeleton[0] + value + skeleton[1])
+    return _render(field, hint, class_, extra_describedby, label_class, caller, attrs)
+
+
+def _render(field: Any, hint: Any, class_: Any, extra_describedby: Any, label_class: Any,
+            caller: Callable[[], Any] | None, attrs: dict[str, Any]) -> str:
     fid = field.id
     errors = field.errors
     if hint or extra_describedby or errors:

@@ -19,8 +19,21 @@ def _message_field(label):
         too_long="Votre message doit faire {max} caractères maximum (il en fait {count}).")
 
 
+WRITE_LABEL = "Écrivez ici votre message (minimum 10 caractères)"
+
+
 class MessageWriteForm(Form):
-    body = _message_field("Écrivez ici votre message (minimum 10 caractères)")
+    body = _message_field(WRITE_LABEL)
+
+
+class MessageDraftForm(Form):
+    """The writing step's text as the draft keeps it, for the GETs that show it (the writing step,
+    the summary): the same field, without the CSRF field that only a POST checks (those pages
+    render the token apart), which makes it several times cheaper to build."""
+    class Meta:
+        csrf = False
+
+    body = _message_field(WRITE_LABEL)
 
 
 class MessageReplyForm(Form):
@@ -34,7 +47,8 @@ class MessageReplyForm(Form):
 
 class MessageSendForm(Form):
     """« Envoyer » on the summary: the CSRF token and the message's one-time submission token
-    (kept in the draft, see blueprints.msa.messages)."""
+    (kept in the draft, see blueprints.msa.messages). Only its POST builds it: the summary renders
+    the token and the submission token itself."""
     submission = HiddenField()
 
 

@@ -61,6 +61,13 @@ class ContactDetailsForm(InformationsEditForm):
         return values
 
 
+class ContactDetailsShownForm(ContactDetailsForm):
+    """The same form as a GET shows it (never validated): without the CSRF field, which only a
+    POST checks (the page renders the token itself); cheaper to build."""
+    class Meta:
+        csrf = False
+
+
 # --- « Demander un rendez-vous » ---------------------------------------------------------------------
 
 

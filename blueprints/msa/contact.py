@@ -4,16 +4,17 @@ the email through the platform's change of address, confirmed by a link mailed t
 address (blueprints/auth, « Adresse mail »)."""
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import flash, get_template_attribute, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import and_, bindparam, select
 
 from blueprints.msa import bp, member_service
 from blueprints.msa.context import member_required
+from core.queue import prerendered
 from core.replay import keeps_input, take
 from core.templating import render
 from extensions import db
-from forms.msa_services import ABROAD, FRANCE, ContactDetailsForm
+from forms.msa_services import ABROAD, FRANCE, ContactDetailsForm, ContactDetailsShownForm
 from models import Commune
 from models.msa_services import MsaContactDetails
 
@@ -41,6 +42,17 @@ def _initial(member):
     return details, {k: v for k, v in data.items() if v not in ("", None)}
 
 
+def _address_kind(form):
+    """« En France » / « A l'étranger » without an error: one of two HTMLs that only code decides,
+    rendered once (core.queue.prerendered) by the macro the template calls otherwise."""
+    field = form.address_abroad
+    if field.errors or field.data not in (FRANCE, ABROAD):
+        return None
+    url = url_for("msa.contact_details")
+    return prerendered(("msa.contact_details.address_kind", url, field.data), lambda: get_template_attribute(
+        "armees/informations_fields.html", "address_kind_field")(form, url))
+
+
 @bp.route("/coordonnees", methods=["GET", "POST"])
 @keeps_input
 @member_required
@@ -49,7 +61,8 @@ def contact_details(member):
     if request.method == "POST":
         form = ContactDetailsForm(formdata=request.form)
         if form.is_refresh():  # « Rechercher » (commune) or « Actualiser » (France / abroad)
-            return render(TEMPLATE, block=form.refresh_block(), form=form, details=details, member=member)
+            return render(TEMPLATE, block=form.refresh_block(), form=form, details=details, member=member,
+                          address_kind=_address_kind(form))
         if form.validate_on_submit():
             member_service.update_contact_details(member, form.values(), current_user)
             db.session.commit()
@@ -57,5 +70,5 @@ def contact_details(member):
             return redirect(url_for("msa.contact_details"), 303)
         return render(TEMPLATE, form=form, details=details, member=member, status=422)
     replay = take(current_user)
-    form = ContactDetailsForm(formdata=replay.form if replay else None, data=initial)
-    return render(TEMPLATE, form=form, details=details, member=member)
+    form = ContactDetailsShownForm(formdata=replay.form if replay else None, data=initial)
+    return render(TEMPLATE, form=form, details=details, member=member, address_kind=_address_kind(form))

@@ -11,13 +11,14 @@ upload set (core.uploads.NamedAttachmentSet) with up to FILES_PER_DOCUMENT files
 the first of each required. « Envoyer » creates the submission once per one-time token."""
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, request, url_for
+from flask import abort, current_app, get_template_attribute, redirect, request, url_for
 from flask_login import current_user
 
 from blueprints.msa import bp
 from blueprints.msa import documents_service as service
 from blueprints.msa.context import member_required
 from core import drafts
+from core.queue import prerendered
 from core.submission import SubmissionReplayed, is_token, new_token, token_or_new
 from core.templating import render, wants_fragment
 from core.throttle import mail_quota_wait, mail_wait_message
@@ -129,10 +130,27 @@ def _leave(url: str):
     return redirect(url, 303)
 
 
+CHOICE_STEPS = {"objet": ("subject", False), "nombre": ("count", True)}  # the radios of a step, inline
+
+
+def _pristine_choices(page: WizardPage):
+    """The radios of « Objet de l’envoi » / « Nombre de documents » without an error: HTML that only
+    the catalogue and the checked choice decide, rendered once (core.queue.prerendered) by the
+    `choices` macro the template calls otherwise."""
+    name, inline = CHOICE_STEPS.get(page.step.slug, (None, False))
+    field = page.form[name] if name and page.form is not None and name in page.form else None
+    if field is None or field.errors:
+        return None
+    checked = next((c.value for c in field.choices if c.value == field.data), None)
+    return prerendered(("msa.documents.choices", name, field.id, inline, checked,
+                        tuple(sorted(vars(field.flags).items()))),
+                       lambda: get_template_attribute("components/forms.html", "choices")(field, inline=inline))
+
+
 def _render(page: WizardPage):
     if page.form is not None and "submission" in page.form and not page.form.submission.data:
         page.form.submission.data = new_token()
-    context = {"page": page, "warning": service.MEDICAL_WARNING}
+    context = {"page": page, "warning": service.MEDICAL_WARNING, "choices_html": _pristine_choices(page)}
     if page.step.slug == "informations":
         context["titles"] = document_titles(page)
     if page.step.slug == "fichiers":

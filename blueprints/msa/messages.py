@@ -4,14 +4,16 @@ reason, online-service suggestion, writing, summary, sending), conversation page
 The draft travels with the forms (cascade codes in the query string / hidden inputs, the text in
 a hidden input of the summary, files in their signed upload set); a server-side draft (core.drafts)
 keeps a copy for the writing step's GET (refresh, back, « Modifier », a new login), never the cookie."""
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, get_template_attribute, redirect, request, url_for
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy.exc import IntegrityError
 
 from blueprints.msa import bp, service
 from blueprints.msa.context import member_required
 from core import audit, drafts
 from core.cascade import Cascade
+from core.queue import prerendered
 from core.receipts import message_receipt, receipt_response
 from core.replay import keeps_input, take as take_replay
 from core.submission import SubmissionReplayed, is_token, new_token, token_or_new
@@ -19,7 +21,7 @@ from core.templating import render, wants_fragment
 from core.throttle import notifies
 from core.uploads import MB, AttachmentSet, attachments_of, register_policy
 from extensions import db
-from forms.msa_messages import (ConversationVisibilityForm, MessageReplyForm, MessageSendForm,
+from forms.msa_messages import (ConversationVisibilityForm, MessageDraftForm, MessageReplyForm, MessageSendForm,
                                 MessageWriteForm)
 from models.msa import Conversation
 
@@ -59,6 +61,55 @@ def save_draft(state, body, files, submission=None):
     drafts.save(current_user, DRAFT_KIND,
                 {"codes": state.codes, "body": body or "", "submission": submission or new_token()},
                 attachment_token=files.token)
+
+
+MARK = "\x00guichet-msa-value\x00"  # stands for a value in HTML rendered once; never typed (forms.base drops NUL)
+ATTACHMENTS_LABEL = "Pièces jointes (facultatif)"
+
+
+class _MarkedSet:
+    """An upload set as the attachment component reads it, with MARK for its signed token."""
+    signed_token = MARK
+
+    def __init__(self, files):
+        self._files = files
+
+    def __getattr__(self, name):
+        return getattr(self._files, name)
+
+
+def _filled(html, value):
+    before, _mark, after = str(html).partition(MARK)  # plain str: Markup + str would escape the value again
+    return Markup(before + value + after)
+
+
+def pristine_writing(form, files):
+    """The writing step's text area and empty attachment list without an error: HTML that only
+    code decides but for the text and the set's signed token, rendered once each
+    (core.queue.prerendered) by the macros the template calls otherwise, the two values put in
+    their place, escaped as the textarea widget and Jinja escape them. (None, None) otherwise."""
+    body = form.body
+    if body.errors or files.items or files.errors or files.messages or files.focus:
+        return None, None
+
+    def render_body():
+        kept, body.data = body.data, MARK
+        try:
+            return get_template_attribute("components/counter.html", "counted_textarea")(body)
+        finally:
+            body.data = kept
+
+    key = (type(form).__name__, body.id, body.name, tuple(sorted(vars(body.flags).items())))
+    body_html = prerendered(("msa.messages.body", *key), render_body)
+    attachments_html = prerendered(
+        ("msa.messages.attachments", files.name, files.policy.name, files.max_count, files.required,
+         request.script_root),
+        lambda: get_template_attribute("components/attachments.html", "attachment_list")(
+            _MarkedSet(files), label=ATTACHMENTS_LABEL))
+    if body_html.count(MARK) != 1 or attachments_html.count(MARK) != 1:
+        return None, None
+    return (_filled(body_html, str(escape(body._value()))),
+            _filled(attachments_html, str(escape(files.signed_token))))
 
 
 def draft_submission(draft):
@@ -136,14 +187,16 @@ def messages_new(member):
     # The draft is read only where it is shown or replaced (not for the cascade's steps).
     writing = posted or (state.complete and (service is None or request.args.get("ecrire") == "1"))
     if not posted:
-        form = files = None
+        form = files = body_html = attachments_html = None
         if writing:
             # The draft and its files in one statement; a draft without files: a new set.
             draft, files = drafts.load_with_files(current_user, DRAFT_KIND, POLICY)
-            form = MessageWriteForm(body=draft.data.get("body", "") if draft else "")
+            form = MessageDraftForm(body=draft.data.get("body", "") if draft else "")
             files = files or AttachmentSet.from_request(POLICY)
+            body_html, attachments_html = pristine_writing(form, files)
         return render("msa/messages/new.html", block="steps", state=state, service=service, writing=writing,
-                      form=form, files=files, has_errors=bool(state.error))
+                      form=form, files=files, has_errors=bool(state.error), body_html=body_html,
+                      attachments_html=attachments_html)
 
     draft = drafts.load(current_user, DRAFT_KIND)
     draft_files = draft.attachment_token if draft else None
@@ -195,7 +248,7 @@ def messages_summary(member):
     if draft is None:
         return redirect(url_for(".messages"))
     state = catalogue().resolve(draft.data.get("codes") or {})
-    form = MessageWriteForm(body=draft.data.get("body", ""))
+    form = MessageDraftForm(body=draft.data.get("body", ""))
     if not (state.complete and form.body.validate(form)):
         return redirect(url_for(".messages_new", **state.codes))
     submission = draft_submission(draft)
@@ -206,7 +259,7 @@ def messages_summary(member):
         files = None  # the commit expired its rows: read them again, in one query
     files = files or AttachmentSet.from_request(POLICY, token=draft.attachment_token)
     return render("msa/messages/summary.html", state=state, service=online_service(state), form=form, files=files,
-                  send_form=MessageSendForm(submission=submission))
+                  submission=submission)
 
 
 @bp.route("/messages/recapitulatif", methods=["POST"])
@@ -234,7 +287,7 @@ def messages_send(member):
         send_form.submission.data = new_token()
         save_draft(state, form.body.data, files, send_form.submission.data)
         return render("msa/messages/summary.html", status=409, has_errors=True, replayed=REPLAYED, state=state,
-                      service=online_service(state), form=form, files=files, send_form=send_form)
+                      service=online_service(state), form=form, files=files, submission=send_form.submission.data)
     return redirect(url_for(".messages_sent", conversation_id=conversation.id), code=303)
 
 
