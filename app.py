@@ -45,6 +45,8 @@ ENV_SETTINGS = {
 def create_app(test_config=None):
     app = Flask(__name__, instance_path=os.environ.get("GUICHET_INSTANCE_PATH") or str(ROOT / "instance"),
                 instance_relative_config=True)
+    from core.templating import Environment
+    app.jinja_environment = Environment  # before anything creates app.jinja_env
     app.config.from_object(default_config.Defaults)
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
