@@ -132,7 +132,7 @@ def main():
         if breakdown:
             print(breakdown.of(client, path, headers))
         if args.profile and args.profile.lower() in r["label"].lower():
-            for s in statements:
+            for s in statements[:queries]:  # the first request's; measure appended the rest
                 print("    SQL", " ".join(s.split())[:160])
             profile = cProfile.Profile()
             profile.enable()
@@ -140,7 +140,7 @@ def main():
                 client.get(path, headers=dict(headers, Host=HOST[0]))
             profile.disable()
             pstats.Stats(profile).sort_stats("cumulative").print_stats(args.top)
-            pstats.Stats(profile).sort_stats("tottime").print_stats(args.top)
+            pstats.Stats(profile).sort_stats(os.environ.get("SORT", "tottime")).print_stats(args.top)
             if os.environ.get("CALLERS"):
                 pstats.Stats(profile).sort_stats("cumulative").print_callers(os.environ["CALLERS"])
             if os.environ.get("CALLEES"):
