@@ -26,7 +26,12 @@ SIGNING_SALT = "guichet.upload-set"
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt=SIGNING_SALT)
+    """The upload sets' signer, built once per app and secret key (it only depends on them)."""
+    cached = current_app.extensions.get("guichet_upload_serializer")
+    if cached is None or cached[0] != current_app.secret_key:
+        cached = current_app.extensions["guichet_upload_serializer"] = (
+            current_app.secret_key, URLSafeSerializer(current_app.secret_key, salt=SIGNING_SALT))
+    return cached[1]
 
 
 class AttachmentSet:
