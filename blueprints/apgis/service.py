@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import bindparam, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -38,21 +39,25 @@ POLICY = "apgis_dit"
 register_policy(POLICY, max_count=3, max_size=5 * MB, extensions=("pdf", "jpg", "jpeg", "png"))
 
 
+# The user's own file, by the user's id: built once, executed with the id bound (every page of
+# the space loads it).
+INSURED = select(ApgisInsured).where(ApgisInsured.user_id == bindparam("user_id"))
 # What the home and « Mes données personnelles » read of the file, in the query that loads it:
 # the beneficiaries (school certificates, the children's names) and the DITs awaiting a manager.
-WITH_PENDING = (joinedload(ApgisInsured.beneficiaries), joinedload(ApgisInsured.pending_requests))
+WITH_PENDING = INSURED.options(joinedload(ApgisInsured.beneficiaries), joinedload(ApgisInsured.pending_requests))
 
 
-def insured_of(user: Any, *options: Any) -> ApgisInsured | None:
-    """The user's own Apgis file (None: a citizen without one). `options`: loader options of the
-    query (what the page reads of the file), when it is not loaded yet."""
+def insured_of(user: Any, statement: Any = INSURED) -> ApgisInsured | None:
+    """The user's own Apgis file (None: a citizen without one). `statement`: INSURED, or
+    WITH_PENDING when the page reads the beneficiaries and pending DITs too; run only when the
+    file is not loaded yet."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     user = user._get_current_object() if hasattr(user, "_get_current_object") else user
     state = sa_inspect(user, raiseerr=False)
     if state is not None and "apgis_insured" in state.dict:  # already loaded (the layout's menu reads it)
         return state.dict["apgis_insured"]
-    insured = ApgisInsured.query.options(*options).filter_by(user_id=user.id).one_or_none()
+    insured = db.session.execute(statement, {"user_id": user.id}).unique().scalar_one_or_none()
     if state is not None and state.session is not None:
         # The layout's menu asks `current_user.apgis_insured`: this row, not a second query.
         set_committed_value(user, "apgis_insured", insured)
