@@ -19,7 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from wtforms import Form
 
 from extensions import db, login_manager
-from models import DataVersion, MsaMember, Organisation, Structure, User, UserSession
+from models import ApgisInsured, DataVersion, MsaMember, Organisation, Structure, User, UserSession
 from models.base import utcnow
 from models.token import hash_token
 from core.refcache import REFERENCE
@@ -64,16 +64,18 @@ def init_app(app: Flask) -> None:
 
 def _session_statement() -> Select:
     """Session row, its user, the user's structure (partners) or organisation (agents), MSA
-    profile (members: every MSA page reads it) and the reference data version in one query (it
-    runs on every logged-in request): built once, executed with the token hash bound."""
+    profile (members: every MSA page reads it), Apgis file (insured: every page of their space
+    reads it) and the reference data version in one query (it runs on every logged-in request):
+    built once, executed with the token hash bound."""
     version = (select(DataVersion.version).where(DataVersion.name == REFERENCE)
                .scalar_subquery().label("reference_version"))
     return (select(UserSession.id, UserSession.user_id, UserSession.created_at, UserSession.last_seen_at,
-                   User, Structure, Organisation, MsaMember, version)
+                   User, Structure, Organisation, MsaMember, ApgisInsured, version)
             .join(User, User.id == UserSession.user_id)
             .outerjoin(Structure, Structure.id == User.structure_id)
             .outerjoin(Organisation, Organisation.id == User.organisation_id)
             .outerjoin(MsaMember, MsaMember.user_id == User.id)
+            .outerjoin(ApgisInsured, ApgisInsured.user_id == User.id)
             .where(UserSession.token_hash == bindparam("token_hash")))
 
 
@@ -111,6 +113,7 @@ def load_user(user_id: str) -> User | None:
     set_committed_value(user, "structure", row.Structure)
     set_committed_value(user, "organisation", row.Organisation)
     set_committed_value(user, "msa_member", row.MsaMember)
+    set_committed_value(user, "apgis_insured", row.ApgisInsured)
     g.reference_version = row.reference_version or 0
     if now - row.last_seen_at > TOUCH_EVERY:
         # A plain UPDATE, committed without expiring the user just loaded.
