@@ -88,7 +88,7 @@ def pending_by_kind(insured: ApgisInsured, kinds: tuple[str, ...],
                     pending: list[ApgisRequest] | None = None) -> dict[str, ApgisRequest | None]:
     """`pending_request(insured, kind)` for each of `kinds`, in one query: the newest pending DIT
     of each kind, or None. `pending`: the insured's pending DITs, newest first, when the page
-    loaded them with the file (WITH_PENDING): then no query."""
+    loaded them (insured_of with_pending): then no query."""
     found: dict[str, ApgisRequest | None] = dict.fromkeys(kinds)
     if pending is None:
         pending = (ApgisRequest.query.filter(ApgisRequest.insured_id == insured.id, ApgisRequest.status == PENDING,

@@ -67,7 +67,7 @@ def current_notifications(insured) -> list:
 def index():
     if not current_user.is_authenticated:
         return render("apgis/index.html", login_form=LoginForm(formdata=None))
-    # The notifications read the beneficiaries (school certificates) and the pending DITs: in the same query.
+    # The notifications read the beneficiaries (school certificates) and the pending DITs.
     insured = service.insured_of(current_user, with_pending=True)
     if insured is None:
         return render("apgis/no_file.html")
