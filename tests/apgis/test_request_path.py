@@ -33,3 +33,13 @@ def test_a_citizen_without_a_file_gets_the_page_that_says_so(app, apgis, apgis_l
     client = apgis_login("stranger")
     assert client.get("/apgis/mes-donnees").status_code == 404
     assert client.get("/apgis/").status_code == 200
+
+
+def test_other_portals_pages_do_not_join_the_file(app, apgis, apgis_login):
+    """core.sessions.PORTAL_PROFILES: the file is joined on the Apgis pages' requests only."""
+    client = apgis_login("insured")
+    client.get("/compte/")
+    with statements(app) as seen:
+        client.get("/compte/")
+    sessions = [q for q in selects(seen) if "user_session" in q]
+    assert sessions and not any("apgis_insured" in q for q in sessions), sessions
