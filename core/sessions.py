@@ -19,7 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from wtforms import Form
 
 from extensions import db, login_manager
-from models import DataVersion, MsaMember, Organisation, Structure, User, UserSession
+from models import ApgisInsured, DataVersion, MsaMember, Organisation, Structure, User, UserSession
 from models.base import utcnow
 from models.token import hash_token
 from core.refcache import REFERENCE
@@ -62,22 +62,29 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = None  # our own server-side sessions do the job
 
 
-def _session_statement() -> Select:
+def _session_statement(*profiles: type) -> Select:
     """Session row, its user, the user's structure (partners) or organisation (agents), MSA
-    profile (members: every MSA page reads it) and the reference data version in one query (it
-    runs on every logged-in request): built once, executed with the token hash bound."""
+    profile (members: every MSA page reads it), the portal's `profiles` (a model with a user_id,
+    see PORTAL_PROFILES) and the reference data version in one query (it runs on every logged-in
+    request): built once, executed with the token hash bound."""
     version = (select(DataVersion.version).where(DataVersion.name == REFERENCE)
                .scalar_subquery().label("reference_version"))
-    return (select(UserSession.id, UserSession.user_id, UserSession.created_at, UserSession.last_seen_at,
-                   User, Structure, Organisation, MsaMember, version)
-            .join(User, User.id == UserSession.user_id)
-            .outerjoin(Structure, Structure.id == User.structure_id)
-            .outerjoin(Organisation, Organisation.id == User.organisation_id)
-            .outerjoin(MsaMember, MsaMember.user_id == User.id)
-            .where(UserSession.token_hash == bindparam("token_hash")))
+    statement = (select(UserSession.id, UserSession.user_id, UserSession.created_at, UserSession.last_seen_at,
+                        User, Structure, Organisation, MsaMember, *profiles, version)
+                 .join(User, User.id == UserSession.user_id)
+                 .outerjoin(Structure, Structure.id == User.structure_id)
+                 .outerjoin(Organisation, Organisation.id == User.organisation_id)
+                 .outerjoin(MsaMember, MsaMember.user_id == User.id))
+    for profile in profiles:
+        statement = statement.outerjoin(profile, profile.user_id == User.id)
+    return statement.where(UserSession.token_hash == bindparam("token_hash"))
 
 
 SESSION_STATEMENT = _session_statement()
+# The blueprints whose every page reads a profile of the user: it comes with the session's row on
+# their requests only (the other portals' pages do not pay its join): blueprint -> (statement,
+# the profile's model, the User attribute it fills).
+PORTAL_PROFILES = {"apgis": (_session_statement(ApgisInsured), ApgisInsured, "apgis_insured")}
 _session_table = UserSession.__table__
 TOUCH_STATEMENT = (_session_table.update().where(_session_table.c.id == bindparam("session_id"))
                    .values(last_seen_at=bindparam("now")))
@@ -88,7 +95,8 @@ def load_user(user_id: str) -> User | None:
     raw = session.get(SESSION_KEY)
     if not raw:
         return None
-    row = db.session.execute(SESSION_STATEMENT, {"token_hash": hash_token(raw)}).first()
+    statement, profile, attribute = PORTAL_PROFILES.get(request.blueprint, (SESSION_STATEMENT, None, None))
+    row = db.session.execute(statement, {"token_hash": hash_token(raw)}).first()
     if row is None or str(row.user_id) != str(user_id):
         return None
     now = utcnow()
@@ -111,6 +119,8 @@ def load_user(user_id: str) -> User | None:
     set_committed_value(user, "structure", row.Structure)
     set_committed_value(user, "organisation", row.Organisation)
     set_committed_value(user, "msa_member", row.MsaMember)
+    if profile is not None:
+        set_committed_value(user, attribute, getattr(row, profile.__name__))
     g.reference_version = row.reference_version or 0
     if now - row.last_seen_at > TOUCH_EVERY:
         # A plain UPDATE, committed without expiring the user just loaded.

@@ -165,8 +165,8 @@ class ApgisInsured(db.Model):
     organisation = db.relationship("Organisation")
     beneficiaries = db.relationship("ApgisBeneficiary", back_populates="insured",
                                     order_by="ApgisBeneficiary.birth_date", cascade="all, delete-orphan")
-    # The DITs awaiting a manager, newest first: read only, loaded with the file by the pages that
-    # show them (blueprints.apgis.service.WITH_PENDING), in the same query.
+    # The DITs awaiting a manager, newest first: read only, loaded by the pages that show them
+    # (blueprints.apgis.service.insured_of with_pending, one prebuilt query).
     pending_requests = db.relationship(
         "ApgisRequest", viewonly=True,
         primaryjoin=f"and_(ApgisRequest.insured_id == ApgisInsured.id, ApgisRequest.status == '{PENDING}')",

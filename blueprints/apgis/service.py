@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import bindparam, select
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core import audit
@@ -25,8 +25,8 @@ from core.uploads import MB, register_policy
 from core.urls import public_url
 from extensions import db
 from models.apgis import (KIND_CARD, KIND_DOCUMENT, KIND_EMAIL, NOTIFICATION_LABELS, PENDING, REQUEST_FILES,
-                          REQUEST_KIND_LABELS, REQUEST_WORKFLOW, VALIDATED, ApgisInsured, ApgisQuestion,
-                          ApgisRequest, IllegalTransition, next_reference)
+                          REQUEST_KIND_LABELS, REQUEST_WORKFLOW, VALIDATED, ApgisBeneficiary, ApgisInsured,
+                          ApgisQuestion, ApgisRequest, IllegalTransition, next_reference)
 from models.attachment import files_of
 from models.base import utcnow
 
@@ -38,24 +38,41 @@ POLICY = "apgis_dit"
 register_policy(POLICY, max_count=3, max_size=5 * MB, extensions=("pdf", "jpg", "jpeg", "png"))
 
 
-# What the home and « Mes données personnelles » read of the file, in the query that loads it:
-# the beneficiaries (school certificates, the children's names) and the DITs awaiting a manager.
-WITH_PENDING = (joinedload(ApgisInsured.beneficiaries), joinedload(ApgisInsured.pending_requests))
+# The user's own file, by the user's id, when the session's query has not brought it (see
+# core.sessions: it comes with the user): built once, executed with the id bound.
+INSURED = select(ApgisInsured).where(ApgisInsured.user_id == bindparam("user_id"))
+# What the home and « Mes données personnelles » read of the file besides: the beneficiaries
+# (school certificates, the children's names) and the DITs awaiting a manager, newest first (the
+# order of the relationships).
+BENEFICIARIES = (select(ApgisBeneficiary).where(ApgisBeneficiary.insured_id == bindparam("insured_id"))
+                 .order_by(ApgisBeneficiary.birth_date))
+PENDING_REQUESTS = (select(ApgisRequest)
+                    .where(ApgisRequest.insured_id == bindparam("insured_id"), ApgisRequest.status == PENDING)
+                    .order_by(ApgisRequest.created_at.desc(), ApgisRequest.id.desc()))
 
 
-def insured_of(user: Any, *options: Any) -> ApgisInsured | None:
-    """The user's own Apgis file (None: a citizen without one). `options`: loader options of the
-    query (what the page reads of the file), when it is not loaded yet."""
+def insured_of(user: Any, with_pending: bool = False) -> ApgisInsured | None:
+    """The user's own Apgis file (None: a citizen without one): the one the session's query loaded,
+    else queried. `with_pending`: its beneficiaries and pending DITs loaded too (the pages that
+    read them), one query each unless already loaded."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     user = user._get_current_object() if hasattr(user, "_get_current_object") else user
     state = sa_inspect(user, raiseerr=False)
-    if state is not None and "apgis_insured" in state.dict:  # already loaded (the layout's menu reads it)
-        return state.dict["apgis_insured"]
-    insured = ApgisInsured.query.options(*options).filter_by(user_id=user.id).one_or_none()
-    if state is not None and state.session is not None:
-        # The layout's menu asks `current_user.apgis_insured`: this row, not a second query.
-        set_committed_value(user, "apgis_insured", insured)
+    if state is not None and "apgis_insured" in state.dict:  # loaded with the session's user
+        insured = state.dict["apgis_insured"]
+    else:
+        insured = db.session.execute(INSURED, {"user_id": user.id}).scalar_one_or_none()
+        if state is not None and state.session is not None:
+            # The layout's menu asks `current_user.apgis_insured`: this row, not a second query.
+            set_committed_value(user, "apgis_insured", insured)
+    if with_pending and insured is not None:
+        loaded = insured.__dict__
+        if "beneficiaries" not in loaded:
+            set_committed_value(insured, "beneficiaries",
+                                db.session.execute(BENEFICIARIES, {"insured_id": insured.id}).scalars().all())
+        if "pending_requests" not in loaded:
+            set_committed_value(insured, "pending_requests", pending_requests(insured))
     return insured
 
 
@@ -71,7 +88,7 @@ def pending_by_kind(insured: ApgisInsured, kinds: tuple[str, ...],
                     pending: list[ApgisRequest] | None = None) -> dict[str, ApgisRequest | None]:
     """`pending_request(insured, kind)` for each of `kinds`, in one query: the newest pending DIT
     of each kind, or None. `pending`: the insured's pending DITs, newest first, when the page
-    loaded them with the file (WITH_PENDING): then no query."""
+    loaded them (insured_of with_pending): then no query."""
     found: dict[str, ApgisRequest | None] = dict.fromkeys(kinds)
     if pending is None:
         pending = (ApgisRequest.query.filter(ApgisRequest.insured_id == insured.id, ApgisRequest.status == PENDING,
@@ -84,8 +101,8 @@ def pending_by_kind(insured: ApgisInsured, kinds: tuple[str, ...],
 
 
 def pending_requests(insured: ApgisInsured) -> list[ApgisRequest]:
-    return (ApgisRequest.query.filter_by(insured_id=insured.id, status=PENDING)
-            .order_by(ApgisRequest.created_at.desc(), ApgisRequest.id.desc()).all())
+    """The insured's DITs awaiting a manager, newest first."""
+    return db.session.execute(PENDING_REQUESTS, {"insured_id": insured.id}).scalars().all()
 
 
 def mask_iban(iban: str | None) -> str:

@@ -41,15 +41,15 @@ def today() -> date:
     return utcnow().date()
 
 
-def insured_required(view: Callable[..., Any] | None = None, *, options: tuple[Any, ...] = ()) -> Any:
+def insured_required(view: Callable[..., Any] | None = None, *, with_pending: bool = False) -> Any:
     """Gives the view the user's own Apgis file; without one, a page that says so (404).
-    `@insured_required(options=…)`: loader options of the file's query (what the page reads of it)."""
+    `@insured_required(with_pending=True)`: with its beneficiaries and pending DITs (service.insured_of)."""
     if view is None:
-        return lambda view: insured_required(view, options=options)
+        return lambda view: insured_required(view, with_pending=with_pending)
 
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        insured = service.insured_of(current_user, *options)
+        insured = service.insured_of(current_user, with_pending)
         if insured is None:
             return render("apgis/no_file.html", status=404)
         return view(insured, *args, **kwargs)
@@ -67,8 +67,8 @@ def current_notifications(insured) -> list:
 def index():
     if not current_user.is_authenticated:
         return render("apgis/index.html", login_form=LoginForm(formdata=None))
-    # The notifications read the beneficiaries (school certificates) and the pending DITs: in the same query.
-    insured = service.insured_of(current_user, *service.WITH_PENDING)
+    # The notifications read the beneficiaries (school certificates) and the pending DITs.
+    insured = service.insured_of(current_user, with_pending=True)
     if insured is None:
         return render("apgis/no_file.html")
     return render("apgis/index.html", insured=insured,
@@ -85,7 +85,7 @@ def apgis_et_moi(insured):
 # --- Mes données personnelles --------------------------------------------------------------------
 
 @bp.route("/mes-donnees")
-@insured_required(options=service.WITH_PENDING)
+@insured_required(with_pending=True)
 def personal_data(insured):
     pending = service.pending_by_kind(insured, (KIND_ADDRESS, KIND_EMAIL, KIND_HEALTH_BANK, KIND_CONTRIBUTION_METHOD),
                                       insured.pending_requests)
