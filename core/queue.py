@@ -23,10 +23,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, NamedTuple, TypeVar
 
-from flask import abort, current_app, flash, redirect, url_for
+from flask import abort, current_app, flash, get_template_attribute, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import and_, bindparam, select, true
 from sqlalchemy.orm import Query
 from sqlalchemy.sql.elements import ColumnElement
@@ -260,6 +260,67 @@ def prerendered(key: tuple[Any, ...], render: Callable[[], str]) -> Markup:
             store.clear()
         html = store[key] = Markup(render())
     return html
+
+
+# A value's place in HTML rendered once: never typed (forms.base drops NUL from every text field).
+VALUE_MARK = "\x00guichet-value\x00"
+
+
+class _MarkedSet:
+    """An upload set as the attachment component reads it, with VALUE_MARK for its signed token."""
+    signed_token = VALUE_MARK
+
+    def __init__(self, files: AttachmentSet) -> None:
+        self._files = files
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._files, name)
+
+
+def _filled(html: str, value: str) -> Markup:
+    before, _mark, after = str(html).partition(VALUE_MARK)  # plain str: Markup + str would escape again
+    return Markup(before + value + after)
+
+
+def pristine_text_and_files(form: Any, text: Any, files: AttachmentSet, files_label: str,
+                            **textarea_options: Any) -> tuple[Markup | None, Markup | None]:
+    """A counted text area (`text`, a field of `form`) and an empty attachment list, without an
+    error: HTML that only code decides but for the text typed and the set's signed token. Each is
+    rendered once per app (`prerendered`) by the macros a template calls otherwise
+    (components/counter.html `counted_textarea(text, **textarea_options)`, components/attachments.html
+    `attachment_list(files, label=files_label)`), and the two values are put in their place,
+    escaped as the textarea widget and Jinja escape them. (None, None) when there are files,
+    errors or messages: the template calls the macros then."""
+    if text.errors or files.items or files.errors or files.messages or files.focus:
+        return None, None
+
+    def render_text() -> str:
+        kept, text.data = text.data, VALUE_MARK
+        try:
+            return get_template_attribute("components/counter.html", "counted_textarea")(text, **textarea_options)
+        finally:
+            text.data = kept
+
+    text_key = (type(form).__module__, type(form).__name__, text.id, text.name,
+                tuple(sorted(vars(text.flags).items())), tuple(sorted(textarea_options.items())))
+    text_html = prerendered(("pristine-text", *text_key), render_text)
+    files_html = prerendered(
+        ("pristine-files", files.name, files.policy.name, files.max_count, files.required, files_label,
+         request.script_root),
+        lambda: get_template_attribute("components/attachments.html", "attachment_list")(
+            _MarkedSet(files), label=files_label))
+    if text_html.count(VALUE_MARK) != 1 or files_html.count(VALUE_MARK) != 1:
+        return None, None
+    return _filled(text_html, str(escape(text._value()))), _filled(files_html, str(escape(files.signed_token)))
+
+
+ANSWER_FILES_LABEL = "Pièces jointes de la réponse"  # as components/queue.html answer_with_files shows it
+
+
+def pristine_answer(form: Any, text: Any, files: AttachmentSet) -> tuple[Markup | None, Markup | None]:
+    """`pristine_text_and_files` for a case page's written answer (components/queue.html
+    answer_with_files, its `pristine`)."""
+    return pristine_text_and_files(form, text, files, ANSWER_FILES_LABEL, rows=8)
 
 
 # --- Answers to an action -----------------------------------------------------------------------

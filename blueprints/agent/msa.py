@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from blueprints.agent import bp
 from blueprints.msa import service
 from core import catalogues
-from core.queue import Answer, CaseLoader, Choice, DetailPage, Queue, agent_organisation
+from core.queue import Answer, CaseLoader, Choice, DetailPage, Queue, agent_organisation, pristine_answer
 from core.replay import keeps_input
 from core.templating import render
 from core.throttle import notifies
@@ -140,10 +140,11 @@ def _files_by_message(conversation):
 def _context(conversation, answer_form=None, files=None, **extra):
     context = {"conversation": conversation, "files_by_message": _files_by_message(conversation),
                "theme_label": _catalogue_theme_labels().get(conversation.theme),
-               "answer_form": None, "files": None, "close_form": None}
+               "answer_form": None, "files": None, "close_form": None, "answer_html": (None, None)}
     if conversation.can_answer(current_user):
         context["answer_form"] = answer_form or ConversationAnswerForm(formdata=None)
         context["files"] = files or AttachmentSet(ANSWER_POLICY, current_user)
+        context["answer_html"] = pristine_answer(context["answer_form"], context["answer_form"].body, context["files"])
         context["close_form"] = ConversationCloseForm(formdata=None)
     context.update(extra)
     return context

@@ -15,7 +15,8 @@ from blueprints.agent import bp
 from blueprints.partenaires import service
 from core import audit
 from core.inputs import to_id
-from core.queue import Answer, CaseLoader, Choice, DetailPage, Queue, agent_organisation, fold_search
+from core.queue import (Answer, CaseLoader, Choice, DetailPage, Queue, agent_organisation, fold_search,
+                        pristine_answer)
 from core.replay import keeps_input
 from core.templating import render
 from core.throttle import notifies
@@ -141,11 +142,13 @@ def _detail_context(req, resolve_form=None, files=None, **extra):
         "sent_files": [f for f in stored if f.subject_type != ANSWER_FILES.name],
         "answer_files": [f for f in stored if f.subject_type == ANSWER_FILES.name],
         "take_form": RequestTakeForm() if req.can_take_in_charge(current_user) else None,
-        "resolve_form": None, "files": None,
+        "resolve_form": None, "files": None, "answer_html": (None, None),
     }
     if req.can_resolve(current_user):
         context["resolve_form"] = resolve_form or RequestResolveForm(formdata=None)
         context["files"] = files or AttachmentSet(ANSWER_POLICY, current_user)
+        context["answer_html"] = pristine_answer(context["resolve_form"], context["resolve_form"].answer,
+                                                 context["files"])
     context.update(extra)
     return context
 

@@ -4,16 +4,15 @@ reason, online-service suggestion, writing, summary, sending), conversation page
 The draft travels with the forms (cascade codes in the query string / hidden inputs, the text in
 a hidden input of the summary, files in their signed upload set); a server-side draft (core.drafts)
 keeps a copy for the writing step's GET (refresh, back, « Modifier », a new login), never the cookie."""
-from flask import abort, current_app, flash, get_template_attribute, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
-from markupsafe import Markup, escape
 from sqlalchemy.exc import IntegrityError
 
 from blueprints.msa import bp, service
 from blueprints.msa.context import member_required
 from core import audit, drafts
 from core.cascade import Cascade
-from core.queue import prerendered
+from core.queue import pristine_text_and_files
 from core.receipts import message_receipt, receipt_response
 from core.replay import keeps_input, take as take_replay
 from core.submission import SubmissionReplayed, is_token, new_token, token_or_new
@@ -63,53 +62,13 @@ def save_draft(state, body, files, submission=None):
                 attachment_token=files.token)
 
 
-MARK = "\x00guichet-msa-value\x00"  # stands for a value in HTML rendered once; never typed (forms.base drops NUL)
 ATTACHMENTS_LABEL = "Pièces jointes (facultatif)"
 
 
-class _MarkedSet:
-    """An upload set as the attachment component reads it, with MARK for its signed token."""
-    signed_token = MARK
-
-    def __init__(self, files):
-        self._files = files
-
-    def __getattr__(self, name):
-        return getattr(self._files, name)
-
-
-def _filled(html, value):
-    before, _mark, after = str(html).partition(MARK)  # plain str: Markup + str would escape the value again
-    return Markup(before + value + after)
-
-
 def pristine_writing(form, files):
-    """The writing step's text area and empty attachment list without an error: HTML that only
-    code decides but for the text and the set's signed token, rendered once each
-    (core.queue.prerendered) by the macros the template calls otherwise, the two values put in
-    their place, escaped as the textarea widget and Jinja escape them. (None, None) otherwise."""
-    body = form.body
-    if body.errors or files.items or files.errors or files.messages or files.focus:
-        return None, None
-
-    def render_body():
-        kept, body.data = body.data, MARK
-        try:
-            return get_template_attribute("components/counter.html", "counted_textarea")(body)
-        finally:
-            body.data = kept
-
-    key = (type(form).__name__, body.id, body.name, tuple(sorted(vars(body.flags).items())))
-    body_html = prerendered(("msa.messages.body", *key), render_body)
-    attachments_html = prerendered(
-        ("msa.messages.attachments", files.name, files.policy.name, files.max_count, files.required,
-         request.script_root),
-        lambda: get_template_attribute("components/attachments.html", "attachment_list")(
-            _MarkedSet(files), label=ATTACHMENTS_LABEL))
-    if body_html.count(MARK) != 1 or attachments_html.count(MARK) != 1:
-        return None, None
-    return (_filled(body_html, str(escape(body._value()))),
-            _filled(attachments_html, str(escape(files.signed_token))))
+    """The writing step's text area and empty attachment list without an error, rendered once
+    (core.queue.pristine_text_and_files); (None, None) otherwise."""
+    return pristine_text_and_files(form, form.body, files, ATTACHMENTS_LABEL)
 
 
 def draft_submission(draft):

@@ -250,3 +250,37 @@ def test_prerendered_html_is_rendered_once_per_key_and_app(app):
     assert (first, again, other) == ("<p>a</p>", "<p>a</p>", "<p>b</p>")
     assert isinstance(first, Markup)
     assert calls == ["a", "b"]
+
+
+def test_a_pristine_answer_is_what_the_macros_render_with_the_text_and_token_put_in(app):
+    """core.queue.pristine_answer: the text area and the empty attachment list rendered once, then
+    the typed text (escaped) and the set's signed token put in: byte for byte what the macros give;
+    a set with files or errors, or a field with errors, falls back to the macros (None, None)."""
+    from flask import get_template_attribute
+    from werkzeug.datastructures import MultiDict
+
+    from blueprints.agent.msa import ANSWER_POLICY
+    from core.queue import pristine_answer
+    from core.uploads import AttachmentSet
+    from forms.agent_msa import ConversationAnswerForm
+    with app.app_context():
+        agent = factories.user(email="agent@example.fr")
+        db.session.commit()
+        for text in ("", "Bonjour <b>Mme</b> & \"M.\" l’adhérent\r\nÀ bientôt."):
+            with app.test_request_context("/agent/msa/conversations/1", method="GET"):
+                form = ConversationAnswerForm(formdata=None, body=text)
+                files = AttachmentSet(ANSWER_POLICY, agent)
+                text_html, files_html = pristine_answer(form, form.body, files)
+                expected_text = get_template_attribute("components/counter.html", "counted_textarea")(form.body, rows=8)
+                expected_files = get_template_attribute("components/attachments.html", "attachment_list")(
+                    files, label="Pièces jointes de la réponse")
+                assert (str(text_html), str(files_html)) == (str(expected_text), str(expected_files))
+                assert files.signed_token in str(files_html) and "\x00" not in str(text_html) + str(files_html)
+        with app.test_request_context("/agent/msa/conversations/1", method="POST"):
+            form = ConversationAnswerForm(formdata=MultiDict({"body": ""}), meta={"csrf": False})
+            form.validate()
+            assert pristine_answer(form, form.body, AttachmentSet(ANSWER_POLICY, agent)) == (None, None)
+            files = AttachmentSet(ANSWER_POLICY, agent)
+            files.errors.append("Le fichier est trop volumineux.")
+            assert pristine_answer(ConversationAnswerForm(formdata=None), ConversationAnswerForm(formdata=None).body,
+                                   files) == (None, None)
