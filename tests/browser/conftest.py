@@ -32,7 +32,7 @@ BLOCKING_IMPACTS = ("serious", "critical")
 TIMEOUT_MS = 10_000
 
 try:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError, expect, sync_playwright
     from axe_playwright_python.sync_playwright import Axe
     PLAYWRIGHT_IMPORT_ERROR = None
 except ImportError as exc:  # pragma: no cover - depends on the machine
@@ -40,6 +40,7 @@ except ImportError as exc:  # pragma: no cover - depends on the machine
     # the `chromium` fixture skips them (or fails them in CI) with the reason.
     PLAYWRIGHT_IMPORT_ERROR = exc
     expect = sync_playwright = Axe = None
+    PlaywrightTimeoutError = TimeoutError
 
 
 # --- Live server --------------------------------------------------------------------------------
@@ -234,9 +235,17 @@ class Browsing:
     def h1(self):
         return self.page.get_by_role("heading", level=1)
 
-    def focused(self, js_expression):
-        """Evaluates `js_expression` on document.activeElement (only meaningful with JS on)."""
-        return self.page.evaluate(f"(el => {js_expression})(document.activeElement)")
+    def focused(self, js_expression, timeout=5000):
+        """Whether `js_expression` holds for document.activeElement (only meaningful with JS on),
+        within `timeout` ms: after an htmx swap the focus moves in the settle phase
+        (htmx:afterSettle), a few milliseconds after the new content shows, and a loaded machine
+        could look in between (stop 22: a CI failure of the error summary's focus)."""
+        try:
+            self.page.wait_for_function(f"(el => !!el && !!({js_expression}))(document.activeElement)",
+                                        timeout=timeout)
+        except PlaywrightTimeoutError:
+            return False
+        return True
 
     def settled(self):
         """With JS, waits until htmx has finished its swaps: new content gets its hx-* behaviour in
