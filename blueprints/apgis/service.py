@@ -90,11 +90,7 @@ def pending_by_kind(insured: ApgisInsured, kinds: tuple[str, ...],
     of each kind, or None. `pending`: the insured's pending DITs, newest first, when the page
     loaded them (insured_of with_pending): then no query."""
     found: dict[str, ApgisRequest | None] = dict.fromkeys(kinds)
-    if pending is None:
-        pending = (ApgisRequest.query.filter(ApgisRequest.insured_id == insured.id, ApgisRequest.status == PENDING,
-                                             ApgisRequest.kind.in_(kinds))
-                   .order_by(ApgisRequest.created_at.desc(), ApgisRequest.id.desc()))
-    for dit in pending:
+    for dit in pending if pending is not None else pending_requests(insured):
         if dit.kind in found and found[dit.kind] is None:
             found[dit.kind] = dit
     return found
