@@ -5,6 +5,7 @@ goes without gunicorn's noise.
     .venv/bin/python bench/inprocess_pages.py                  # every row: ms and queries
     .venv/bin/python bench/inprocess_pages.py --profile Igesa  # and a cProfile of the rows matching
     .venv/bin/python bench/inprocess_pages.py --breakdown      # where the CPU goes: SQL, templates, the rest
+    .venv/bin/python bench/inprocess_pages.py --calls          # and Python function calls per request
 
 The breakdown times, exclusively (a lazy load inside a template counts as SQL): the ORM and Core
 statements (`Session.execute`, with loading the rows into objects), the templates (pages and
@@ -93,12 +94,24 @@ def measure(client, path, headers):
     return cpu_ms(client, path, dict(headers, Host=HOST[0]))
 
 
+def calls_per_request(client, path, headers, calls=100):
+    """Python function calls per request (cProfile's count over `calls` requests)."""
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(calls):
+        client.get(path, headers=dict(headers, Host=HOST[0]))
+    profile.disable()
+    return pstats.Stats(profile).total_calls / calls
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--profile", help="profile the rows whose label contains this")
     parser.add_argument("--only", help="measure only the rows whose label contains this")
     parser.add_argument("--top", type=int, default=45)
     parser.add_argument("--breakdown", action="store_true", help="the CPU per kind of work of each row")
+    parser.add_argument("--calls", action="store_true",
+                        help="the Python function calls per request of each row (does not move with load)")
     args = parser.parse_args()
     from sqlalchemy import event
 
@@ -128,7 +141,10 @@ def main():
         client.get(path, headers=dict(headers, Host=HOST[0]))
         queries = len(statements)
         ms = measure(client, path, headers)
-        print(f"{ms:5.2f} ms {queries:2d} q  {r['label']}")
+        if args.calls:
+            print(f"{ms:5.2f} ms {queries:2d} q {calls_per_request(client, path, headers):6.0f} calls  {r['label']}")
+        else:
+            print(f"{ms:5.2f} ms {queries:2d} q  {r['label']}")
         if breakdown:
             print(breakdown.of(client, path, headers))
         if args.profile and args.profile.lower() in r["label"].lower():
