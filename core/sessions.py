@@ -62,29 +62,55 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = None  # our own server-side sessions do the job
 
 
-def _session_statement(*profiles: type) -> Select:
-    """Session row, its user, the user's structure (partners) or organisation (agents), MSA
-    profile (members: every MSA page reads it), the portal's `profiles` (a model with a user_id,
-    see PORTAL_PROFILES) and the reference data version in one query (it runs on every logged-in
-    request): built once, executed with the token hash bound."""
+# The user's relations a page may read, each loaded with the session's row when its portal's pages
+# read it: relation -> (model, join condition).
+_RELATIONS = {
+    "structure": (Structure, Structure.id == User.structure_id),
+    "organisation": (Organisation, Organisation.id == User.organisation_id),
+    "msa_member": (MsaMember, MsaMember.user_id == User.id),
+    "apgis_insured": (ApgisInsured, ApgisInsured.user_id == User.id),
+}
+# What every page of a blueprint reads of its user (partners: their structure and the
+# organisation; agents: their organisation; MSA members and Apgis insured: their file). A page of
+# another blueprint gets structure, organisation and MSA file, as before. A relation left out is
+# loaded by SQLAlchemy if ever read (one more query, never a wrong value): each relation joined
+# costs its object built at every request, so a blueprint joins only what its pages read.
+DEFAULT_RELATIONS = ("structure", "organisation", "msa_member")
+BLUEPRINT_RELATIONS = {
+    "partenaires": ("structure", "organisation"),
+    "agent": ("organisation",),
+    "msa": ("msa_member",),
+    "apgis": ("apgis_insured",),
+}
+
+
+def _session_statement(relations: tuple[str, ...]) -> Select:
+    """Session row, its user, the user's `relations` (see BLUEPRINT_RELATIONS) and the reference
+    data version in one query (it runs on every logged-in request): built once, executed with the
+    token hash bound."""
     version = (select(DataVersion.version).where(DataVersion.name == REFERENCE)
                .scalar_subquery().label("reference_version"))
+    models = [_RELATIONS[name][0] for name in relations]
     statement = (select(UserSession.id, UserSession.user_id, UserSession.created_at, UserSession.last_seen_at,
-                        User, Structure, Organisation, MsaMember, *profiles, version)
-                 .join(User, User.id == UserSession.user_id)
-                 .outerjoin(Structure, Structure.id == User.structure_id)
-                 .outerjoin(Organisation, Organisation.id == User.organisation_id)
-                 .outerjoin(MsaMember, MsaMember.user_id == User.id))
-    for profile in profiles:
-        statement = statement.outerjoin(profile, profile.user_id == User.id)
+                        User, *models, version)
+                 .join(User, User.id == UserSession.user_id))
+    for name in relations:
+        statement = statement.outerjoin(*_RELATIONS[name])
     return statement.where(UserSession.token_hash == bindparam("token_hash"))
 
 
-SESSION_STATEMENT = _session_statement()
-# The blueprints whose every page reads a profile of the user: it comes with the session's row on
-# their requests only (the other portals' pages do not pay its join): blueprint -> (statement,
-# the profile's model, the User attribute it fills).
-PORTAL_PROFILES = {"apgis": (_session_statement(ApgisInsured), ApgisInsured, "apgis_insured")}
+class SessionRead(NamedTuple):
+    statement: Select
+    relations: tuple[tuple[str, str], ...]  # (User attribute, the row's entity name)
+
+
+def _session_read(relations: tuple[str, ...]) -> SessionRead:
+    return SessionRead(_session_statement(relations),
+                       tuple((name, _RELATIONS[name][0].__name__) for name in relations))
+
+
+SESSION_READ = _session_read(DEFAULT_RELATIONS)
+SESSION_READS = {blueprint: _session_read(relations) for blueprint, relations in BLUEPRINT_RELATIONS.items()}
 _session_table = UserSession.__table__
 TOUCH_STATEMENT = (_session_table.update().where(_session_table.c.id == bindparam("session_id"))
                    .values(last_seen_at=bindparam("now")))
@@ -95,8 +121,8 @@ def load_user(user_id: str) -> User | None:
     raw = session.get(SESSION_KEY)
     if not raw:
         return None
-    statement, profile, attribute = PORTAL_PROFILES.get(request.blueprint, (SESSION_STATEMENT, None, None))
-    row = db.session.execute(statement, {"token_hash": hash_token(raw)}).first()
+    read = SESSION_READS.get(request.blueprint, SESSION_READ)
+    row = db.session.execute(read.statement, {"token_hash": hash_token(raw)}).first()
     if row is None or str(row.user_id) != str(user_id):
         return None
     now = utcnow()
@@ -114,13 +140,10 @@ def load_user(user_id: str) -> User | None:
     user = row.User
     if not user.active:
         return None
-    # user.structure and user.organisation are the row's (no lazy load later); the version
+    # The relations the blueprint's pages read are the row's (no lazy load later); the version
     # keys core.refcache.
-    set_committed_value(user, "structure", row.Structure)
-    set_committed_value(user, "organisation", row.Organisation)
-    set_committed_value(user, "msa_member", row.MsaMember)
-    if profile is not None:
-        set_committed_value(user, attribute, getattr(row, profile.__name__))
+    for attribute, entity in read.relations:
+        set_committed_value(user, attribute, getattr(row, entity))
     g.reference_version = row.reference_version or 0
     if now - row.last_seen_at > TOUCH_EVERY:
         # A plain UPDATE, committed without expiring the user just loaded.

@@ -141,3 +141,38 @@ def test_take_reads_no_draft_when_none_waited_at_login(app, login):
         assert found is not None and found.form.get("recherche") == "martin"
         from flask import session
         assert replay.PENDING not in session  # given back once: nothing waits any more
+
+
+def test_a_blueprint_joins_only_the_relations_its_pages_read(app, login):
+    """core.sessions.BLUEPRINT_RELATIONS: a partner page reads the session with the structure and
+    the organisation, and without the MSA file; a page of another blueprint reads all three."""
+    client = technician(app, login)
+    client.get("/partenaires/fiche")
+    with statements(app) as seen:
+        client.get("/partenaires/fiche")
+    session_reads = [s for s in selects(seen) if "user_session" in s]
+    assert len(session_reads) == 1
+    assert "structure" in session_reads[0] and "organisation" in session_reads[0]
+    assert "msa_member" not in session_reads[0]
+    with statements(app) as seen:
+        assert client.get("/compte/").status_code == 200
+    session_reads = [s for s in selects(seen) if "user_session" in s]
+    assert len(session_reads) == 1 and "msa_member" in session_reads[0] and "structure" in session_reads[0]
+
+
+def test_a_relation_its_blueprint_does_not_join_is_still_read_right(app, login):
+    """A relation left out of the session's row (the structure of a user on an agent page) is
+    loaded when read: never None for a user who has one."""
+    from flask import g
+    from flask_login import current_user
+    from core.sessions import BLUEPRINT_RELATIONS
+    assert "structure" not in BLUEPRINT_RELATIONS["agent"]
+    client = technician(app, login)
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"], domain="guichet.test")
+    with app.test_request_context("/agent/", headers={"Cookie": f"{cookie.key}={cookie.value}"}):
+        user = current_user._get_current_object()  # the session's row, read as on an agent page
+        assert user.is_authenticated and user.email == "tech@example.fr"
+        with statements(app) as seen:
+            assert user.structure is not None and user.structure.name
+        assert len(selects(seen)) == 1  # loaded when read, once
+        assert g._login_user is user
