@@ -11,6 +11,9 @@
   function that folded the stored key (core.formatting.fold_text), for technicians and agents.
 - `prerendered(key, render)`: HTML that only code and static data decide (an unbound action
   form's fields with their choices), rendered once per app instead of at every page.
+- `history_and_files(workflow, case, *subjects)`: what a case's page shows of its history and
+  of its files, read as plain rows in one statement built once.
+- `Unposted`: an action form not posted yet, whose fields the page shows prerendered.
 - `DetailPage`: the answers to an action on a case: `done` (htmx: the block again with the
   confirmation; without JavaScript: flash, then 303 to the page) and `refused` (409, the block
   saying why).
@@ -19,6 +22,7 @@ templates/components/queue.html holds the matching macros (filter form, results,
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, NamedTuple, TypeVar
@@ -27,7 +31,7 @@ from flask import abort, current_app, flash, get_template_attribute, redirect, r
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy import and_, bindparam, select, true
+from sqlalchemy import Integer, String, and_, bindparam, literal_column, null, select, true, type_coerce, union_all
 from sqlalchemy.orm import Query
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -37,10 +41,12 @@ from core.inputs import to_id
 from core.replay import take as take_replay
 from core.uploads import AttachmentSet
 from core.templating import render, wants_fragment
-from core.workflow import IllegalTransition, Workflow
+from core.workflow import Actor, IllegalTransition, Workflow
 from extensions import db
 from sqlalchemy.exc import IntegrityError
-from models import Organisation
+from models import Attachment, Organisation, User
+from models.attachment import AttachmentSubject
+from models.case_event import CaseEvent
 
 Case = TypeVar("Case")
 
@@ -242,6 +248,121 @@ class Queue:
 
     def page_size_options(self) -> list[tuple[int, int]]:
         return [(n, n) for n in self.page_sizes]
+
+
+# --- What a case's page reads besides the case ----------------------------------------------------
+
+
+class Entry(NamedTuple):
+    """A line of a case's history as a page shows it (what `Workflow.timeline(case, events)` and
+    components/case.html `complements` read of a CaseEvent)."""
+    at: Any
+    kind: str
+    to_state: str | None
+    text: str | None
+    actor: Actor | None
+
+
+class FileRow(NamedTuple):
+    """An attachment as a case's page lists it (what the templates read of an Attachment)."""
+    id: int
+    subject_type: str
+    original_name: str
+    size: int
+    created_at: Any
+    document: str | None
+
+
+_HISTORY_AND_FILES: dict[tuple[str, tuple[str, ...]], Any] = {}
+_NAME = re.compile(r"[A-Za-z0-9_.:-]+")
+
+
+def _constant(value: str) -> Any:
+    """A name from the code (a workflow's kind, an attachment subject) written in the statement
+    itself rather than bound: SQLAlchemy's compiled cache then tells apart the statements of two
+    kinds of case (otherwise the same SQL), and the result of each needs no adapting to the other's
+    columns at every execution."""
+    if not _NAME.fullmatch(value):
+        raise ValueError(f"not a plain name: {value!r}")
+    return literal_column(f"'{value}'", String)
+
+
+
+def _history_and_files_statement(kind: str, names: tuple[str, ...]) -> Any:
+    statement = _HISTORY_AND_FILES.get((kind, names))
+    if statement is None:
+        def nothing(column: Any) -> Any:  # NULL, typed like `column` for the rows of the other part
+            return type_coerce(null(), column.type)
+        entries = (
+            select(literal_column("0", Integer).label("part"), CaseEvent.id, CaseEvent.at, CaseEvent.kind,
+                   CaseEvent.to_state, CaseEvent.text, CaseEvent.actor_id, User.first_name, User.last_name,
+                   nothing(Attachment.subject_type).label("subject_type"),
+                   nothing(Attachment.original_name).label("original_name"),
+                   nothing(Attachment.size).label("size"), nothing(Attachment.document).label("document"))
+            .outerjoin(User, User.id == CaseEvent.actor_id)
+            .where(CaseEvent.case_type == _constant(kind), CaseEvent.case_id == bindparam("case_id")))
+        files = (
+            select(literal_column("1", Integer), Attachment.id, Attachment.created_at, null(), null(), null(),
+                   null(), null(), null(), Attachment.subject_type, Attachment.original_name, Attachment.size,
+                   Attachment.document)
+            .where(Attachment.subject_type.in_([_constant(name) for name in names]),
+                   Attachment.subject_id == bindparam("case_id")))
+        both = union_all(entries, files)
+        columns = both.selected_columns
+        statement = _HISTORY_AND_FILES[(kind, names)] = both.order_by(columns.part, columns.at, columns.id)
+    return statement
+
+
+def history_and_files(workflow: Workflow, case: Any,
+                      *subjects: AttachmentSubject) -> tuple[list[Entry], list[FileRow]]:
+    """The case's history (`workflow.history(case)`, oldest first, each line with its actor's
+    names) and the files linked to the case's id under `subjects` (`models.attachment.files_of`,
+    in the order they were added), as plain rows read in one statement, built once per kind of
+    case and set of subjects: what a case's page shows, without ORM objects."""
+    names = tuple(name for subject in subjects for name in subject.stored_names)
+    entries: list[Entry] = []
+    files: list[FileRow] = []
+    # On the session's connection: a Core statement needs none of the ORM's work on its result.
+    db.session.flush()
+    rows = db.session.connection().execute(_history_and_files_statement(workflow.kind, names), {"case_id": case.id})
+    for row in rows:
+        if row[0] == 0:
+            entries.append(Entry(row[2], row[3], row[4], row[5],
+                                 Actor(row[7], row[8]) if row[6] is not None else None))
+        else:
+            files.append(FileRow(row[1], row[9], row[10], row[11], row[2], row[12]))
+    return entries, files
+
+
+class Unposted:
+    """An action form not posted yet, where the page shows its fields prerendered (`prerendered`):
+    what a template still reads of the form without building it (it is there, it has no errors,
+    and `submission()`, its one-time token's hidden input, when it has one)."""
+    errors: Mapping[str, Any] = {}
+
+    def __init__(self, submission: Markup | None = None) -> None:
+        self._submission = submission
+
+    def submission(self) -> Markup | None:
+        return self._submission
+
+
+def unposted_once(form_class: Callable[..., Any], **form_options: Any) -> Unposted:
+    """`Unposted` for a form whose `submission` field is a one-time token (core.submission): its
+    hidden input rendered once per app with a mark, the fresh token put in its place, as the
+    field would render it."""
+    from core.submission import new_token
+
+    def render_input() -> str:
+        form = form_class(formdata=None, **form_options)
+        form.submission.data = VALUE_MARK
+        return str(form.submission())
+
+    html = prerendered(("unposted-submission", form_class.__module__, form_class.__qualname__,
+                        tuple(sorted(form_options.items()))), render_input)
+    if html.count(VALUE_MARK) != 1:  # never with a hidden field; the form itself otherwise
+        return Unposted(form_class(formdata=None, **form_options).submission())
+    return Unposted(_filled(html, str(escape(new_token()))))
 
 
 # --- Pre-rendered parts of a case page ----------------------------------------------------------

@@ -17,7 +17,8 @@ from sqlalchemy.orm import joinedload
 from blueprints.agent import bp
 from blueprints.armees import catalogue, recap, service
 from core import audit
-from core.queue import CaseLoader, Choice, DetailPage, Queue, agent_organisation, fold_search, prerendered
+from core.queue import (CaseLoader, Choice, DetailPage, Queue, Unposted, agent_organisation, fold_search,
+                        history_and_files, prerendered, unposted_once)
 from core.submission import new_token
 from core.templating import render, wants_fragment
 from core.throttle import notifies
@@ -26,7 +27,6 @@ from extensions import db
 from forms.agent_armees import (BenefitEditForm, BenefitPublishForm, ComplementAskForm, DecisionGrantForm,
                                 DecisionRefuseForm, InstructionStartForm, PaymentRecordForm)
 from models import Attachment
-from models.attachment import files_of
 from models.armees import (APPLICATION_FILES, APPLICATION_WORKFLOW, COMPLEMENT_REASONS, CREATING, DONE, GRANTED,
                            INSTRUCTING, PORTE_DOCUMENT_KINDS, RECEIVED_FILES, REFUSED, TAKEN, AidApplication,
                            AidPayment, BenefitSetting, ComplementRequest)
@@ -110,52 +110,70 @@ def _document_choices(benefit):
 MACROS = "agent/armees/macros.html"
 
 
-def _pristine(key, template, macro, *args, **kwargs):
+def _pristine(key, template, macro, form, *args, **kwargs):
     """The HTML of an action form's fields not posted yet: the same on every page (for `key`),
-    rendered once (core.queue.prerendered) by `macro` of `template`, as the template would."""
-    return prerendered(("armees", *key), lambda: get_template_attribute(template, macro)(*args, **kwargs))
+    rendered once (core.queue.prerendered) by `macro` of `template`, as the template would, with
+    the form `form()` builds then (the form is not built at the other pages) and `args(form)`."""
+    def render_fields():
+        built = form()
+        return get_template_attribute(template, macro)(*(arg(built) for arg in args), **kwargs)
+    return prerendered(("armees", *key), render_fields)
 
 
 def _context(application, start_form=None, complement_form=None, payment_form=None, grant_form=None,
              refuse_form=None, **extra):
     benefit = _benefit(application)
-    # The application's files and the letters sent (RECEIVED_FILES), in one query.
-    both = files_of(application.id, APPLICATION_FILES, RECEIVED_FILES)
+    # The history and the files (the application's and the letters sent, RECEIVED_FILES), as
+    # plain rows in one statement.
+    events, both = history_and_files(APPLICATION_WORKFLOW, application, APPLICATION_FILES, RECEIVED_FILES)
     files = [f for f in both if f.subject_type in APPLICATION_FILES.stored_names]
     letters = [f for f in both if f.subject_type in RECEIVED_FILES.stored_names]
     documents = [(document_label(benefit, f.document), f) for f in files]
     # The files are listed apart, with their download links.
     sections = recap.sections(benefit, application.data or {}, full_iban=True) if benefit is not None else []
-    user = current_user
+    user = current_user._get_current_object()
     context = {
         "application": application, "benefit": benefit, "sections": sections, "documents": documents,
         "letters": letters,
-        "timeline": APPLICATION_WORKFLOW.timeline(application), "reasons": COMPLEMENT_REASONS,
+        "timeline": APPLICATION_WORKFLOW.timeline(application, events), "reasons": COMPLEMENT_REASONS,
         "start_form": None, "complement_form": None, "payment_form": None, "grant_form": None, "refuse_form": None,
     }
+    # A form not posted is not built (core.queue.Unposted): its fields are prerendered, and the
+    # template writes its CSRF token itself.
     if APPLICATION_WORKFLOW.can(application, "start_instruction", user):
-        context["start_form"] = start_form or InstructionStartForm(formdata=None)
+        context["start_form"] = start_form or Unposted()
     if service.can_ask_complement(application, user):
         choices = _document_choices(benefit)
-        form = complement_form or ComplementAskForm(formdata=None)
-        form.set_documents(choices)
-        context["complement_form"] = form
         if complement_form is None:  # not posted: the same fields for every application of the benefit
+            context["complement_form"] = unposted_once(ComplementAskForm)
+
+            def complement_form_of(choices=choices):
+                form = ComplementAskForm(formdata=None)
+                form.set_documents(choices)
+                return form
             context["complement_fields_html"] = _pristine(("complement", tuple(choices)), MACROS, "complement_fields",
-                                                          form)
+                                                          complement_form_of, lambda form: form)
+        else:
+            complement_form.set_documents(choices)
+            context["complement_form"] = complement_form
     if service.can_record_payment(application, user):
-        context["payment_form"] = form = payment_form or PaymentRecordForm(formdata=None)
         if payment_form is None:
-            context["payment_fields_html"] = _pristine(("payment",), MACROS, "payment_fields", form)
+            context["payment_form"] = unposted_once(PaymentRecordForm)
+            context["payment_fields_html"] = _pristine(("payment",), MACROS, "payment_fields",
+                                                       lambda: PaymentRecordForm(formdata=None), lambda form: form)
+        else:
+            context["payment_form"] = payment_form
     if APPLICATION_WORKFLOW.can(application, "grant", user):
-        context["grant_form"] = form = grant_form or DecisionGrantForm(formdata=None, prefix="accord")
+        context["grant_form"] = grant_form or Unposted()
         if grant_form is None:
-            context["grant_amount_html"] = _pristine(("grant",), "components/forms.html", "field", form.amount,
-                                                     inputmode="decimal", size="12")
-        context["refuse_form"] = form = refuse_form or DecisionRefuseForm(formdata=None, prefix="refus")
+            context["grant_amount_html"] = _pristine(
+                ("grant",), "components/forms.html", "field", lambda: DecisionGrantForm(formdata=None, prefix="accord"),
+                lambda form: form.amount, inputmode="decimal", size="12")
+        context["refuse_form"] = refuse_form or Unposted()
         if refuse_form is None:
-            context["refuse_reason_html"] = _pristine(("refuse",), "components/counter.html", "counted_textarea",
-                                                      form.reason, rows=4)
+            context["refuse_reason_html"] = _pristine(
+                ("refuse",), "components/counter.html", "counted_textarea",
+                lambda: DecisionRefuseForm(formdata=None, prefix="refus"), lambda form: form.reason, rows=4)
     context.update(extra)
     return context
 

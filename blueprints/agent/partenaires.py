@@ -15,8 +15,8 @@ from blueprints.agent import bp
 from blueprints.partenaires import service
 from core import audit
 from core.inputs import to_id
-from core.queue import (Answer, CaseLoader, Choice, DetailPage, Queue, agent_organisation, fold_search,
-                        pristine_answer)
+from core.queue import (Answer, CaseLoader, Choice, DetailPage, Queue, Unposted, agent_organisation, fold_search,
+                        history_and_files, pristine_answer)
 from core.replay import keeps_input
 from core.templating import render
 from core.throttle import notifies
@@ -31,7 +31,6 @@ from forms.agent_partenaires import (
     RequestTakeForm,
 )
 from models import Convention, Organisation, PartnerRequest, PartnerSettings, Status, Structure
-from models.attachment import files_of
 from models.partenaires import ANSWER_FILES, REQUEST_FILES, REQUEST_WORKFLOW, Situation, catalogue
 
 PORTAL = "partenaires"
@@ -129,10 +128,10 @@ def saisine_rows(saisine):
 
 
 def _detail_context(req, resolve_form=None, files=None, **extra):
-    # The history read once: the timeline (request_status) and the complements are both in it.
-    events = REQUEST_WORKFLOW.history(req)
-    # The files the technician sent and those of the agent's answer, in one query.
-    stored = files_of(req.id, REQUEST_FILES, ANSWER_FILES)
+    # The history (the timeline of request_status and the complements are both in it), the files
+    # the technician sent and those of the agent's answer: plain rows, in one statement.
+    events, stored = history_and_files(REQUEST_WORKFLOW, req, REQUEST_FILES, ANSWER_FILES)
+    user = current_user._get_current_object()
     context = {
         "req": req,
         "timeline_lines": REQUEST_WORKFLOW.timeline(req, events),
@@ -141,12 +140,13 @@ def _detail_context(req, resolve_form=None, files=None, **extra):
         "saisine": saisine_rows(req.saisine),
         "sent_files": [f for f in stored if f.subject_type != ANSWER_FILES.name],
         "answer_files": [f for f in stored if f.subject_type == ANSWER_FILES.name],
-        "take_form": RequestTakeForm() if req.can_take_in_charge(current_user) else None,
+        # Only its CSRF token, which the template writes itself: the form is not built.
+        "take_form": Unposted() if req.can_take_in_charge(user) else None,
         "resolve_form": None, "files": None, "answer_html": (None, None),
     }
-    if req.can_resolve(current_user):
+    if req.can_resolve(user):
         context["resolve_form"] = resolve_form or RequestResolveForm(formdata=None)
-        context["files"] = files or AttachmentSet(ANSWER_POLICY, current_user)
+        context["files"] = files or AttachmentSet(ANSWER_POLICY, user)
         context["answer_html"] = pristine_answer(context["resolve_form"], context["resolve_form"].answer,
                                                  context["files"])
     context.update(extra)
