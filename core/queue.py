@@ -34,6 +34,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import Integer, String, and_, bindparam, literal_column, null, select, true, type_coerce, union_all
 from sqlalchemy.orm import Query
 from sqlalchemy.sql.elements import ColumnElement
+from wtforms.fields.core import UnboundField
 
 from core.database import begin_immediate
 from core.formatting import fold_text
@@ -263,6 +264,21 @@ class Entry(NamedTuple):
     actor: Actor | None
 
 
+class FileLink(NamedTuple):
+    """An attachment as components/attachments.html `attachment_links` reads it."""
+    id: int
+    original_name: str
+    size: int
+
+
+def core_rows(statement: Any, params: Mapping[str, Any]) -> Any:
+    """The rows of a Core `statement` (built once), on the session's connection: plain rows need
+    none of the ORM's work on a result. What the session holds is flushed first, as its own
+    `execute` would."""
+    db.session.flush()
+    return db.session.connection().execute(statement, params)
+
+
 class FileRow(NamedTuple):
     """An attachment as a case's page lists it (what the templates read of an Attachment)."""
     id: int
@@ -277,7 +293,7 @@ _HISTORY_AND_FILES: dict[tuple[str, tuple[str, ...]], Any] = {}
 _NAME = re.compile(r"[A-Za-z0-9_.:-]+")
 
 
-def _constant(value: str) -> Any:
+def constant(value: str) -> Any:
     """A name from the code (a workflow's kind, an attachment subject) written in the statement
     itself rather than bound: SQLAlchemy's compiled cache then tells apart the statements of two
     kinds of case (otherwise the same SQL), and the result of each needs no adapting to the other's
@@ -300,12 +316,12 @@ def _history_and_files_statement(kind: str, names: tuple[str, ...]) -> Any:
                    nothing(Attachment.original_name).label("original_name"),
                    nothing(Attachment.size).label("size"), nothing(Attachment.document).label("document"))
             .outerjoin(User, User.id == CaseEvent.actor_id)
-            .where(CaseEvent.case_type == _constant(kind), CaseEvent.case_id == bindparam("case_id")))
+            .where(CaseEvent.case_type == constant(kind), CaseEvent.case_id == bindparam("case_id")))
         files = (
             select(literal_column("1", Integer), Attachment.id, Attachment.created_at, null(), null(), null(),
                    null(), null(), null(), Attachment.subject_type, Attachment.original_name, Attachment.size,
                    Attachment.document)
-            .where(Attachment.subject_type.in_([_constant(name) for name in names]),
+            .where(Attachment.subject_type.in_([constant(name) for name in names]),
                    Attachment.subject_id == bindparam("case_id")))
         both = union_all(entries, files)
         columns = both.selected_columns
@@ -322,10 +338,7 @@ def history_and_files(workflow: Workflow, case: Any,
     names = tuple(name for subject in subjects for name in subject.stored_names)
     entries: list[Entry] = []
     files: list[FileRow] = []
-    # On the session's connection: a Core statement needs none of the ORM's work on its result.
-    db.session.flush()
-    rows = db.session.connection().execute(_history_and_files_statement(workflow.kind, names), {"case_id": case.id})
-    for row in rows:
+    for row in core_rows(_history_and_files_statement(workflow.kind, names), {"case_id": case.id}):
         if row[0] == 0:
             entries.append(Entry(row[2], row[3], row[4], row[5],
                                  Actor(row[7], row[8]) if row[6] is not None else None))
@@ -345,6 +358,9 @@ class Unposted:
 
     def submission(self) -> Markup | None:
         return self._submission
+
+    def __contains__(self, name: str) -> bool:  # `"submission" in form`, as a form answers it
+        return name == "submission" and self._submission is not None
 
 
 def unposted_once(form_class: Callable[..., Any], **form_options: Any) -> Unposted:
@@ -425,14 +441,20 @@ def pristine_text_and_files(form: Any, text: Any, files: AttachmentSet, files_la
     text_key = (type(form).__module__, type(form).__name__, text.id, text.name,
                 tuple(sorted(vars(text.flags).items())), tuple(sorted(textarea_options.items())))
     text_html = prerendered(("pristine-text", *text_key), render_text)
-    files_html = prerendered(
+    files_html = _pristine_files(files, files_label)
+    if text_html.count(VALUE_MARK) != 1 or files_html.count(VALUE_MARK) != 1:
+        return None, None
+    return _filled(text_html, str(escape(text._value()))), _filled(files_html, str(escape(files.signed_token)))
+
+
+def _pristine_files(files: AttachmentSet, files_label: str) -> Markup:
+    """An empty attachment list as components/attachments.html `attachment_list` renders it, with
+    VALUE_MARK for the set's signed token, rendered once per app."""
+    return prerendered(
         ("pristine-files", files.name, files.policy.name, files.max_count, files.required, files_label,
          request.script_root),
         lambda: get_template_attribute("components/attachments.html", "attachment_list")(
             _MarkedSet(files), label=files_label))
-    if text_html.count(VALUE_MARK) != 1 or files_html.count(VALUE_MARK) != 1:
-        return None, None
-    return _filled(text_html, str(escape(text._value()))), _filled(files_html, str(escape(files.signed_token)))
 
 
 ANSWER_FILES_LABEL = "Pièces jointes de la réponse"  # as components/queue.html answer_with_files shows it
@@ -442,6 +464,32 @@ def pristine_answer(form: Any, text: Any, files: AttachmentSet) -> tuple[Markup 
     """`pristine_text_and_files` for a case page's written answer (components/queue.html
     answer_with_files, its `pristine`)."""
     return pristine_text_and_files(form, text, files, ANSWER_FILES_LABEL, rows=8)
+
+
+def unposted_answer(form_class: Callable[..., Any], field_name: str,
+                    files: AttachmentSet) -> tuple[Any, tuple[Markup | None, Markup | None]]:
+    """A case page's written answer not posted yet (`pristine_answer` of a fresh `form_class`),
+    without building the form: (the form's stand-in, an `Unposted` with its one-time token's
+    hidden input when it has a `submission` field, and the HTML of its text area, the same on
+    every page, and of the empty attachment list, each rendered once per app). The form itself,
+    and `pristine_answer`'s answer, when `files` is not an empty set."""
+    if files.items or files.errors or files.messages or files.focus:
+        form = form_class(formdata=None)
+        return form, pristine_answer(form, form[field_name], files)
+
+    def render_text() -> str:
+        form = form_class(formdata=None)
+        return get_template_attribute("components/counter.html", "counted_textarea")(form[field_name], rows=8)
+
+    text_html = prerendered(("unposted-text", form_class.__module__, form_class.__qualname__, field_name,
+                             request.script_root), render_text)
+    files_html = _pristine_files(files, ANSWER_FILES_LABEL)
+    if files_html.count(VALUE_MARK) != 1:
+        form = form_class(formdata=None)
+        return form, pristine_answer(form, form[field_name], files)
+    stand_in = unposted_once(form_class) if isinstance(getattr(form_class, "submission", None), UnboundField) \
+        else Unposted()
+    return stand_in, (text_html, _filled(files_html, str(escape(files.signed_token))))
 
 
 # --- Answers to an action -----------------------------------------------------------------------
@@ -481,7 +529,7 @@ class DetailPage:
     def show(self, case: Any) -> ResponseReturnValue:
         """The whole page (a GET); with the answer posted on an expired session, if any."""
         spec = self.answer
-        if spec is not None and spec.endpoint and spec.allowed(case, current_user):
+        if spec is not None and spec.endpoint and spec.allowed(case, current_user._get_current_object()):
             replay = take_replay(current_user, spec.endpoint)
             if replay is not None:
                 form = spec.form(formdata=replay.form)

@@ -11,7 +11,8 @@ from sqlalchemy.orm import joinedload
 from blueprints.agent import bp
 from blueprints.msa import service
 from core import catalogues
-from core.queue import Answer, CaseLoader, Choice, DetailPage, Queue, agent_organisation, pristine_answer
+from core.queue import (Answer, CaseLoader, Choice, DetailPage, FileLink, Queue, Unposted, agent_organisation,
+                        constant, core_rows, pristine_answer, unposted_answer)
 from core.replay import keeps_input
 from core.templating import render
 from core.throttle import notifies
@@ -115,12 +116,13 @@ def load_conversation(conversation_id, org, for_update=False):
     return _CONVERSATION(conversation_id, org, for_update)
 
 
-# Built once: the files of a conversation's messages and of the conversation itself.
+# Built once: the files of a conversation's messages and of the conversation itself, as plain
+# rows (what attachment_links shows), the subject names written in the statement (core.queue.constant).
 _CONVERSATION_FILES = (
-    select(Attachment)
-    .where(((Attachment.subject_type.in_(MESSAGE_FILES.stored_names))
+    select(Attachment.subject_type, Attachment.subject_id, Attachment.id, Attachment.original_name, Attachment.size)
+    .where(((Attachment.subject_type.in_([constant(name) for name in MESSAGE_FILES.stored_names]))
             & (Attachment.subject_id.in_(bindparam("message_ids", expanding=True))))
-           | ((Attachment.subject_type.in_(CONVERSATION_FILES.stored_names))
+           | ((Attachment.subject_type.in_([constant(name) for name in CONVERSATION_FILES.stored_names]))
               & (Attachment.subject_id == bindparam("conversation_id"))))
     .order_by(Attachment.id))
 
@@ -131,9 +133,11 @@ def _files_by_message(conversation):
     files = {}
     if not ids:
         return files
-    for attachment in db.session.scalars(_CONVERSATION_FILES, {"message_ids": ids, "conversation_id": conversation.id}):
-        key = attachment.subject_id if attachment.subject_type in MESSAGE_FILES.stored_names else ids[0]
-        files.setdefault(key, []).append(attachment)
+    rows = core_rows(_CONVERSATION_FILES, {"message_ids": ids, "conversation_id": conversation.id})
+    message_subjects = MESSAGE_FILES.stored_names
+    for subject_type, subject_id, *attachment in rows:
+        key = subject_id if subject_type in message_subjects else ids[0]
+        files.setdefault(key, []).append(FileLink(*attachment))
     return files
 
 
@@ -141,11 +145,15 @@ def _context(conversation, answer_form=None, files=None, **extra):
     context = {"conversation": conversation, "files_by_message": _files_by_message(conversation),
                "theme_label": _catalogue_theme_labels().get(conversation.theme),
                "answer_form": None, "files": None, "close_form": None, "answer_html": (None, None)}
-    if conversation.can_answer(current_user):
-        context["answer_form"] = answer_form or ConversationAnswerForm(formdata=None)
-        context["files"] = files or AttachmentSet(ANSWER_POLICY, current_user)
-        context["answer_html"] = pristine_answer(context["answer_form"], context["answer_form"].body, context["files"])
-        context["close_form"] = ConversationCloseForm(formdata=None)
+    user = current_user._get_current_object()
+    if conversation.can_answer(user):
+        context["files"] = files = files or AttachmentSet(ANSWER_POLICY, user)
+        if answer_form is None:  # not posted: not built (core.queue.unposted_answer)
+            context["answer_form"], context["answer_html"] = unposted_answer(ConversationAnswerForm, "body", files)
+        else:
+            context["answer_form"] = answer_form
+            context["answer_html"] = pristine_answer(answer_form, answer_form.body, files)
+        context["close_form"] = Unposted()  # only its CSRF token, which the template writes itself
     context.update(extra)
     return context
 

@@ -16,7 +16,7 @@ from blueprints.partenaires import service
 from core import audit
 from core.inputs import to_id
 from core.queue import (Answer, CaseLoader, Choice, DetailPage, Queue, Unposted, agent_organisation, fold_search,
-                        history_and_files, pristine_answer)
+                        history_and_files, pristine_answer, unposted_answer)
 from core.replay import keeps_input
 from core.templating import render
 from core.throttle import notifies
@@ -145,10 +145,12 @@ def _detail_context(req, resolve_form=None, files=None, **extra):
         "resolve_form": None, "files": None, "answer_html": (None, None),
     }
     if req.can_resolve(user):
-        context["resolve_form"] = resolve_form or RequestResolveForm(formdata=None)
-        context["files"] = files or AttachmentSet(ANSWER_POLICY, user)
-        context["answer_html"] = pristine_answer(context["resolve_form"], context["resolve_form"].answer,
-                                                 context["files"])
+        context["files"] = files = files or AttachmentSet(ANSWER_POLICY, user)
+        if resolve_form is None:  # not posted: not built (core.queue.unposted_answer)
+            context["resolve_form"], context["answer_html"] = unposted_answer(RequestResolveForm, "answer", files)
+        else:
+            context["resolve_form"] = resolve_form
+            context["answer_html"] = pristine_answer(resolve_form, resolve_form.answer, files)
     context.update(extra)
     return context
 
