@@ -73,11 +73,23 @@ class CaseLoader:
     locking read stays on the row alone (PostgreSQL refuses FOR UPDATE on an outer join's nullable side)."""
 
     def __init__(self, model: type[Case], extra_filters: Iterable[ColumnElement[bool]] = (),
-                 options: Iterable[Any] = ()) -> None:
+                 options: Iterable[Any] = (), shown: Mapping[str, Any] | None = None,
+                 joins: Iterable[tuple[Any, Any]] = (), shown_options: Iterable[Any] = ()) -> None:
         where = (model.id == bindparam("object_id"), model.organisation_id == bindparam("organisation_id"),
                  *extra_filters)
         self.read = select(model).where(*where).options(*options)
         self.locked = select(model).where(*where).with_for_update()
+        # `shown`: name -> column of a related row that a page only shows (its table outer-joined
+        # by `joins`, (target, on clause) pairs: None without such a row), read with the case by
+        # `with_shown`: a plain value instead of a related object loaded (a joinedload costs ~100
+        # Python calls per object), with `shown_options` (e.g. joinedload of a collection it shows).
+        # Only for a read: a locking one stays on the row alone.
+        self.read_shown = None
+        if shown:
+            statement = select(model, *(column.label(name) for name, column in shown.items()))
+            for target, on in joins:
+                statement = statement.outerjoin(target, on)
+            self.read_shown = statement.where(*where).options(*shown_options)
 
     def __call__(self, object_id: int, org: Organisation, for_update: bool = False) -> Case:
         if for_update:
@@ -87,6 +99,15 @@ class CaseLoader:
         if case is None:
             abort(404)
         return case
+
+    def with_shown(self, object_id: int, org: Organisation) -> tuple[Case, Any]:
+        """The case (a read, without `options`) and its `shown` values (a row, by name), in one
+        statement; 404 otherwise."""
+        params = {"object_id": object_id, "organisation_id": org.id}
+        row = db.session.execute(self.read_shown, params).unique().one_or_none()
+        if row is None:
+            abort(404)
+        return row[0], row
 
 
 def load_for_agent(model: type[Case], object_id: int, org: Organisation, for_update: bool = False,
@@ -526,16 +547,17 @@ class DetailPage:
     refusal: Callable[[Any], str] = lambda case: "Rien n’a été modifié."  # why an action was refused
     answer: Answer | None = None
 
-    def show(self, case: Any) -> ResponseReturnValue:
-        """The whole page (a GET); with the answer posted on an expired session, if any."""
+    def show(self, case: Any, **extra: Any) -> ResponseReturnValue:
+        """The whole page (a GET); with the answer posted on an expired session, if any. `extra`
+        goes to `context` (e.g. what `CaseLoader.with_shown` read with the case)."""
         spec = self.answer
         if spec is not None and spec.endpoint and spec.allowed(case, current_user._get_current_object()):
             replay = take_replay(current_user, spec.endpoint)
             if replay is not None:
                 form = spec.form(formdata=replay.form)
                 files = AttachmentSet.from_request(spec.policy, token=replay.attachment_token)
-                return render(self.template, **self.context(case, form, files))
-        return render(self.template, **self.context(case))
+                return render(self.template, **self.context(case, form, files, **extra))
+        return render(self.template, **self.context(case, **extra))
 
     def done(self, case: Any, message: str) -> ResponseReturnValue:
         """After a successful action: the block in place with `message` (htmx), or the page again

@@ -10,9 +10,11 @@ blueprints/armees/service.py; each action answers as core.queue.DetailPage does 
 actions block in place; without JavaScript: 303 to the page with the confirmation)."""
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask import abort, flash, get_template_attribute, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from blueprints.agent import bp
 from blueprints.armees import catalogue, recap, service
@@ -26,7 +28,7 @@ from core.uploads import send_attachment
 from extensions import db
 from forms.agent_armees import (BenefitEditForm, BenefitPublishForm, ComplementAskForm, DecisionGrantForm,
                                 DecisionRefuseForm, InstructionStartForm, PaymentRecordForm)
-from models import Attachment
+from models import Attachment, User
 from models.armees import (APPLICATION_FILES, APPLICATION_WORKFLOW, COMPLEMENT_REASONS, CREATING, DONE, GRANTED,
                            INSTRUCTING, PORTE_DOCUMENT_KINDS, RECEIVED_FILES, REFUSED, TAKEN, AidApplication,
                            AidPayment, BenefitSetting, ComplementRequest)
@@ -80,9 +82,27 @@ def armees_queue():
 # --- One application ---------------------------------------------------------------------------
 
 # The page's read of an application with what it shows, built once (see core.queue.CaseLoader).
+# The page itself (`with_shown`) reads the ressortissant's and the instructing agent's names as
+# plain values with the application; an action's read (after which the page is shown too) joins
+# the ressortissant's object.
+_OWNER, _AGENT = aliased(User), aliased(User)
 _APPLICATION = CaseLoader(AidApplication, extra_filters=(AidApplication.status != CREATING,),
                           options=(joinedload(AidApplication.user), joinedload(AidApplication.complement_requests),
-                                   joinedload(AidApplication.payments)))
+                                   joinedload(AidApplication.payments)),
+                          shown={"owner_first_name": _OWNER.first_name, "owner_last_name": _OWNER.last_name,
+                                 "owner_email": _OWNER.email, "agent_id": _AGENT.id,
+                                 "agent_first_name": _AGENT.first_name, "agent_last_name": _AGENT.last_name},
+                          joins=((_OWNER, _OWNER.id == AidApplication.user_id),
+                                 (_AGENT, _AGENT.id == AidApplication.agent_id)),
+                          shown_options=(joinedload(AidApplication.complement_requests),
+                                         joinedload(AidApplication.payments)))
+
+
+class Person(NamedTuple):
+    """What the page shows of the ressortissant or of the instructing agent."""
+    first_name: str | None
+    last_name: str | None
+    email: str | None = None
 
 
 def load_application(application_id, org, for_update=False):
@@ -120,9 +140,20 @@ def _pristine(key, template, macro, form, *args, **kwargs):
     return prerendered(("armees", *key), render_fields)
 
 
+def _people(application, shown):
+    """(ressortissant, instructing agent or None) as the page shows them: read with the
+    application on a GET (`shown`), its related rows otherwise."""
+    if shown is not None:
+        owner = Person(shown.owner_first_name, shown.owner_last_name, shown.owner_email)
+        agent = Person(shown.agent_first_name, shown.agent_last_name) if shown.agent_id is not None else None
+        return owner, agent
+    return application.user, application.agent
+
+
 def _context(application, start_form=None, complement_form=None, payment_form=None, grant_form=None,
-             refuse_form=None, **extra):
+             refuse_form=None, shown=None, **extra):
     benefit = _benefit(application)
+    owner, agent = _people(application, shown)
     # The history and the files (the application's and the letters sent, RECEIVED_FILES), as
     # plain rows in one statement.
     events, both = history_and_files(APPLICATION_WORKFLOW, application, APPLICATION_FILES, RECEIVED_FILES)
@@ -133,7 +164,8 @@ def _context(application, start_form=None, complement_form=None, payment_form=No
     sections = recap.sections(benefit, application.data or {}, full_iban=True) if benefit is not None else []
     user = current_user._get_current_object()
     context = {
-        "application": application, "benefit": benefit, "sections": sections, "documents": documents,
+        "application": application, "owner": owner, "agent": agent, "benefit": benefit, "sections": sections,
+        "documents": documents,
         "letters": letters,
         "timeline": APPLICATION_WORKFLOW.timeline(application, events), "reasons": COMPLEMENT_REASONS,
         "start_form": None, "complement_form": None, "payment_form": None, "grant_form": None, "refuse_form": None,
@@ -206,7 +238,8 @@ def _invalid(application, **forms):
 
 @bp.route("/armees/demandes/<int:application_id>")
 def armees_application(application_id):
-    return DETAIL.show(load_application(application_id, igesa()))
+    application, shown = _APPLICATION.with_shown(application_id, igesa())
+    return DETAIL.show(application, shown=shown)
 
 
 @bp.route("/armees/demandes/<int:application_id>/documents/<int:attachment_id>")

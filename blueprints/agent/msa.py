@@ -3,6 +3,8 @@ organisation's inbox of conversations, a conversation with « Répondre » and �
 
 Conversations are only ever loaded through a query scoped to the agent's organisation: anything
 else is a 404. Only agents of an MSA organisation reach these screens (403 for anyone else)."""
+from typing import NamedTuple
+
 from flask import abort, request
 from flask_login import current_user
 from sqlalchemy import bindparam, func, select
@@ -19,7 +21,7 @@ from core.throttle import notifies
 from core.uploads import MB, AttachmentSet, register_policy
 from extensions import db
 from forms.agent_msa import ConversationAnswerForm, ConversationCloseForm
-from models import Attachment, Conversation, ConversationMessage
+from models import Attachment, Conversation, ConversationMessage, User
 from models.msa import CONVERSATION_FILES, CONVERSATION_WORKFLOW, MESSAGE_FILES, ConversationStatus
 
 PORTAL = "msa"
@@ -107,7 +109,12 @@ def msa_inbox():
 # --- One conversation --------------------------------------------------------------------------------
 
 # The page's read of a conversation with what it shows, built once (see core.queue.CaseLoader).
-_CONVERSATION = CaseLoader(Conversation, options=(joinedload(Conversation.member), joinedload(Conversation.messages)))
+# The page itself (`with_shown`) reads the member's names as plain values with the conversation
+# and its messages; an action's read (after which the page is shown too) joins the member's object.
+_CONVERSATION = CaseLoader(Conversation, options=(joinedload(Conversation.member), joinedload(Conversation.messages)),
+                           shown={"member_first_name": User.first_name, "member_last_name": User.last_name},
+                           joins=((User, User.id == Conversation.member_id),),
+                           shown_options=(joinedload(Conversation.messages),))
 
 
 def load_conversation(conversation_id, org, for_update=False):
@@ -141,8 +148,16 @@ def _files_by_message(conversation):
     return files
 
 
-def _context(conversation, answer_form=None, files=None, **extra):
-    context = {"conversation": conversation, "files_by_message": _files_by_message(conversation),
+class Member(NamedTuple):
+    """What the page shows of the member."""
+    first_name: str | None
+    last_name: str | None
+
+
+def _context(conversation, answer_form=None, files=None, shown=None, **extra):
+    # The member as the page shows them: read with the conversation on a GET, its row otherwise.
+    member = Member(shown.member_first_name, shown.member_last_name) if shown is not None else conversation.member
+    context = {"conversation": conversation, "member": member, "files_by_message": _files_by_message(conversation),
                "theme_label": _catalogue_theme_labels().get(conversation.theme),
                "answer_form": None, "files": None, "close_form": None, "answer_html": (None, None)}
     user = current_user._get_current_object()
@@ -168,7 +183,8 @@ DETAIL = DetailPage(CONVERSATION_TEMPLATE, "thread", _context, "agent.msa_conver
 
 @bp.route("/msa/conversations/<int:conversation_id>")
 def msa_conversation(conversation_id):
-    return DETAIL.show(load_conversation(conversation_id, msa_organisation()))
+    conversation, shown = _CONVERSATION.with_shown(conversation_id, msa_organisation())
+    return DETAIL.show(conversation, shown=shown)
 
 
 @bp.route("/msa/conversations/<int:conversation_id>/reponse", methods=["POST"])

@@ -30,7 +30,7 @@ from forms.agent_partenaires import (
     RequestResolveForm,
     RequestTakeForm,
 )
-from models import Convention, Organisation, PartnerRequest, PartnerSettings, Status, Structure
+from models import Convention, Organisation, PartnerRequest, PartnerSettings, Status, Structure, User
 from models.partenaires import ANSWER_FILES, REQUEST_FILES, REQUEST_WORKFLOW, Situation, catalogue
 
 PORTAL = "partenaires"
@@ -96,8 +96,13 @@ def partner_queue():
 # --- One request -------------------------------------------------------------------------------
 
 # The page's read of a request with what it shows, built once (see core.queue.CaseLoader).
+# The page itself (`with_shown`) reads the structure's name and the requester's address with the
+# request, as plain values; an action's read (after which the page is shown too) joins the objects.
 _REQUEST = CaseLoader(PartnerRequest, extra_filters=(PartnerRequest.status != Status.CANCELLED.value,),
-                      options=(joinedload(PartnerRequest.structure), joinedload(PartnerRequest.requester)))
+                      options=(joinedload(PartnerRequest.structure), joinedload(PartnerRequest.requester)),
+                      shown={"structure_name": Structure.name, "requester_email": User.email},
+                      joins=((Structure, Structure.id == PartnerRequest.structure_id),
+                             (User, User.id == PartnerRequest.requester_id)))
 
 
 def load_request(request_id, org, for_update=False):
@@ -127,13 +132,16 @@ def saisine_rows(saisine):
     return rows
 
 
-def _detail_context(req, resolve_form=None, files=None, **extra):
+def _detail_context(req, resolve_form=None, files=None, shown=None, **extra):
     # The history (the timeline of request_status and the complements are both in it), the files
     # the technician sent and those of the agent's answer: plain rows, in one statement.
     events, stored = history_and_files(REQUEST_WORKFLOW, req, REQUEST_FILES, ANSWER_FILES)
     user = current_user._get_current_object()
     context = {
         "req": req,
+        # What the summary shows of the structure and the requester (read with the request on a GET).
+        "structure_name": shown.structure_name if shown is not None else req.structure.name,
+        "requester_email": shown.requester_email if shown is not None else req.requester.email,
         "timeline_lines": REQUEST_WORKFLOW.timeline(req, events),
         "complement_entries": [e for e in events if e.kind == "complement"],
         "ods": next(o for o in catalogue()["ods"] if o["code"] == req.ods),
@@ -157,7 +165,8 @@ def _detail_context(req, resolve_form=None, files=None, **extra):
 
 @bp.route("/partenaires/demandes/<int:request_id>")
 def partner_request(request_id):
-    return DETAIL.show(load_request(request_id, partner_organisation()))
+    req, shown = _REQUEST.with_shown(request_id, partner_organisation())
+    return DETAIL.show(req, shown=shown)
 
 
 def _refusal_message(req):
