@@ -399,3 +399,56 @@ def test_an_unposted_form_renders_what_the_built_form_renders(app):
             files.items = [object()]
             form, html = unposted_answer(ConversationAnswerForm, "body", files)
             assert isinstance(form, ConversationAnswerForm) and html == pristine_answer(form, form.body, files)
+
+
+def test_a_case_loader_reads_what_a_page_shows_with_the_case_in_one_statement(app):
+    """CaseLoader.with_shown: the case (with `shown_options`' collections) and the values a page
+    only shows of related rows, in one statement, equal to the related objects' (None without
+    such a row: no agent yet); scoped like the loader (404 otherwise)."""
+    from sqlalchemy import event
+
+    from blueprints.agent.armees import _APPLICATION, _people
+    from models.armees import AidApplication
+    with app.app_context():
+        igesa = factories.organisation(portal="armees", code="IGESA-S", name="Igesa essai")
+        other = factories.organisation(portal="armees", code="AUTRE-S", name="Autre caisse")
+        owner = factories.user(email="ressortissant.s@example.fr", first_name="Zoé", last_name="Lefèvre")
+        agent = factories.user(email="agent.s@example.fr", role="agent", organisation=igesa, first_name="Jean",
+                               last_name="Ébrard")
+        db.session.flush()
+        instructing = factories.armees_application(owner, igesa, state="instruction", agent=agent)
+        waiting = factories.armees_application(owner, igesa, state="prise-en-charge")
+        draft = factories.armees_application(owner, igesa)
+        elsewhere = factories.armees_application(owner, other, state="prise-en-charge")
+        for subject in ("Avis d’imposition", "RIB"):
+            factories.armees_complement(instructing, subject=subject, agent=agent)
+        db.session.commit()
+        ids = [a.id for a in (instructing, waiting, draft, elsewhere)]
+        org_id = igesa.id
+        db.session.close()
+        igesa = db.session.get(type(igesa), org_id)
+        statements = []
+
+        def count(*args):
+            statements.append(args[2])
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            application, shown = _APPLICATION.with_shown(ids[0], igesa)
+            people = _people(application, shown)
+            assert sorted(c.subject for c in application.complement_requests) == ["Avis d’imposition", "RIB"]
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
+        assert isinstance(application, AidApplication) and application.id == ids[0]
+        assert tuple(people[0]) == ("Zoé", "Lefèvre", "ressortissant.s@example.fr")
+        assert (people[1].first_name, people[1].last_name) == ("Jean", "Ébrard")
+        # The same values as the related objects give (what an action's page shows).
+        related = _people(application, None)
+        assert (related[0].first_name, related[0].last_name, related[0].email) == tuple(people[0])
+        assert (related[1].first_name, related[1].last_name) == tuple(people[1][:2])
+        application, shown = _APPLICATION.with_shown(ids[1], igesa)
+        assert _people(application, shown)[1] is None and application.agent is None
+        for application_id in (ids[2], ids[3], 10 ** 9):  # a draft, another organisation's, none
+            with pytest.raises(NotFound):
+                _APPLICATION.with_shown(application_id, igesa)
+        db.session.rollback()
