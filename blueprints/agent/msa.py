@@ -128,7 +128,8 @@ def load_conversation(conversation_id, org, for_update=False):
 _CONVERSATION_FILES = (
     select(Attachment.subject_type, Attachment.subject_id, Attachment.id, Attachment.original_name, Attachment.size)
     .where(((Attachment.subject_type.in_([constant(name) for name in MESSAGE_FILES.stored_names]))
-            & (Attachment.subject_id.in_(bindparam("message_ids", expanding=True))))
+            & (Attachment.subject_id.in_(select(ConversationMessage.id)
+                                         .where(ConversationMessage.conversation_id == bindparam("conversation_id")))))
            | ((Attachment.subject_type.in_([constant(name) for name in CONVERSATION_FILES.stored_names]))
               & (Attachment.subject_id == bindparam("conversation_id"))))
     .order_by(Attachment.id))
@@ -140,7 +141,7 @@ def _files_by_message(conversation):
     files = {}
     if not ids:
         return files
-    rows = core_rows(_CONVERSATION_FILES, {"message_ids": ids, "conversation_id": conversation.id})
+    rows = core_rows(_CONVERSATION_FILES, {"conversation_id": conversation.id})
     message_subjects = MESSAGE_FILES.stored_names
     for subject_type, subject_id, *attachment in rows:
         key = subject_id if subject_type in message_subjects else ids[0]
