@@ -324,7 +324,6 @@ def constant(value: str) -> Any:
     return literal_column(f"'{value}'", String)
 
 
-
 def _history_and_files_statement(kind: str, names: tuple[str, ...]) -> Any:
     statement = _HISTORY_AND_FILES.get((kind, names))
     if statement is None:
