@@ -11,6 +11,9 @@
   function that folded the stored key (core.formatting.fold_text), for technicians and agents.
 - `prerendered(key, render)`: HTML that only code and static data decide (an unbound action
   form's fields with their choices), rendered once per app instead of at every page.
+- `history_and_files(workflow, case, *subjects)`: what a case's page shows of its history and
+  of its files, read as plain rows in one statement built once.
+- `Unposted`: an action form not posted yet, whose fields the page shows prerendered.
 - `DetailPage`: the answers to an action on a case: `done` (htmx: the block again with the
   confirmation; without JavaScript: flash, then 303 to the page) and `refused` (409, the block
   saying why).
@@ -19,6 +22,7 @@ templates/components/queue.html holds the matching macros (filter form, results,
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, NamedTuple, TypeVar
@@ -27,9 +31,10 @@ from flask import abort, current_app, flash, get_template_attribute, redirect, r
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy import and_, bindparam, select, true
+from sqlalchemy import Integer, String, and_, bindparam, literal_column, null, select, true, type_coerce, union_all
 from sqlalchemy.orm import Query
 from sqlalchemy.sql.elements import ColumnElement
+from wtforms.fields.core import UnboundField
 
 from core.database import begin_immediate
 from core.formatting import fold_text
@@ -37,10 +42,12 @@ from core.inputs import to_id
 from core.replay import take as take_replay
 from core.uploads import AttachmentSet
 from core.templating import render, wants_fragment
-from core.workflow import IllegalTransition, Workflow
+from core.workflow import Actor, IllegalTransition, Workflow
 from extensions import db
 from sqlalchemy.exc import IntegrityError
-from models import Organisation
+from models import Attachment, Organisation, User
+from models.attachment import AttachmentSubject
+from models.case_event import CaseEvent
 
 Case = TypeVar("Case")
 
@@ -66,11 +73,23 @@ class CaseLoader:
     locking read stays on the row alone (PostgreSQL refuses FOR UPDATE on an outer join's nullable side)."""
 
     def __init__(self, model: type[Case], extra_filters: Iterable[ColumnElement[bool]] = (),
-                 options: Iterable[Any] = ()) -> None:
+                 options: Iterable[Any] = (), shown: Mapping[str, Any] | None = None,
+                 joins: Iterable[tuple[Any, Any]] = (), shown_options: Iterable[Any] = ()) -> None:
         where = (model.id == bindparam("object_id"), model.organisation_id == bindparam("organisation_id"),
                  *extra_filters)
         self.read = select(model).where(*where).options(*options)
         self.locked = select(model).where(*where).with_for_update()
+        # `shown`: name -> column of a related row that a page only shows (its table outer-joined
+        # by `joins`, (target, on clause) pairs: None without such a row), read with the case by
+        # `with_shown`: a plain value instead of a related object loaded (a joinedload costs ~100
+        # Python calls per object), with `shown_options` (e.g. joinedload of a collection it shows).
+        # Only for a read: a locking one stays on the row alone.
+        self.read_shown = None
+        if shown:
+            statement = select(model, *(column.label(name) for name, column in shown.items()))
+            for target, on in joins:
+                statement = statement.outerjoin(target, on)
+            self.read_shown = statement.where(*where).options(*shown_options)
 
     def __call__(self, object_id: int, org: Organisation, for_update: bool = False) -> Case:
         if for_update:
@@ -80,6 +99,15 @@ class CaseLoader:
         if case is None:
             abort(404)
         return case
+
+    def with_shown(self, object_id: int, org: Organisation) -> tuple[Case, Any]:
+        """The case (a read, without `options`) and its `shown` values (a row, by name), in one
+        statement; 404 otherwise."""
+        params = {"object_id": object_id, "organisation_id": org.id}
+        row = db.session.execute(self.read_shown, params).unique().one_or_none()
+        if row is None:
+            abort(404)
+        return row[0], row
 
 
 def load_for_agent(model: type[Case], object_id: int, org: Organisation, for_update: bool = False,
@@ -244,6 +272,135 @@ class Queue:
         return [(n, n) for n in self.page_sizes]
 
 
+# --- What a case's page reads besides the case ----------------------------------------------------
+
+
+class Entry(NamedTuple):
+    """A line of a case's history as a page shows it (what `Workflow.timeline(case, events)` and
+    components/case.html `complements` read of a CaseEvent)."""
+    at: Any
+    kind: str
+    to_state: str | None
+    text: str | None
+    actor: Actor | None
+
+
+class FileLink(NamedTuple):
+    """An attachment as components/attachments.html `attachment_links` reads it."""
+    id: int
+    original_name: str
+    size: int
+
+
+def core_rows(statement: Any, params: Mapping[str, Any]) -> Any:
+    """The rows of a Core `statement` (built once), on the session's connection: plain rows need
+    none of the ORM's work on a result. What the session holds is flushed first, as its own
+    `execute` would."""
+    db.session.flush()
+    return db.session.connection().execute(statement, params)
+
+
+class FileRow(NamedTuple):
+    """An attachment as a case's page lists it (what the templates read of an Attachment)."""
+    id: int
+    subject_type: str
+    original_name: str
+    size: int
+    created_at: Any
+    document: str | None
+
+
+_HISTORY_AND_FILES: dict[tuple[str, tuple[str, ...]], Any] = {}
+_NAME = re.compile(r"[A-Za-z0-9_.:-]+")
+
+
+def constant(value: str) -> Any:
+    """A name from the code (a workflow's kind, an attachment subject) written in the statement
+    itself rather than bound: SQLAlchemy's compiled cache then tells apart the statements of two
+    kinds of case (otherwise the same SQL), and the result of each needs no adapting to the other's
+    columns at every execution."""
+    if not _NAME.fullmatch(value):
+        raise ValueError(f"not a plain name: {value!r}")
+    return literal_column(f"'{value}'", String)
+
+
+def _history_and_files_statement(kind: str, names: tuple[str, ...]) -> Any:
+    statement = _HISTORY_AND_FILES.get((kind, names))
+    if statement is None:
+        def nothing(column: Any) -> Any:  # NULL, typed like `column` for the rows of the other part
+            return type_coerce(null(), column.type)
+        entries = (
+            select(literal_column("0", Integer).label("part"), CaseEvent.id, CaseEvent.at, CaseEvent.kind,
+                   CaseEvent.to_state, CaseEvent.text, CaseEvent.actor_id, User.first_name, User.last_name,
+                   nothing(Attachment.subject_type).label("subject_type"),
+                   nothing(Attachment.original_name).label("original_name"),
+                   nothing(Attachment.size).label("size"), nothing(Attachment.document).label("document"))
+            .outerjoin(User, User.id == CaseEvent.actor_id)
+            .where(CaseEvent.case_type == constant(kind), CaseEvent.case_id == bindparam("case_id")))
+        files = (
+            select(literal_column("1", Integer), Attachment.id, Attachment.created_at, null(), null(), null(),
+                   null(), null(), null(), Attachment.subject_type, Attachment.original_name, Attachment.size,
+                   Attachment.document)
+            .where(Attachment.subject_type.in_([constant(name) for name in names]),
+                   Attachment.subject_id == bindparam("case_id")))
+        both = union_all(entries, files)
+        columns = both.selected_columns
+        statement = _HISTORY_AND_FILES[(kind, names)] = both.order_by(columns.part, columns.at, columns.id)
+    return statement
+
+
+def history_and_files(workflow: Workflow, case: Any,
+                      *subjects: AttachmentSubject) -> tuple[list[Entry], list[FileRow]]:
+    """The case's history (`workflow.history(case)`, oldest first, each line with its actor's
+    names) and the files linked to the case's id under `subjects` (`models.attachment.files_of`,
+    in the order they were added), as plain rows read in one statement, built once per kind of
+    case and set of subjects: what a case's page shows, without ORM objects."""
+    names = tuple(name for subject in subjects for name in subject.stored_names)
+    entries: list[Entry] = []
+    files: list[FileRow] = []
+    for row in core_rows(_history_and_files_statement(workflow.kind, names), {"case_id": case.id}):
+        if row[0] == 0:
+            entries.append(Entry(row[2], row[3], row[4], row[5],
+                                 Actor(row[7], row[8]) if row[6] is not None else None))
+        else:
+            files.append(FileRow(row[1], row[9], row[10], row[11], row[2], row[12]))
+    return entries, files
+
+
+class Unposted:
+    """An action form not posted yet, where the page shows its fields prerendered (`prerendered`):
+    what a template still reads of the form without building it (it is there, it has no errors,
+    and `submission()`, its one-time token's hidden input, when it has one)."""
+    errors: Mapping[str, Any] = {}
+
+    def __init__(self, submission: Markup | None = None) -> None:
+        self._submission = submission
+
+    def submission(self) -> Markup | None:
+        return self._submission
+
+    def __contains__(self, name: str) -> bool:  # `"submission" in form`, as a form answers it
+        return name == "submission" and self._submission is not None
+
+
+def unposted_once(form_class: Callable[..., Any], **form_options: Any) -> Unposted:
+    """`Unposted` for a form whose `submission` field is a one-time token (core.submission): its
+    hidden input rendered once per app with a mark, the fresh token put in its place, as the
+    field would render it."""
+    from core.submission import new_token
+
+    def render_input() -> str:
+        form = form_class(formdata=None, **form_options)
+        form.submission.data = VALUE_MARK
+        return str(form.submission())
+
+    html = prerendered(("unposted-submission", form_class.__module__, form_class.__qualname__,
+                        tuple(sorted(form_options.items()))), render_input)
+    if html.count(VALUE_MARK) != 1:  # never with a hidden field; the form itself otherwise
+        return Unposted(form_class(formdata=None, **form_options).submission())
+    return Unposted(_filled(html, str(escape(new_token()))))
+
+
 # --- Pre-rendered parts of a case page ----------------------------------------------------------
 
 PRERENDERED_MAX = 256
@@ -304,14 +461,20 @@ def pristine_text_and_files(form: Any, text: Any, files: AttachmentSet, files_la
     text_key = (type(form).__module__, type(form).__name__, text.id, text.name,
                 tuple(sorted(vars(text.flags).items())), tuple(sorted(textarea_options.items())))
     text_html = prerendered(("pristine-text", *text_key), render_text)
-    files_html = prerendered(
+    files_html = _pristine_files(files, files_label)
+    if text_html.count(VALUE_MARK) != 1 or files_html.count(VALUE_MARK) != 1:
+        return None, None
+    return _filled(text_html, str(escape(text._value()))), _filled(files_html, str(escape(files.signed_token)))
+
+
+def _pristine_files(files: AttachmentSet, files_label: str) -> Markup:
+    """An empty attachment list as components/attachments.html `attachment_list` renders it, with
+    VALUE_MARK for the set's signed token, rendered once per app."""
+    return prerendered(
         ("pristine-files", files.name, files.policy.name, files.max_count, files.required, files_label,
          request.script_root),
         lambda: get_template_attribute("components/attachments.html", "attachment_list")(
             _MarkedSet(files), label=files_label))
-    if text_html.count(VALUE_MARK) != 1 or files_html.count(VALUE_MARK) != 1:
-        return None, None
-    return _filled(text_html, str(escape(text._value()))), _filled(files_html, str(escape(files.signed_token)))
 
 
 ANSWER_FILES_LABEL = "Pièces jointes de la réponse"  # as components/queue.html answer_with_files shows it
@@ -321,6 +484,32 @@ def pristine_answer(form: Any, text: Any, files: AttachmentSet) -> tuple[Markup 
     """`pristine_text_and_files` for a case page's written answer (components/queue.html
     answer_with_files, its `pristine`)."""
     return pristine_text_and_files(form, text, files, ANSWER_FILES_LABEL, rows=8)
+
+
+def unposted_answer(form_class: Callable[..., Any], field_name: str,
+                    files: AttachmentSet) -> tuple[Any, tuple[Markup | None, Markup | None]]:
+    """A case page's written answer not posted yet (`pristine_answer` of a fresh `form_class`),
+    without building the form: (the form's stand-in, an `Unposted` with its one-time token's
+    hidden input when it has a `submission` field, and the HTML of its text area, the same on
+    every page, and of the empty attachment list, each rendered once per app). The form itself,
+    and `pristine_answer`'s answer, when `files` is not an empty set."""
+    if files.items or files.errors or files.messages or files.focus:
+        form = form_class(formdata=None)
+        return form, pristine_answer(form, form[field_name], files)
+
+    def render_text() -> str:
+        form = form_class(formdata=None)
+        return get_template_attribute("components/counter.html", "counted_textarea")(form[field_name], rows=8)
+
+    text_html = prerendered(("unposted-text", form_class.__module__, form_class.__qualname__, field_name,
+                             request.script_root), render_text)
+    files_html = _pristine_files(files, ANSWER_FILES_LABEL)
+    if files_html.count(VALUE_MARK) != 1:
+        form = form_class(formdata=None)
+        return form, pristine_answer(form, form[field_name], files)
+    stand_in = unposted_once(form_class) if isinstance(getattr(form_class, "submission", None), UnboundField) \
+        else Unposted()
+    return stand_in, (text_html, _filled(files_html, str(escape(files.signed_token))))
 
 
 # --- Answers to an action -----------------------------------------------------------------------
@@ -357,16 +546,17 @@ class DetailPage:
     refusal: Callable[[Any], str] = lambda case: "Rien n’a été modifié."  # why an action was refused
     answer: Answer | None = None
 
-    def show(self, case: Any) -> ResponseReturnValue:
-        """The whole page (a GET); with the answer posted on an expired session, if any."""
+    def show(self, case: Any, **extra: Any) -> ResponseReturnValue:
+        """The whole page (a GET); with the answer posted on an expired session, if any. `extra`
+        goes to `context` (e.g. what `CaseLoader.with_shown` read with the case)."""
         spec = self.answer
-        if spec is not None and spec.endpoint and spec.allowed(case, current_user):
+        if spec is not None and spec.endpoint and spec.allowed(case, current_user._get_current_object()):
             replay = take_replay(current_user, spec.endpoint)
             if replay is not None:
                 form = spec.form(formdata=replay.form)
                 files = AttachmentSet.from_request(spec.policy, token=replay.attachment_token)
-                return render(self.template, **self.context(case, form, files))
-        return render(self.template, **self.context(case))
+                return render(self.template, **self.context(case, form, files, **extra))
+        return render(self.template, **self.context(case, **extra))
 
     def done(self, case: Any, message: str) -> ResponseReturnValue:
         """After a successful action: the block in place with `message` (htmx), or the page again

@@ -10,14 +10,17 @@ blueprints/armees/service.py; each action answers as core.queue.DetailPage does 
 actions block in place; without JavaScript: 303 to the page with the confirmation)."""
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask import abort, flash, get_template_attribute, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from blueprints.agent import bp
 from blueprints.armees import catalogue, recap, service
 from core import audit
-from core.queue import CaseLoader, Choice, DetailPage, Queue, agent_organisation, fold_search, prerendered
+from core.queue import (CaseLoader, Choice, DetailPage, Queue, Unposted, agent_organisation, fold_search,
+                        history_and_files, prerendered, unposted_once)
 from core.submission import new_token
 from core.templating import render, wants_fragment
 from core.throttle import notifies
@@ -25,8 +28,7 @@ from core.uploads import send_attachment
 from extensions import db
 from forms.agent_armees import (BenefitEditForm, BenefitPublishForm, ComplementAskForm, DecisionGrantForm,
                                 DecisionRefuseForm, InstructionStartForm, PaymentRecordForm)
-from models import Attachment
-from models.attachment import files_of
+from models import Attachment, User
 from models.armees import (APPLICATION_FILES, APPLICATION_WORKFLOW, COMPLEMENT_REASONS, CREATING, DONE, GRANTED,
                            INSTRUCTING, PORTE_DOCUMENT_KINDS, RECEIVED_FILES, REFUSED, TAKEN, AidApplication,
                            AidPayment, BenefitSetting, ComplementRequest)
@@ -80,9 +82,27 @@ def armees_queue():
 # --- One application ---------------------------------------------------------------------------
 
 # The page's read of an application with what it shows, built once (see core.queue.CaseLoader).
+# The page itself (`with_shown`) reads the ressortissant's and the instructing agent's names as
+# plain values with the application; an action's read (after which the page is shown too) joins
+# the ressortissant's object.
+_OWNER, _AGENT = aliased(User), aliased(User)
 _APPLICATION = CaseLoader(AidApplication, extra_filters=(AidApplication.status != CREATING,),
                           options=(joinedload(AidApplication.user), joinedload(AidApplication.complement_requests),
-                                   joinedload(AidApplication.payments)))
+                                   joinedload(AidApplication.payments)),
+                          shown={"owner_first_name": _OWNER.first_name, "owner_last_name": _OWNER.last_name,
+                                 "owner_email": _OWNER.email, "agent_id": _AGENT.id,
+                                 "agent_first_name": _AGENT.first_name, "agent_last_name": _AGENT.last_name},
+                          joins=((_OWNER, _OWNER.id == AidApplication.user_id),
+                                 (_AGENT, _AGENT.id == AidApplication.agent_id)),
+                          shown_options=(joinedload(AidApplication.complement_requests),
+                                         joinedload(AidApplication.payments)))
+
+
+class Person(NamedTuple):
+    """What the page shows of the ressortissant or of the instructing agent."""
+    first_name: str | None
+    last_name: str | None
+    email: str | None = None
 
 
 def load_application(application_id, org, for_update=False):
@@ -110,52 +130,82 @@ def _document_choices(benefit):
 MACROS = "agent/armees/macros.html"
 
 
-def _pristine(key, template, macro, *args, **kwargs):
+def _pristine(key, template, macro, form, *args, **kwargs):
     """The HTML of an action form's fields not posted yet: the same on every page (for `key`),
-    rendered once (core.queue.prerendered) by `macro` of `template`, as the template would."""
-    return prerendered(("armees", *key), lambda: get_template_attribute(template, macro)(*args, **kwargs))
+    rendered once (core.queue.prerendered) by `macro` of `template`, as the template would, with
+    the form `form()` builds then (the form is not built at the other pages) and `args(form)`."""
+    def render_fields():
+        built = form()
+        return get_template_attribute(template, macro)(*(arg(built) for arg in args), **kwargs)
+    return prerendered(("armees", *key), render_fields)
+
+
+def _people(application, shown):
+    """(ressortissant, instructing agent or None) as the page shows them: read with the
+    application on a GET (`shown`), its related rows otherwise."""
+    if shown is not None:
+        owner = Person(shown.owner_first_name, shown.owner_last_name, shown.owner_email)
+        agent = Person(shown.agent_first_name, shown.agent_last_name) if shown.agent_id is not None else None
+        return owner, agent
+    return application.user, application.agent
 
 
 def _context(application, start_form=None, complement_form=None, payment_form=None, grant_form=None,
-             refuse_form=None, **extra):
+             refuse_form=None, shown=None, **extra):
     benefit = _benefit(application)
-    # The application's files and the letters sent (RECEIVED_FILES), in one query.
-    both = files_of(application.id, APPLICATION_FILES, RECEIVED_FILES)
+    owner, agent = _people(application, shown)
+    # The history and the files (the application's and the letters sent, RECEIVED_FILES), as
+    # plain rows in one statement.
+    events, both = history_and_files(APPLICATION_WORKFLOW, application, APPLICATION_FILES, RECEIVED_FILES)
     files = [f for f in both if f.subject_type in APPLICATION_FILES.stored_names]
     letters = [f for f in both if f.subject_type in RECEIVED_FILES.stored_names]
     documents = [(document_label(benefit, f.document), f) for f in files]
     # The files are listed apart, with their download links.
     sections = recap.sections(benefit, application.data or {}, full_iban=True) if benefit is not None else []
-    user = current_user
+    user = current_user._get_current_object()
     context = {
-        "application": application, "benefit": benefit, "sections": sections, "documents": documents,
+        "application": application, "owner": owner, "agent": agent, "benefit": benefit, "sections": sections,
+        "documents": documents,
         "letters": letters,
-        "timeline": APPLICATION_WORKFLOW.timeline(application), "reasons": COMPLEMENT_REASONS,
+        "timeline": APPLICATION_WORKFLOW.timeline(application, events), "reasons": COMPLEMENT_REASONS,
         "start_form": None, "complement_form": None, "payment_form": None, "grant_form": None, "refuse_form": None,
     }
+    # A form not posted is not built (core.queue.Unposted): its fields are prerendered, and the
+    # template writes its CSRF token itself.
     if APPLICATION_WORKFLOW.can(application, "start_instruction", user):
-        context["start_form"] = start_form or InstructionStartForm(formdata=None)
+        context["start_form"] = start_form or Unposted()
     if service.can_ask_complement(application, user):
         choices = _document_choices(benefit)
-        form = complement_form or ComplementAskForm(formdata=None)
-        form.set_documents(choices)
-        context["complement_form"] = form
         if complement_form is None:  # not posted: the same fields for every application of the benefit
+            context["complement_form"] = unposted_once(ComplementAskForm)
+
+            def complement_form_of(choices=choices):
+                form = ComplementAskForm(formdata=None)
+                form.set_documents(choices)
+                return form
             context["complement_fields_html"] = _pristine(("complement", tuple(choices)), MACROS, "complement_fields",
-                                                          form)
+                                                          complement_form_of, lambda form: form)
+        else:
+            complement_form.set_documents(choices)
+            context["complement_form"] = complement_form
     if service.can_record_payment(application, user):
-        context["payment_form"] = form = payment_form or PaymentRecordForm(formdata=None)
         if payment_form is None:
-            context["payment_fields_html"] = _pristine(("payment",), MACROS, "payment_fields", form)
+            context["payment_form"] = unposted_once(PaymentRecordForm)
+            context["payment_fields_html"] = _pristine(("payment",), MACROS, "payment_fields",
+                                                       lambda: PaymentRecordForm(formdata=None), lambda form: form)
+        else:
+            context["payment_form"] = payment_form
     if APPLICATION_WORKFLOW.can(application, "grant", user):
-        context["grant_form"] = form = grant_form or DecisionGrantForm(formdata=None, prefix="accord")
+        context["grant_form"] = grant_form or Unposted()
         if grant_form is None:
-            context["grant_amount_html"] = _pristine(("grant",), "components/forms.html", "field", form.amount,
-                                                     inputmode="decimal", size="12")
-        context["refuse_form"] = form = refuse_form or DecisionRefuseForm(formdata=None, prefix="refus")
+            context["grant_amount_html"] = _pristine(
+                ("grant",), "components/forms.html", "field", lambda: DecisionGrantForm(formdata=None, prefix="accord"),
+                lambda form: form.amount, inputmode="decimal", size="12")
+        context["refuse_form"] = refuse_form or Unposted()
         if refuse_form is None:
-            context["refuse_reason_html"] = _pristine(("refuse",), "components/counter.html", "counted_textarea",
-                                                      form.reason, rows=4)
+            context["refuse_reason_html"] = _pristine(
+                ("refuse",), "components/counter.html", "counted_textarea",
+                lambda: DecisionRefuseForm(formdata=None, prefix="refus"), lambda form: form.reason, rows=4)
     context.update(extra)
     return context
 
@@ -188,7 +238,8 @@ def _invalid(application, **forms):
 
 @bp.route("/armees/demandes/<int:application_id>")
 def armees_application(application_id):
-    return DETAIL.show(load_application(application_id, igesa()))
+    application, shown = _APPLICATION.with_shown(application_id, igesa())
+    return DETAIL.show(application, shown=shown)
 
 
 @bp.route("/armees/demandes/<int:application_id>/documents/<int:attachment_id>")

@@ -3,6 +3,8 @@ organisation's inbox of conversations, a conversation with « Répondre » and �
 
 Conversations are only ever loaded through a query scoped to the agent's organisation: anything
 else is a 404. Only agents of an MSA organisation reach these screens (403 for anyone else)."""
+from typing import NamedTuple
+
 from flask import abort, request
 from flask_login import current_user
 from sqlalchemy import bindparam, func, select
@@ -11,14 +13,15 @@ from sqlalchemy.orm import joinedload
 from blueprints.agent import bp
 from blueprints.msa import service
 from core import catalogues
-from core.queue import Answer, CaseLoader, Choice, DetailPage, Queue, agent_organisation, pristine_answer
+from core.queue import (Answer, CaseLoader, Choice, DetailPage, FileLink, Queue, Unposted, agent_organisation,
+                        constant, core_rows, pristine_answer, unposted_answer)
 from core.replay import keeps_input
 from core.templating import render
 from core.throttle import notifies
 from core.uploads import MB, AttachmentSet, register_policy
 from extensions import db
 from forms.agent_msa import ConversationAnswerForm, ConversationCloseForm
-from models import Attachment, Conversation, ConversationMessage
+from models import Attachment, Conversation, ConversationMessage, User
 from models.msa import CONVERSATION_FILES, CONVERSATION_WORKFLOW, MESSAGE_FILES, ConversationStatus
 
 PORTAL = "msa"
@@ -106,7 +109,12 @@ def msa_inbox():
 # --- One conversation --------------------------------------------------------------------------------
 
 # The page's read of a conversation with what it shows, built once (see core.queue.CaseLoader).
-_CONVERSATION = CaseLoader(Conversation, options=(joinedload(Conversation.member), joinedload(Conversation.messages)))
+# The page itself (`with_shown`) reads the member's names as plain values with the conversation
+# and its messages; an action's read (after which the page is shown too) joins the member's object.
+_CONVERSATION = CaseLoader(Conversation, options=(joinedload(Conversation.member), joinedload(Conversation.messages)),
+                           shown={"member_first_name": User.first_name, "member_last_name": User.last_name},
+                           joins=((User, User.id == Conversation.member_id),),
+                           shown_options=(joinedload(Conversation.messages),))
 
 
 def load_conversation(conversation_id, org, for_update=False):
@@ -115,12 +123,14 @@ def load_conversation(conversation_id, org, for_update=False):
     return _CONVERSATION(conversation_id, org, for_update)
 
 
-# Built once: the files of a conversation's messages and of the conversation itself.
+# Built once: the files of a conversation's messages and of the conversation itself, as plain
+# rows (what attachment_links shows), the subject names written in the statement (core.queue.constant).
 _CONVERSATION_FILES = (
-    select(Attachment)
-    .where(((Attachment.subject_type.in_(MESSAGE_FILES.stored_names))
-            & (Attachment.subject_id.in_(bindparam("message_ids", expanding=True))))
-           | ((Attachment.subject_type.in_(CONVERSATION_FILES.stored_names))
+    select(Attachment.subject_type, Attachment.subject_id, Attachment.id, Attachment.original_name, Attachment.size)
+    .where(((Attachment.subject_type.in_([constant(name) for name in MESSAGE_FILES.stored_names]))
+            & (Attachment.subject_id.in_(select(ConversationMessage.id)
+                                         .where(ConversationMessage.conversation_id == bindparam("conversation_id")))))
+           | ((Attachment.subject_type.in_([constant(name) for name in CONVERSATION_FILES.stored_names]))
               & (Attachment.subject_id == bindparam("conversation_id"))))
     .order_by(Attachment.id))
 
@@ -131,21 +141,35 @@ def _files_by_message(conversation):
     files = {}
     if not ids:
         return files
-    for attachment in db.session.scalars(_CONVERSATION_FILES, {"message_ids": ids, "conversation_id": conversation.id}):
-        key = attachment.subject_id if attachment.subject_type in MESSAGE_FILES.stored_names else ids[0]
-        files.setdefault(key, []).append(attachment)
+    rows = core_rows(_CONVERSATION_FILES, {"conversation_id": conversation.id})
+    message_subjects = MESSAGE_FILES.stored_names
+    for subject_type, subject_id, *attachment in rows:
+        key = subject_id if subject_type in message_subjects else ids[0]
+        files.setdefault(key, []).append(FileLink(*attachment))
     return files
 
 
-def _context(conversation, answer_form=None, files=None, **extra):
-    context = {"conversation": conversation, "files_by_message": _files_by_message(conversation),
+class Member(NamedTuple):
+    """What the page shows of the member."""
+    first_name: str | None
+    last_name: str | None
+
+
+def _context(conversation, answer_form=None, files=None, shown=None, **extra):
+    # The member as the page shows them: read with the conversation on a GET, its row otherwise.
+    member = Member(shown.member_first_name, shown.member_last_name) if shown is not None else conversation.member
+    context = {"conversation": conversation, "member": member, "files_by_message": _files_by_message(conversation),
                "theme_label": _catalogue_theme_labels().get(conversation.theme),
                "answer_form": None, "files": None, "close_form": None, "answer_html": (None, None)}
-    if conversation.can_answer(current_user):
-        context["answer_form"] = answer_form or ConversationAnswerForm(formdata=None)
-        context["files"] = files or AttachmentSet(ANSWER_POLICY, current_user)
-        context["answer_html"] = pristine_answer(context["answer_form"], context["answer_form"].body, context["files"])
-        context["close_form"] = ConversationCloseForm(formdata=None)
+    user = current_user._get_current_object()
+    if conversation.can_answer(user):
+        context["files"] = files = files or AttachmentSet(ANSWER_POLICY, user)
+        if answer_form is None:  # not posted: not built (core.queue.unposted_answer)
+            context["answer_form"], context["answer_html"] = unposted_answer(ConversationAnswerForm, "body", files)
+        else:
+            context["answer_form"] = answer_form
+            context["answer_html"] = pristine_answer(answer_form, answer_form.body, files)
+        context["close_form"] = Unposted()  # only its CSRF token, which the template writes itself
     context.update(extra)
     return context
 
@@ -160,7 +184,8 @@ DETAIL = DetailPage(CONVERSATION_TEMPLATE, "thread", _context, "agent.msa_conver
 
 @bp.route("/msa/conversations/<int:conversation_id>")
 def msa_conversation(conversation_id):
-    return DETAIL.show(load_conversation(conversation_id, msa_organisation()))
+    conversation, shown = _CONVERSATION.with_shown(conversation_id, msa_organisation())
+    return DETAIL.show(conversation, shown=shown)
 
 
 @bp.route("/msa/conversations/<int:conversation_id>/reponse", methods=["POST"])

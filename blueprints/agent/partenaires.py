@@ -15,8 +15,8 @@ from blueprints.agent import bp
 from blueprints.partenaires import service
 from core import audit
 from core.inputs import to_id
-from core.queue import (Answer, CaseLoader, Choice, DetailPage, Queue, agent_organisation, fold_search,
-                        pristine_answer)
+from core.queue import (Answer, CaseLoader, Choice, DetailPage, Queue, Unposted, agent_organisation, fold_search,
+                        history_and_files, pristine_answer, unposted_answer)
 from core.replay import keeps_input
 from core.templating import render
 from core.throttle import notifies
@@ -30,8 +30,7 @@ from forms.agent_partenaires import (
     RequestResolveForm,
     RequestTakeForm,
 )
-from models import Convention, Organisation, PartnerRequest, PartnerSettings, Status, Structure
-from models.attachment import files_of
+from models import Convention, Organisation, PartnerRequest, PartnerSettings, Status, Structure, User
 from models.partenaires import ANSWER_FILES, REQUEST_FILES, REQUEST_WORKFLOW, Situation, catalogue
 
 PORTAL = "partenaires"
@@ -97,8 +96,13 @@ def partner_queue():
 # --- One request -------------------------------------------------------------------------------
 
 # The page's read of a request with what it shows, built once (see core.queue.CaseLoader).
+# The page itself (`with_shown`) reads the structure's name and the requester's address with the
+# request, as plain values; an action's read (after which the page is shown too) joins the objects.
 _REQUEST = CaseLoader(PartnerRequest, extra_filters=(PartnerRequest.status != Status.CANCELLED.value,),
-                      options=(joinedload(PartnerRequest.structure), joinedload(PartnerRequest.requester)))
+                      options=(joinedload(PartnerRequest.structure), joinedload(PartnerRequest.requester)),
+                      shown={"structure_name": Structure.name, "requester_email": User.email},
+                      joins=((Structure, Structure.id == PartnerRequest.structure_id),
+                             (User, User.id == PartnerRequest.requester_id)))
 
 
 def load_request(request_id, org, for_update=False):
@@ -128,34 +132,41 @@ def saisine_rows(saisine):
     return rows
 
 
-def _detail_context(req, resolve_form=None, files=None, **extra):
-    # The history read once: the timeline (request_status) and the complements are both in it.
-    events = REQUEST_WORKFLOW.history(req)
-    # The files the technician sent and those of the agent's answer, in one query.
-    stored = files_of(req.id, REQUEST_FILES, ANSWER_FILES)
+def _detail_context(req, resolve_form=None, files=None, shown=None, **extra):
+    # The history (the timeline of request_status and the complements are both in it), the files
+    # the technician sent and those of the agent's answer: plain rows, in one statement.
+    events, stored = history_and_files(REQUEST_WORKFLOW, req, REQUEST_FILES, ANSWER_FILES)
+    user = current_user._get_current_object()
     context = {
         "req": req,
+        # What the summary shows of the structure and the requester (read with the request on a GET).
+        "structure_name": shown.structure_name if shown is not None else req.structure.name,
+        "requester_email": shown.requester_email if shown is not None else req.requester.email,
         "timeline_lines": REQUEST_WORKFLOW.timeline(req, events),
         "complement_entries": [e for e in events if e.kind == "complement"],
         "ods": next(o for o in catalogue()["ods"] if o["code"] == req.ods),
         "saisine": saisine_rows(req.saisine),
         "sent_files": [f for f in stored if f.subject_type != ANSWER_FILES.name],
         "answer_files": [f for f in stored if f.subject_type == ANSWER_FILES.name],
-        "take_form": RequestTakeForm() if req.can_take_in_charge(current_user) else None,
+        # Only its CSRF token, which the template writes itself: the form is not built.
+        "take_form": Unposted() if req.can_take_in_charge(user) else None,
         "resolve_form": None, "files": None, "answer_html": (None, None),
     }
-    if req.can_resolve(current_user):
-        context["resolve_form"] = resolve_form or RequestResolveForm(formdata=None)
-        context["files"] = files or AttachmentSet(ANSWER_POLICY, current_user)
-        context["answer_html"] = pristine_answer(context["resolve_form"], context["resolve_form"].answer,
-                                                 context["files"])
+    if req.can_resolve(user):
+        context["files"] = files = files or AttachmentSet(ANSWER_POLICY, user)
+        if resolve_form is None:  # not posted: not built (core.queue.unposted_answer)
+            context["resolve_form"], context["answer_html"] = unposted_answer(RequestResolveForm, "answer", files)
+        else:
+            context["resolve_form"] = resolve_form
+            context["answer_html"] = pristine_answer(resolve_form, resolve_form.answer, files)
     context.update(extra)
     return context
 
 
 @bp.route("/partenaires/demandes/<int:request_id>")
 def partner_request(request_id):
-    return DETAIL.show(load_request(request_id, partner_organisation()))
+    req, shown = _REQUEST.with_shown(request_id, partner_organisation())
+    return DETAIL.show(req, shown=shown)
 
 
 def _refusal_message(req):

@@ -284,3 +284,171 @@ def test_a_pristine_answer_is_what_the_macros_render_with_the_text_and_token_put
             files.errors.append("Le fichier est trop volumineux.")
             assert pristine_answer(ConversationAnswerForm(formdata=None), ConversationAnswerForm(formdata=None).body,
                                    files) == (None, None)
+
+
+# --- What a case's page reads besides the case, and forms not posted ----------------------------
+
+def test_history_and_files_reads_what_history_and_files_of_read_in_one_statement(any_db_app):
+    """core.queue.history_and_files: the same lines as Workflow.history (oldest first, with the
+    actors' names, none for an entry without actor) and the same files as files_of (in the order
+    they were added, the subject's older names included), of this case only, in one statement;
+    two kinds of case with the same subject names keep their own compiled statement."""
+    from sqlalchemy import event
+
+    from core.queue import history_and_files
+    from models.attachment import files_of
+    from models.partenaires import ANSWER_FILES, REQUEST_FILES
+    app = any_db_app
+    with app.app_context():
+        org, structure = factories.partner_setup()
+        tech = factories.technician(structure)
+        agent = factories.user(email="agent.hf@example.fr", role="agent", organisation=org, first_name="Élise",
+                               last_name="Ñandú")
+        db.session.flush()
+        req = factories.partner_request(org, tech, now=utcnow() - timedelta(days=2))
+        other = factories.partner_request(org, tech, now=utcnow() - timedelta(days=1))
+        db.session.flush()
+        REQUEST_WORKFLOW.append(req, tech, "Un complément", kind="complement", now=utcnow() - timedelta(hours=5))
+        REQUEST_WORKFLOW.append(req, None, None, kind="files", now=utcnow() - timedelta(hours=4))
+        REQUEST_WORKFLOW.fire(req, "take_in_charge", agent, now=utcnow() - timedelta(hours=3), hooks=False)
+        factories.stored_attachment(tech, "partner_request", req.id, name="ancien-nom.pdf")  # an older name
+        factories.stored_attachment(tech, "PartnerRequest", req.id, name="demande.pdf")
+        factories.stored_attachment(agent, "partner_request_answer", req.id, name="réponse.pdf")
+        factories.stored_attachment(tech, "PartnerRequest", other.id, name="autre.pdf")
+        db.session.commit()
+        case_id = req.id
+        db.session.close()
+        req = db.session.get(PartnerRequest, case_id)
+        expected_events = [(e.at, e.kind, e.to_state, e.text,
+                            (e.actor.first_name, e.actor.last_name) if e.actor else None)
+                           for e in REQUEST_WORKFLOW.history(req)]
+        expected_files = [(f.id, f.subject_type, f.original_name, f.size, f.created_at, f.document)
+                          for f in files_of(req.id, REQUEST_FILES, ANSWER_FILES)]
+        statements = []
+
+        def count(*args):
+            statements.append(args[2])
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            events, files = history_and_files(REQUEST_WORKFLOW, req, REQUEST_FILES, ANSWER_FILES)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        assert len(statements) == 1
+        assert [(e.at, e.kind, e.to_state, e.text, (e.actor.first_name, e.actor.last_name) if e.actor else None)
+                for e in events] == expected_events
+        assert [e.kind for e in events] == ["created", "complement", "files", "transition"]
+        assert events[3].actor == ("Élise", "Ñandú") and events[2].actor is None
+        assert [tuple(f) for f in files] == expected_files
+        assert [f.original_name for f in files] == ["ancien-nom.pdf", "demande.pdf", "réponse.pdf"]
+        assert REQUEST_WORKFLOW.timeline(req, events) == REQUEST_WORKFLOW.timeline(req)
+        # Another kind of case: its own rows (none here), not the partner request's.
+        from models.armees import APPLICATION_FILES, APPLICATION_WORKFLOW
+        assert history_and_files(APPLICATION_WORKFLOW, req, APPLICATION_FILES) == ([], [])
+
+
+def test_a_name_written_in_a_statement_must_be_a_plain_name():
+    from core.queue import constant
+    assert str(constant("PartnerRequest")) == "'PartnerRequest'"
+    for bad in ("x'; DROP TABLE user; --", "a b", ""):
+        with pytest.raises(ValueError):
+            constant(bad)
+
+
+def test_an_unposted_form_renders_what_the_built_form_renders(app):
+    """core.queue.unposted_answer and unposted_once: the text area and the empty attachment list
+    of an answer not posted, and the one-time token's hidden input, are what the form built and
+    rendered by the macros gives (a fresh token at every call); a set with files builds the form."""
+    import re
+
+    from flask import get_template_attribute
+
+    from blueprints.agent.msa import ANSWER_POLICY
+    from core.queue import ANSWER_FILES_LABEL, Unposted, pristine_answer, unposted_answer, unposted_once
+    from core.uploads import AttachmentSet
+    from forms.agent_armees import ComplementAskForm
+    from forms.agent_msa import ConversationAnswerForm
+    from forms.agent_partenaires import RequestResolveForm
+    with app.app_context():
+        owner = factories.user(email="agent.unposted@example.fr", role="agent")
+        db.session.commit()
+        with app.test_request_context("/"):
+            for form_class, field in ((ConversationAnswerForm, "body"), (RequestResolveForm, "answer")):
+                for _ in range(2):  # rendered, then from the app's store
+                    files = AttachmentSet(ANSWER_POLICY, owner)
+                    stand_in, (text_html, files_html) = unposted_answer(form_class, field, files)
+                    form = form_class(formdata=None)
+                    assert str(text_html) == str(get_template_attribute("components/counter.html",
+                                                                        "counted_textarea")(form[field], rows=8))
+                    assert str(files_html) == str(get_template_attribute("components/attachments.html",
+                                                                         "attachment_list")(files,
+                                                                                            label=ANSWER_FILES_LABEL))
+                    assert ("submission" in stand_in) == ("submission" in form) and not stand_in.errors
+                    if "submission" in form:
+                        token = re.search(r'value="([0-9a-f]{32})"', str(stand_in.submission())).group(1)
+                        form.submission.data = token
+                        assert str(stand_in.submission()) == str(form.submission())
+                        again, _ = unposted_answer(form_class, field, files)
+                        assert str(again.submission()) != str(stand_in.submission())  # a fresh token each time
+            once = unposted_once(ComplementAskForm)
+            form = ComplementAskForm(formdata=None)
+            assert re.sub(r"[0-9a-f]{32}", "T", str(once.submission())) == re.sub(r"[0-9a-f]{32}", "T",
+                                                                                  str(form.submission()))
+            assert isinstance(once, Unposted) and once and "submission" in once and "subject" not in once
+            # Files already added: the form is built, and pristine_answer says what it can.
+            files = AttachmentSet(ANSWER_POLICY, owner)
+            files.items = [object()]
+            form, html = unposted_answer(ConversationAnswerForm, "body", files)
+            assert isinstance(form, ConversationAnswerForm) and html == pristine_answer(form, form.body, files)
+
+
+def test_a_case_loader_reads_what_a_page_shows_with_the_case_in_one_statement(app):
+    """CaseLoader.with_shown: the case (with `shown_options`' collections) and the values a page
+    only shows of related rows, in one statement, equal to the related objects' (None without
+    such a row: no agent yet); scoped like the loader (404 otherwise)."""
+    from sqlalchemy import event
+
+    from blueprints.agent.armees import _APPLICATION, _people
+    from models.armees import AidApplication
+    with app.app_context():
+        igesa = factories.organisation(portal="armees", code="IGESA-S", name="Igesa essai")
+        other = factories.organisation(portal="armees", code="AUTRE-S", name="Autre caisse")
+        owner = factories.user(email="ressortissant.s@example.fr", first_name="Zoé", last_name="Lefèvre")
+        agent = factories.user(email="agent.s@example.fr", role="agent", organisation=igesa, first_name="Jean",
+                               last_name="Ébrard")
+        db.session.flush()
+        instructing = factories.armees_application(owner, igesa, state="instruction", agent=agent)
+        waiting = factories.armees_application(owner, igesa, state="prise-en-charge")
+        draft = factories.armees_application(owner, igesa)
+        elsewhere = factories.armees_application(owner, other, state="prise-en-charge")
+        for subject in ("Avis d’imposition", "RIB"):
+            factories.armees_complement(instructing, subject=subject, agent=agent)
+        db.session.commit()
+        ids = [a.id for a in (instructing, waiting, draft, elsewhere)]
+        org_id = igesa.id
+        db.session.close()
+        igesa = db.session.get(type(igesa), org_id)
+        statements = []
+
+        def count(*args):
+            statements.append(args[2])
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            application, shown = _APPLICATION.with_shown(ids[0], igesa)
+            people = _people(application, shown)
+            assert sorted(c.subject for c in application.complement_requests) == ["Avis d’imposition", "RIB"]
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
+        assert isinstance(application, AidApplication) and application.id == ids[0]
+        assert tuple(people[0]) == ("Zoé", "Lefèvre", "ressortissant.s@example.fr")
+        assert (people[1].first_name, people[1].last_name) == ("Jean", "Ébrard")
+        # The same values as the related objects give (what an action's page shows).
+        related = _people(application, None)
+        assert (related[0].first_name, related[0].last_name, related[0].email) == tuple(people[0])
+        assert (related[1].first_name, related[1].last_name) == tuple(people[1][:2])
+        application, shown = _APPLICATION.with_shown(ids[1], igesa)
+        assert _people(application, shown)[1] is None and application.agent is None
+        for application_id in (ids[2], ids[3], 10 ** 9):  # a draft, another organisation's, none
+            with pytest.raises(NotFound):
+                _APPLICATION.with_shown(application_id, igesa)
+        db.session.rollback()
