@@ -1,6 +1,7 @@
 """Security headers on every response (pages, fragments, errors, static files), and the signed
 CSRF token reused within a session."""
 from flask import Flask, g, request, session
+from flask_wtf.csrf import generate_csrf
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -33,6 +34,7 @@ def init_app(app: Flask) -> None:
     session_cookie = app.config["SESSION_COOKIE_NAME"]
     if app.config.get("WTF_CSRF_TIME_LIMIT") is None:
         _reuse_signed_csrf_tokens(app)
+    _csrf_token_global(app)
 
     @app.after_request
     def set_security_headers(response):
@@ -58,6 +60,24 @@ def init_app(app: Flask) -> None:
         elif cache_control is None:
             h.add("Cache-Control", "no-cache")
         return response
+
+
+def _csrf_token_global(app: Flask) -> None:
+    """The templates' csrf_token(): Flask-WTF's generate_csrf, which keeps the request's signed
+    token in `g` once made and gives it again at every later call, but only after reading its
+    settings from the config each time (~30 calls; a page calls it for its layout, htmx headers
+    and every form). Here `g` is read first; the token and its checking are unchanged."""
+    field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+
+    def csrf_token() -> str:
+        token = g.get(field)
+        return token if token is not None else generate_csrf()
+
+    # Flask-WTF gives its own as a global and through a context processor: both are replaced (a
+    # context processor registered after its one wins).
+    app.jinja_env.globals["csrf_token"] = csrf_token
+    ours = {"csrf_token": csrf_token}
+    app.context_processor(lambda: ours)
 
 
 def _reuse_signed_csrf_tokens(app: Flask) -> None:

@@ -176,3 +176,26 @@ def test_a_relation_its_blueprint_does_not_join_is_still_read_right(app, login):
             assert user.structure is not None and user.structure.name
         assert len(selects(seen)) == 1  # loaded when read, once
         assert g._login_user is user
+
+
+def test_the_templates_csrf_token_is_flask_wtfs(csrf_app, monkeypatch):
+    """core.security's csrf_token() reads the request's token from `g` first: the same value as
+    Flask-WTF's generate_csrf, which it calls only while the request has none yet (in pages, in
+    macros imported without context, and in a fragment)."""
+    from flask import g, render_template_string
+    import flask_wtf.csrf
+    calls = []
+    real = flask_wtf.csrf.generate_csrf
+    monkeypatch.setattr(flask_wtf.csrf, "generate_csrf", lambda *a, **k: calls.append(1) or real(*a, **k))
+    app = csrf_app
+    with app.test_request_context("/"):
+        assert "csrf_token" not in g
+        first = render_template_string("{{ csrf_token() }}")
+        assert first and g.csrf_token == first == real()
+        made = len(calls)
+        assert render_template_string("{{ csrf_token() }}|{{ csrf_token() }}") == f"{first}|{first}"
+        assert render_template_string('{% from "components/queue.html" import action_form %}'
+                                      '{% call action_form("/x", "f", "t") %}{% endcall %}').count(first) == 1
+        assert len(calls) == made  # given from `g`: Flask-WTF's function not called again
+    with app.test_request_context("/"):
+        assert render_template_string("{{ csrf_token() }}") != first  # another session, another token
