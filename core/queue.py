@@ -22,7 +22,6 @@ templates/components/queue.html holds the matching macros (filter form, results,
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, NamedTuple, TypeVar
@@ -31,12 +30,12 @@ from flask import abort, current_app, flash, get_template_attribute, redirect, r
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy import Integer, String, and_, bindparam, literal_column, null, select, true, type_coerce, union_all
+from sqlalchemy import Integer, and_, bindparam, literal_column, null, select, true, type_coerce, union_all
 from sqlalchemy.orm import Query
 from sqlalchemy.sql.elements import ColumnElement
 from wtforms.fields.core import UnboundField
 
-from core.database import begin_immediate
+from core.database import begin_immediate, constant
 from core.formatting import fold_text
 from core.inputs import to_id
 from core.replay import take as take_replay
@@ -311,19 +310,6 @@ class FileRow(NamedTuple):
 
 
 _HISTORY_AND_FILES: dict[tuple[str, tuple[str, ...]], Any] = {}
-_NAME = re.compile(r"[A-Za-z0-9_.:-]+")
-
-
-def constant(value: str) -> Any:
-    """A name from the code (a workflow's kind, an attachment subject) written in the statement
-    itself rather than bound: SQLAlchemy's compiled cache then tells apart the statements of two
-    kinds of case (otherwise the same SQL), and the result of each needs no adapting to the other's
-    columns at every execution."""
-    if not _NAME.fullmatch(value):
-        raise ValueError(f"not a plain name: {value!r}")
-    return literal_column(f"'{value}'", String)
-
-
 def _history_and_files_statement(kind: str, names: tuple[str, ...]) -> Any:
     statement = _HISTORY_AND_FILES.get((kind, names))
     if statement is None:

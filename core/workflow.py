@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Select, bindparam, select
 
 from core import audit
+from core.database import constant
 from extensions import db
 from models.base import utcnow
 from models.case_event import CaseEvent
@@ -207,7 +208,7 @@ class Workflow:
         statement = self._statements.get(of_kinds)
         if statement is None:
             statement = (select(CaseEvent)
-                         .where(CaseEvent.case_type == self.kind, CaseEvent.case_id == bindparam("case_id"))
+                         .where(CaseEvent.case_type == constant(self.kind), CaseEvent.case_id == bindparam("case_id"))
                          .order_by(CaseEvent.at, CaseEvent.id))
             if of_kinds:
                 statement = statement.where(CaseEvent.kind.in_(bindparam("kinds", expanding=True)))
@@ -244,7 +245,7 @@ class Workflow:
                 select(CaseEvent.at, CaseEvent.kind, CaseEvent.to_state, CaseEvent.actor_id, User.first_name,
                        User.last_name)
                 .outerjoin(User, User.id == CaseEvent.actor_id)
-                .where(CaseEvent.case_type == self.kind, CaseEvent.case_id == bindparam("case_id"))
+                .where(CaseEvent.case_type == constant(self.kind), CaseEvent.case_id == bindparam("case_id"))
                 .order_by(CaseEvent.at, CaseEvent.id))
         return statement
 

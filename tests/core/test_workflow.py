@@ -329,3 +329,14 @@ def test_labels_come_from_the_seed():
     assert [s.label for s in CONVERSATION_WORKFLOW.states] == ["Nouveau", "En cours", "Clôturé"]
     assert REQUEST_WORKFLOW.listed_slugs() == ("nouveau", "pris-en-charge", "resolu")
     assert PartnerRequest(status="pris-en-charge").status_label == "Pris en charge"
+
+
+def test_each_workflow_reads_its_own_kind_in_its_own_statement():
+    """The kind is written in the history's and the timeline's SQL (core.database.constant): two
+    workflows never share a compiled statement whose results must be adapted at every page."""
+    from models.msa import CONVERSATION_WORKFLOW
+    from models.partenaires import REQUEST_WORKFLOW
+    for workflow in (REQUEST_WORKFLOW, CONVERSATION_WORKFLOW):
+        for statement in (workflow._timeline_statement(), workflow._history_statement(False)):
+            sql = str(statement)
+            assert f"'{workflow.kind}'" in sql and sql.count(":case_id") == 1
