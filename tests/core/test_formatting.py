@@ -3,6 +3,8 @@ from datetime import date, datetime, timezone
 
 import pytest
 from flask import render_template_string
+from hypothesis import given, settings, strategies as st
+from markupsafe import escape
 
 from core.formatting import filesize, fr_date, fr_datetime
 
@@ -55,6 +57,17 @@ def test_only_addresses_written_in_full_become_links(text, links):
     from bs4 import BeautifulSoup
     from core.formatting import linkify
     assert [a["href"] for a in BeautifulSoup(str(linkify(text)), "html.parser").find_all("a")] == links
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(st.characters(blacklist_categories=("Cs",))) | st.sampled_from(
+    ["\r\n", "\r", "&amp;", "&#39;", "<b>", "</p>", "<!--", "]]>", "&nbsp;", "http:/", "www.", "@", "\x0c"])
+).map("".join))
+def test_a_text_without_an_address_is_shown_as_the_linker_would(text):
+    """linkify's path for a text without an address (not parsed) gives exactly what the linker
+    gives, to the byte: escaped text, line breaks normalised."""
+    from core.formatting import _LINKER, linkify
+    assert str(linkify(text)) == _LINKER.linkify(str(escape(text)))
 
 
 def test_amounts_in_euros_never_wrap():
