@@ -5,7 +5,10 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, has_request_context, render_template, request, url_for
+from flask import Flask, current_app, render_template, request, url_for
+# The request's context, read once where a template helper would go through several proxies (Flask's
+# own name for it, as its proxies use: the version is pinned in pyproject.toml).
+from flask.globals import _cv_request
 from flask.templating import Environment as FlaskEnvironment
 from jinja2_fragments.flask import render_block
 from werkzeug.exceptions import HTTPException, SecurityError
@@ -42,11 +45,13 @@ def render(template: str, block: str | None = None, status: int = 200, **context
 
 def static_url(filename: str) -> str:
     """The file's URL, versioned by its content's hash (computed once per app, at each call in debug)."""
-    cache = current_app.extensions["guichet_urls"]
-    key = ("static", filename, request.script_root if has_request_context() else None)
-    url = None if current_app.debug else cache.get(key)
+    ctx = _cv_request.get(None)
+    app = ctx.app if ctx is not None else current_app._get_current_object()
+    cache = app.extensions["guichet_urls"]
+    key = ("static", filename, ctx.request.script_root if ctx is not None else None)
+    url = None if app.debug else cache.get(key)
     if url is None:
-        path = Path(current_app.static_folder) / filename
+        path = Path(app.static_folder) / filename
         digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
         url = cache[key] = url_for("static", filename=filename, v=digest)
     return url
@@ -54,14 +59,14 @@ def static_url(filename: str) -> str:
 
 def template_url_for(endpoint: str, **values: Any) -> str:
     """`url_for` for templates: the URL of a page without arguments (the site's menus and footers,
-    on every page) is built once per app and reused; anything else goes to url_for as usual."""
-    if values or not has_request_context():
+    on every page) is built once per app and reused; anything else goes to url_for as usual.
+    (The request's context is read once, not through three proxies: a page calls this a dozen times.)"""
+    ctx = _cv_request.get(None)
+    if values or ctx is None:
         return url_for(endpoint, **values)
-    if endpoint[:1] == ".":
-        key = (request.blueprint, endpoint, request.script_root)
-    else:
-        key = (endpoint, request.script_root)
-    cache = current_app.extensions["guichet_urls"]
+    script_root = ctx.request.script_root
+    key = (ctx.request.blueprint, endpoint, script_root) if endpoint[:1] == "." else (endpoint, script_root)
+    cache = ctx.app.extensions["guichet_urls"]
     url = cache.get(key)
     if url is None:
         url = cache[key] = url_for(endpoint)
@@ -104,16 +109,22 @@ def init_app(app: Flask) -> None:
     from core import portals
     listed = [p for p in portals.enabled(app) if p.listed]
 
+    by_blueprint: dict[str | None, dict[str, Any]] = {}
+
     @app.context_processor
     def portal_context():
         # Mails are rendered outside requests too (a workflow hook, a job): no portal then.
-        blueprint = request.blueprint if has_request_context() else None
-        portal = portals.get((blueprint or "").split(".")[0])
-        return {
-            "current_portal": portal.code if portal else None,
-            "portal_name": portal.name if portal else SITE_NAME,
-            "enabled_portals": listed,
-        }
+        ctx = _cv_request.get(None)
+        blueprint = ctx.request.blueprint if ctx is not None else None
+        context = by_blueprint.get(blueprint)
+        if context is None:  # the same for every page of a blueprint: made once (Flask only reads it)
+            portal = portals.get((blueprint or "").split(".")[0])
+            context = by_blueprint[blueprint] = {
+                "current_portal": portal.code if portal else None,
+                "portal_name": portal.name if portal else SITE_NAME,
+                "enabled_portals": listed,
+            }
+        return context
 
     @app.errorhandler(HTTPException)
     def http_error(error):
