@@ -165,8 +165,8 @@ class ApgisInsured(db.Model):
     organisation = db.relationship("Organisation")
     beneficiaries = db.relationship("ApgisBeneficiary", back_populates="insured",
                                     order_by="ApgisBeneficiary.birth_date", cascade="all, delete-orphan")
-    # The DITs awaiting a manager, newest first: read only, loaded by the pages that show them
-    # (blueprints.apgis.service.insured_of with_pending, one prebuilt query).
+    # The DITs awaiting a manager, newest first: read only (the pages that show them read them as
+    # Core rows with the beneficiaries, in one statement: blueprints.apgis.service.file_rows).
     pending_requests = db.relationship(
         "ApgisRequest", viewonly=True,
         primaryjoin=f"and_(ApgisRequest.insured_id == ApgisInsured.id, ApgisRequest.status == '{PENDING}')",

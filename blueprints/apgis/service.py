@@ -11,9 +11,9 @@ create_once for what a form creates once). Mails go through core.notify from her
 - `set_payment_alert`: the operation switched directly."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, literal_column, null, select, type_coerce, union_all
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -41,38 +41,66 @@ register_policy(POLICY, max_count=3, max_size=5 * MB, extensions=("pdf", "jpg", 
 # The user's own file, by the user's id, when the session's query has not brought it (see
 # core.sessions: it comes with the user): built once, executed with the id bound.
 INSURED = select(ApgisInsured).where(ApgisInsured.user_id == bindparam("user_id"))
-# What the home and « Mes données personnelles » read of the file besides: the beneficiaries
-# (school certificates, the children's names) and the DITs awaiting a manager, newest first (the
-# order of the relationships).
-BENEFICIARIES = (select(ApgisBeneficiary).where(ApgisBeneficiary.insured_id == bindparam("insured_id"))
-                 .order_by(ApgisBeneficiary.birth_date))
-PENDING_REQUESTS = (select(ApgisRequest)
-                    .where(ApgisRequest.insured_id == bindparam("insured_id"), ApgisRequest.status == PENDING)
-                    .order_by(ApgisRequest.created_at.desc(), ApgisRequest.id.desc()))
+
+_beneficiary, _request = ApgisBeneficiary.__table__.c, ApgisRequest.__table__.c
 
 
-def insured_of(user: Any, with_pending: bool = False) -> ApgisInsured | None:
+def _nothing(column):
+    """NULL in the place of `column` in the other branch of FILE_ROWS, typed like it (the result's
+    types are the first branch's: its dates, JSON and UTC times come back converted)."""
+    return type_coerce(null(), column.type).label(column.name)
+
+
+# What the pages that show the notifications or the beneficiaries read of the file besides, in one
+# statement (Core rows, read only): its beneficiaries (school certificates, the children's names)
+# by birth date (`tag` "b"), then its DITs awaiting a manager, newest first (`tag` "r"): the
+# orders of ApgisInsured.beneficiaries and ApgisInsured.pending_requests. Built once, executed with
+# the file's id bound. `rank` keeps beneficiaries born the same day in id order and DITs of the
+# same time newest id first.
+_DIT_COLUMNS = (_request.reference, _request.kind, _request.payload, _request.document_nature,
+                _request.notification, _request.created_at)
+_BENEFICIARY_COLUMNS = (_beneficiary.relation, _beneficiary.first_name, _beneficiary.last_name,
+                        _beneficiary.birth_date, _beneficiary.school_certificate_until)
+FILE_ROWS = union_all(
+    select(literal_column("'b'").label("tag"), _beneficiary.id, _beneficiary.id.label("rank"), *_BENEFICIARY_COLUMNS,
+           *map(_nothing, _DIT_COLUMNS))
+    .where(_beneficiary.insured_id == bindparam("insured_id")),
+    select(literal_column("'r'"), _request.id, -_request.id, *(null() for _ in _BENEFICIARY_COLUMNS), *_DIT_COLUMNS)
+    .where(_request.insured_id == bindparam("insured_id"), _request.status == PENDING),
+).order_by(literal_column("tag"), literal_column("birth_date"), literal_column("created_at").desc(),
+           literal_column("rank"))
+
+
+class InsuredFile(NamedTuple):
+    """What file_rows reads: the beneficiaries and the pending DITs (Core rows with the columns'
+    names: ApgisBeneficiary's, and id, reference, kind, payload, document_nature, notification,
+    created_at of ApgisRequest)."""
+    beneficiaries: list[Any]
+    pending: list[Any]
+
+
+def file_rows(insured: ApgisInsured) -> InsuredFile:
+    """The insured's beneficiaries and DITs awaiting a manager, in one statement (FILE_ROWS)."""
+    beneficiaries: list[Any] = []
+    pending: list[Any] = []
+    for row in db.session.execute(FILE_ROWS, {"insured_id": insured.id}):
+        (beneficiaries if row.tag == "b" else pending).append(row)
+    return InsuredFile(beneficiaries, pending)
+
+
+def insured_of(user: Any) -> ApgisInsured | None:
     """The user's own Apgis file (None: a citizen without one): the one the session's query loaded,
-    else queried. `with_pending`: its beneficiaries and pending DITs loaded too (the pages that
-    read them), one query each unless already loaded."""
+    else queried."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     user = user._get_current_object() if hasattr(user, "_get_current_object") else user
     state = sa_inspect(user, raiseerr=False)
     if state is not None and "apgis_insured" in state.dict:  # loaded with the session's user
-        insured = state.dict["apgis_insured"]
-    else:
-        insured = db.session.execute(INSURED, {"user_id": user.id}).scalar_one_or_none()
-        if state is not None and state.session is not None:
-            # The layout's menu asks `current_user.apgis_insured`: this row, not a second query.
-            set_committed_value(user, "apgis_insured", insured)
-    if with_pending and insured is not None:
-        loaded = insured.__dict__
-        if "beneficiaries" not in loaded:
-            set_committed_value(insured, "beneficiaries",
-                                db.session.execute(BENEFICIARIES, {"insured_id": insured.id}).scalars().all())
-        if "pending_requests" not in loaded:
-            set_committed_value(insured, "pending_requests", pending_requests(insured))
+        return state.dict["apgis_insured"]
+    insured = db.session.execute(INSURED, {"user_id": user.id}).scalar_one_or_none()
+    if state is not None and state.session is not None:
+        # The layout's menu asks `current_user.apgis_insured`: this row, not a second query.
+        set_committed_value(user, "apgis_insured", insured)
     return insured
 
 
@@ -85,10 +113,10 @@ def pending_request(insured: ApgisInsured, kind: str, nature: str | None = None)
 
 
 def pending_by_kind(insured: ApgisInsured, kinds: tuple[str, ...],
-                    pending: list[ApgisRequest] | None = None) -> dict[str, ApgisRequest | None]:
+                    pending: list[Any] | None = None) -> dict[str, Any]:
     """`pending_request(insured, kind)` for each of `kinds`, in one query: the newest pending DIT
     of each kind, or None. `pending`: the insured's pending DITs, newest first, when the page
-    loaded them (insured_of with_pending): then no query."""
+    loaded them (file_rows): then no query."""
     found: dict[str, ApgisRequest | None] = dict.fromkeys(kinds)
     for dit in pending if pending is not None else pending_requests(insured):
         if dit.kind in found and found[dit.kind] is None:
@@ -96,8 +124,14 @@ def pending_by_kind(insured: ApgisInsured, kinds: tuple[str, ...],
     return found
 
 
+# The insured's DITs awaiting a manager, newest first (ORM objects).
+PENDING_REQUESTS = (select(ApgisRequest)
+                    .where(ApgisRequest.insured_id == bindparam("insured_id"), ApgisRequest.status == PENDING)
+                    .order_by(ApgisRequest.created_at.desc(), ApgisRequest.id.desc()))
+
+
 def pending_requests(insured: ApgisInsured) -> list[ApgisRequest]:
-    """The insured's DITs awaiting a manager, newest first."""
+    """The insured's DITs awaiting a manager, newest first (the pages read file_rows instead)."""
     return db.session.execute(PENDING_REQUESTS, {"insured_id": insured.id}).scalars().all()
 
 
