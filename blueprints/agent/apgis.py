@@ -23,7 +23,7 @@ from extensions import db
 from forms.apgis_exchanges import QuestionAnswerForm, RequestRefuseForm, RequestValidateForm
 from models.apgis import (CONTRIBUTION_METHODS, NOTIFICATION_LABELS, PENDING, PORTAL, QUESTION_ANSWERED,
                           QUESTION_SENT, REFUSED, REQUEST_KIND_LABELS, REQUEST_WORKFLOW, VALIDATED, ApgisQuestion,
-                          ApgisInsured, ApgisRequest)
+                          ApgisRequest)
 
 TEMPLATE = "agent/apgis/request.html"
 
@@ -67,9 +67,10 @@ def apgis_queue():
                   kinds=list(REQUEST_KIND_LABELS.items()))
 
 
-# The page's read of a DIT with what it shows, built once (see core.queue.CaseLoader).
-_REQUEST = CaseLoader(ApgisRequest, options=(
-    joinedload(ApgisRequest.user), joinedload(ApgisRequest.insured).joinedload(ApgisInsured.beneficiaries)))
+# The page's read of a DIT with what it shows, built once (see core.queue.CaseLoader): its
+# insured's user and file (many-to-one joins, one row). The beneficiaries are not joined: only a
+# school certificate's DIT names one (service.children_of).
+_REQUEST = CaseLoader(ApgisRequest, options=(joinedload(ApgisRequest.user), joinedload(ApgisRequest.insured)))
 
 
 def load_request(request_id, org, for_update=False):
@@ -79,7 +80,7 @@ def load_request(request_id, org, for_update=False):
 def _context(dit, validate_form=None, refuse_form=None, **extra):
     context = {"dit": dit, "files": service.request_files(dit), "timeline": REQUEST_WORKFLOW.timeline(dit),
                "notification_labels": NOTIFICATION_LABELS, "methods": CONTRIBUTION_METHODS,
-               "children": {b.id: b for b in dit.insured.beneficiaries}, "mask_iban": service.mask_iban,
+               "children": service.children_of(dit), "mask_iban": service.mask_iban,
                "validate_form": None, "refuse_form": None}
     if REQUEST_WORKFLOW.can(dit, "validate", current_user):
         context["validate_form"] = validate_form or RequestValidateForm(formdata=None, prefix="valider")

@@ -176,6 +176,15 @@ def create_request(insured: ApgisInsured, user: Any, kind: str, payload: dict[st
                        create, lambda found: found)
 
 
+def children_of(request: ApgisRequest, insured: ApgisInsured | None = None) -> dict[int, Any]:
+    """The beneficiaries by id that the DIT's payload may name (`payload_rows` shows the child of a
+    school certificate): read only for a document naming one (`insured`: the file, when the page
+    has it; else the DIT's), else none (a page of any other DIT reads no beneficiary)."""
+    if request.kind != KIND_DOCUMENT or not (request.payload or {}).get("beneficiary_id"):
+        return {}
+    return {b.id: b for b in (insured if insured is not None else request.insured).beneficiaries}
+
+
 def request_files(request: ApgisRequest) -> list:
     return files_of(request.id, REQUEST_FILES)
 

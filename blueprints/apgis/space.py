@@ -305,7 +305,7 @@ def request_detail(insured, request_id):
     dit = ApgisRequest.query.filter_by(id=request_id, user_id=current_user.id).first_or_404()
     return render("apgis/request_detail.html", dit=dit, files=service.request_files(dit),
                   notification_labels=NOTIFICATION_LABELS, kind_labels=REQUEST_KIND_LABELS,
-                  children={b.id: b for b in insured.beneficiaries}, methods=CONTRIBUTION_METHODS,
+                  children=service.children_of(dit, insured), methods=CONTRIBUTION_METHODS,
                   mask_iban=service.mask_iban)
 
 
