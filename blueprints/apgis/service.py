@@ -27,7 +27,7 @@ from extensions import db
 from models.apgis import (KIND_CARD, KIND_DOCUMENT, KIND_EMAIL, NOTIFICATION_LABELS, PENDING, REQUEST_FILES,
                           REQUEST_KIND_LABELS, REQUEST_WORKFLOW, VALIDATED, ApgisBeneficiary, ApgisInsured,
                           ApgisQuestion, ApgisRequest, IllegalTransition, next_reference)
-from models.attachment import files_of
+from models.attachment import Attachment
 from models.base import utcnow
 
 if TYPE_CHECKING:
@@ -185,8 +185,19 @@ def children_of(request: ApgisRequest, insured: ApgisInsured | None = None) -> d
     return {b.id: b for b in (insured if insured is not None else request.insured).beneficiaries}
 
 
-def request_files(request: ApgisRequest) -> list:
-    return files_of(request.id, REQUEST_FILES)
+# A DIT's supporting documents as its pages list them (components/attachments.html
+# attachment_links: id, name, size), in the order they were added: Core rows, the statement of
+# models.attachment.files_of for these columns only, built once.
+_attachment = Attachment.__table__.c
+REQUEST_FILE_ROWS = (select(_attachment.id, _attachment.original_name, _attachment.size)
+                     .where(_attachment.subject_type.in_(REQUEST_FILES.stored_names),
+                            _attachment.subject_id == bindparam("subject_id"))
+                     .order_by(_attachment.created_at, _attachment.id))
+
+
+def request_files(request: ApgisRequest) -> list[Any]:
+    """The DIT's supporting documents (REQUEST_FILE_ROWS: id, original_name, size)."""
+    return db.session.execute(REQUEST_FILE_ROWS, {"subject_id": request.id}).all()
 
 
 def _mail_outcome(request: ApgisRequest, now) -> None:
