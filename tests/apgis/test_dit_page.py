@@ -42,3 +42,44 @@ def test_another_dit_reads_no_beneficiary(app, apgis, apgis_login):
             soup = page(client, url)
         assert "Enfant concerné" not in soup.select_one("#demande-contenu").text
         assert not any("apgis_beneficiary" in q for q in selects(seen)), selects(seen)
+
+
+def test_the_refusal_text_area_rendered_once_is_the_fresh_one(app, apgis, apgis_login):
+    """blueprints.agent.apgis._refuse_reason_html (core.queue.prerendered) is what the template's
+    macro renders for a « Refuser » form not posted; a refusal posted empty shows its error."""
+    from flask import get_template_attribute
+    from blueprints.agent.apgis import _refuse_reason_html
+    from forms.apgis_exchanges import RequestRefuseForm
+    with app.test_request_context():
+        fresh = get_template_attribute("components/counter.html", "counted_textarea")(
+            RequestRefuseForm(formdata=None, prefix="refus").reason, rows=4)
+        assert str(_refuse_reason_html()) == str(fresh) == str(_refuse_reason_html())
+        assert 'name="refus-reason"' in fresh
+    assert ask(apgis_login("insured2"), "adresse").status_code == 303
+    with app.app_context():
+        dit_id = ApgisRequest.query.one().id
+    manager = apgis_login("manager")
+    soup = page(manager, f"/agent/apgis/demandes/{dit_id}")
+    assert soup.select_one("#apgis-refuser textarea[name=refus-reason]").text.strip() == ""
+    assert not soup.select_one("#apgis-actions .error-summary")
+    answer = manager.post(f"/agent/apgis/demandes/{dit_id}/refuser", data={"refus-reason": " "})
+    assert answer.status_code == 422 and "Saisissez le motif du refus." in answer.get_data(as_text=True)
+
+
+def test_the_files_rows_are_files_of(app, apgis, apgis_login):
+    """service.request_files (Core rows) lists what models.attachment.files_of lists, in its order."""
+    from blueprints.apgis.service import request_files
+    from models.apgis import REQUEST_FILES
+    from models.attachment import files_of
+    from tests.apgis.conftest import pdf_file
+    client = apgis_login("insured2")
+    response = client.post("/apgis/nous-transmettre", data={
+        "nature": "Devis optique", "pieces_jointes": [pdf_file("a.pdf"), pdf_file("b.pdf")]},
+        content_type="multipart/form-data")
+    assert response.status_code == 303
+    with app.app_context():
+        dit = ApgisRequest.query.one()
+        rows = request_files(dit)
+        assert [(r.id, r.original_name, r.size) for r in rows] == [
+            (a.id, a.original_name, a.size) for a in files_of(dit.id, REQUEST_FILES)]
+        assert sorted(r.original_name for r in rows) == ["a.pdf", "b.pdf"]
