@@ -15,6 +15,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy import JSON, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import query_expression, with_expression
+from sqlalchemy.sql.functions import FunctionElement
+
 from core.workflow import IllegalTransition, State, Transition, Workflow
 from extensions import db
 from models.attachment import attachment_subject
@@ -172,6 +177,13 @@ class ApgisInsured(db.Model):
         primaryjoin=f"and_(ApgisRequest.insured_id == ApgisInsured.id, ApgisRequest.status == '{PENDING}')",
         order_by="(ApgisRequest.created_at.desc(), ApgisRequest.id.desc())")
 
+    # The beneficiaries and the pending DITs as JSON arrays of rows (BENEFICIARY_ROWS,
+    # PENDING_ROWS), when the query that loaded the file asked for them (the session's query of the
+    # portal's pages, core.sessions.SESSION_READS); else None. Read by
+    # blueprints.apgis.service.file_rows.
+    beneficiary_rows = query_expression()
+    pending_rows = query_expression()
+
     @property
     def individual(self) -> bool:
         return self.contract_kind == CONTRACT_INDIVIDUAL
@@ -191,6 +203,29 @@ class ApgisBeneficiary(db.Model):
     school_certificate_until = db.Column(db.Date)
 
     insured = db.relationship("ApgisInsured", back_populates="beneficiaries")
+
+
+class json_rows(FunctionElement):
+    """An aggregate: the JSON array of one JSON array of its columns per row, « [] » without a row
+    (SQLite json_group_array, PostgreSQL json_agg; in no given order)."""
+    type = JSON()
+    name = "json_rows"
+    inherit_cache = True
+
+
+@compiles(json_rows)
+def _json_rows_other(element, compiler, **kw):  # str(statement); no other database is supported
+    return f"json_rows({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(json_rows, "sqlite")
+def _json_rows_sqlite(element, compiler, **kw):
+    return f"json_group_array(json_array({compiler.process(element.clauses, **kw)}))"
+
+
+@compiles(json_rows, "postgresql")
+def _json_rows_postgresql(element, compiler, **kw):
+    return f"coalesce(json_agg(json_build_array({compiler.process(element.clauses, **kw)})), '[]'::json)"
 
 
 class ApgisRequestSequence(db.Model):
@@ -459,6 +494,22 @@ class ApgisPublication(db.Model):
     published = db.Column(db.Boolean, nullable=False, default=True)
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     submission_token = db.Column(db.String(64), unique=True)   # the manager's form (core.submission)
+
+
+# A file's beneficiaries and pending DITs, one JSON array each, as columns of the query that loads
+# the file (correlated to it: `with_expression(ApgisInsured.beneficiary_rows, BENEFICIARY_ROWS)`):
+# the columns of blueprints.apgis.service.BeneficiaryRow and PendingRow, in their order.
+_beneficiary, _request = ApgisBeneficiary.__table__.c, ApgisRequest.__table__.c
+BENEFICIARY_ROWS = (select(json_rows(_beneficiary.id, _beneficiary.relation, _beneficiary.first_name,
+                                     _beneficiary.last_name, _beneficiary.birth_date,
+                                     _beneficiary.school_certificate_until))
+                    .where(_beneficiary.insured_id == ApgisInsured.id).scalar_subquery())
+PENDING_ROWS = (select(json_rows(_request.id, _request.reference, _request.kind, _request.payload,
+                                 _request.document_nature, _request.notification, _request.created_at))
+                .where(_request.insured_id == ApgisInsured.id, _request.status == PENDING).scalar_subquery())
+# The loader options of a query of the file that brings them (core.sessions.SESSION_READS).
+ApgisInsured.with_file_rows = (with_expression(ApgisInsured.beneficiary_rows, BENEFICIARY_ROWS),
+                               with_expression(ApgisInsured.pending_rows, PENDING_ROWS))
 
 
 def _request_reader(request_id: int, user: Any) -> bool:

@@ -11,6 +11,8 @@ create_once for what a form creates once). Mails go through core.notify from her
 - `set_payment_alert`: the operation switched directly."""
 from __future__ import annotations
 
+import json
+from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import bindparam, literal_column, null, select, type_coerce, union_all
@@ -72,20 +74,69 @@ FILE_ROWS = union_all(
 
 
 class InsuredFile(NamedTuple):
-    """What file_rows reads: the beneficiaries and the pending DITs (Core rows with the columns'
-    names: ApgisBeneficiary's, and id, reference, kind, payload, document_nature, notification,
-    created_at of ApgisRequest)."""
+    """What file_rows reads: the beneficiaries and the pending DITs, read only (BeneficiaryRow and
+    PendingRow, or Core rows of FILE_ROWS with the same names)."""
     beneficiaries: list[Any]
     pending: list[Any]
 
 
+class BeneficiaryRow(NamedTuple):
+    """A beneficiary as the pages show it (the order of models.apgis.BENEFICIARY_ROWS)."""
+    id: int
+    relation: str
+    first_name: str
+    last_name: str
+    birth_date: date
+    school_certificate_until: date | None
+
+
+class PendingRow(NamedTuple):
+    """A DIT awaiting a manager as the pages show it (the order of models.apgis.PENDING_ROWS)."""
+    id: int
+    reference: str
+    kind: str
+    payload: Any
+    document_nature: str | None
+    notification: str | None
+    created_at: datetime
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value is not None else None
+
+
+def _moment(value: str) -> datetime:
+    """A time as JSON gives it: SQLite's stored UTC text, or PostgreSQL's with its offset."""
+    moment = datetime.fromisoformat(value)
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def _from_json(beneficiaries: list[list[Any]], pending: list[list[Any]]) -> InsuredFile:
+    """The JSON rows of the session's query (in no given order) as FILE_ROWS gives them: typed,
+    in the same orders."""
+    people = sorted((BeneficiaryRow(i, relation, first, last, _day(born), _day(until))
+                     for i, relation, first, last, born, until in beneficiaries),
+                    key=lambda b: (b.birth_date, b.id))
+    dits = sorted((PendingRow(i, reference, kind, json.loads(payload) if isinstance(payload, str) else payload,
+                              nature, notification, _moment(created))
+                   for i, reference, kind, payload, nature, notification, created in pending),
+                  key=lambda d: (d.created_at, d.id), reverse=True)
+    return InsuredFile(people, dits)
+
+
 def file_rows(insured: ApgisInsured) -> InsuredFile:
-    """The insured's beneficiaries and DITs awaiting a manager, in one statement (FILE_ROWS)."""
-    beneficiaries: list[Any] = []
-    pending: list[Any] = []
+    """The insured's beneficiaries and DITs awaiting a manager: from the session's query when it
+    brought them (core.sessions.SESSION_READS, models.apgis.BENEFICIARY_ROWS and PENDING_ROWS:
+    no statement), else in one statement (FILE_ROWS)."""
+    loaded = insured.__dict__
+    beneficiaries, pending = loaded.get("beneficiary_rows"), loaded.get("pending_rows")
+    if beneficiaries is not None and pending is not None:
+        return _from_json(beneficiaries, pending)
+    people: list[Any] = []
+    dits: list[Any] = []
     for row in db.session.execute(FILE_ROWS, {"insured_id": insured.id}):
-        (beneficiaries if row.tag == "b" else pending).append(row)
-    return InsuredFile(beneficiaries, pending)
+        (people if row.tag == "b" else dits).append(row)
+    return InsuredFile(people, dits)
 
 
 def insured_of(user: Any) -> ApgisInsured | None:

@@ -1,14 +1,19 @@
-"""blueprints.apgis.service.file_rows: the beneficiaries and the pending DITs of a file in one
-statement (a UNION ALL of Core rows), the same rows, values and order as the ORM relationships
-ApgisInsured.beneficiaries and ApgisInsured.pending_requests, on SQLite and PostgreSQL."""
+"""blueprints.apgis.service.file_rows: the beneficiaries and the pending DITs of a file, read with
+the file by the session's query of the portal's pages (models.apgis.BENEFICIARY_ROWS and
+PENDING_ROWS, JSON) or else in one statement (FILE_ROWS, a UNION ALL of Core rows): the same rows,
+values and order as the ORM relationships ApgisInsured.beneficiaries and pending_requests, on
+SQLite and PostgreSQL."""
 from datetime import UTC, date, datetime, timedelta
 
 from blueprints.apgis import service
 from blueprints.apgis.notifications import notifications_for
+from sqlalchemy import select, text
+
+from core.sessions import SESSION_READS
 from extensions import db
 from models import User
 from models.apgis import (KIND_ADDRESS, KIND_DOCUMENT, KIND_EMAIL, NATURE_SCHOOL_CERTIFICATE, REFUSED,
-                          ApgisBeneficiary, ApgisRequest)
+                          ApgisBeneficiary, ApgisInsured, ApgisRequest)
 from tests.apgis.conftest import build_world
 
 BENEFICIARY = ("id", "relation", "first_name", "last_name", "birth_date", "school_certificate_until")
@@ -65,6 +70,22 @@ def test_file_rows_are_the_relationships_rows(any_db_app):
         assert from_rows == seen(notifications_for(insured, today, insured.pending_requests, insured.beneficiaries))
         assert ("justificatif-scolarite", pending[0].id) in [(code, dit) for code, _, _, dit in from_rows]
         assert insured.id == insured_id
+        assert "beneficiary_rows" not in insured.__dict__ or insured.beneficiary_rows is None  # FILE_ROWS read
+        db.session.remove()
+
+        # The same, read with the file as the session's query does (JSON), whatever the time zone
+        # of a PostgreSQL session (its JSON times carry its offset).
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text("SET TIME ZONE 'Europe/Paris'"))
+        loaded = db.session.execute(select(ApgisInsured).options(*ApgisInsured.with_file_rows)
+                                    .where(ApgisInsured.id == insured_id)).scalar_one()
+        assert isinstance(loaded.beneficiary_rows, list) and isinstance(loaded.pending_rows, list)
+        from_json = service.file_rows(loaded)
+        assert from_json.beneficiaries == [tuple(b[k] for k in BENEFICIARY) for b in
+                                           (r._mapping for r in beneficiaries)]
+        assert from_json.pending == [tuple(d[k] for k in DIT) for d in (r._mapping for r in pending)]
+        assert all(d.created_at.utcoffset() == timedelta(0) for d in from_json.pending)
+        assert [b.first_name for b in from_json.beneficiaries] == ["Anne", "Léa", "Tom"]
         db.session.remove()
 
 
@@ -75,3 +96,14 @@ def test_a_file_without_beneficiaries_or_dits(any_db_app):
         insured = db.session.get(User, world["insured"]).apgis_insured
         assert service.file_rows(insured) == ([], [])
         db.session.remove()
+        loaded = db.session.execute(select(ApgisInsured).options(*ApgisInsured.with_file_rows)
+                                    .where(ApgisInsured.id == insured.id)).scalar_one()
+        assert loaded.beneficiary_rows == [] and loaded.pending_rows == []
+        assert service.file_rows(loaded) == ([], [])
+        db.session.remove()
+
+
+def test_the_session_query_of_the_portal_brings_them():
+    """core.sessions.SESSION_READS["apgis"]: the file with its beneficiaries and pending DITs."""
+    statement = str(SESSION_READS["apgis"].statement)
+    assert "apgis_beneficiary" in statement and "apgis_request" in statement
