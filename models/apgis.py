@@ -22,7 +22,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from core.workflow import IllegalTransition, State, Transition, Workflow
 from extensions import db
-from models.attachment import attachment_subject
+from models.attachment import Attachment, attachment_subject
 from models.base import UTCDateTime, utcnow
 
 __all__ = ["IllegalTransition"]
@@ -275,6 +275,10 @@ class ApgisRequest(db.Model):
     manager = db.relationship("User", foreign_keys=[manager_id])
     insured = db.relationship("ApgisInsured")
     organisation = db.relationship("Organisation")
+    # Its supporting documents as a JSON array of rows (ATTACHMENT_ROWS), when the query that
+    # loaded it asked for them (the manager's page, blueprints.agent.apgis); else None. Read by
+    # blueprints.apgis.service.request_files.
+    attachment_rows = query_expression()
 
     __table_args__ = (db.Index("ix_apgis_request_org_status", "organisation_id", "status", "status_at"),)
 
@@ -532,3 +536,12 @@ def _publication_reader(publication_id: int, user: Any) -> bool:
 # The supporting documents of a DIT, and the files of the documentation space.
 REQUEST_FILES = attachment_subject("apgis_request", readers=_request_reader)
 PUBLICATION_FILES = attachment_subject("apgis_publication", readers=_publication_reader)
+
+# A DIT's supporting documents, one JSON array of rows (id, original_name, size, created_at) as a
+# column of the query that loads the DIT (`*ApgisRequest.with_files` in its loader options).
+_attachment = Attachment.__table__.c
+ATTACHMENT_ROWS = (select(json_rows(_attachment.id, _attachment.original_name, _attachment.size,
+                                    _attachment.created_at))
+                   .where(_attachment.subject_type.in_(REQUEST_FILES.stored_names),
+                          _attachment.subject_id == ApgisRequest.id).scalar_subquery())
+ApgisRequest.with_files = (with_expression(ApgisRequest.attachment_rows, ATTACHMENT_ROWS),)

@@ -69,9 +69,11 @@ def apgis_queue():
 
 
 # The page's read of a DIT with what it shows, built once (see core.queue.CaseLoader): its
-# insured's user and file (many-to-one joins, one row). The beneficiaries are not joined: only a
+# insured's user and file (many-to-one joins, one row) and its supporting documents (a JSON column,
+# ApgisRequest.with_files, read by service.request_files). The beneficiaries are not joined: only a
 # school certificate's DIT names one (service.children_of).
-_REQUEST = CaseLoader(ApgisRequest, options=(joinedload(ApgisRequest.user), joinedload(ApgisRequest.insured)))
+_REQUEST = CaseLoader(ApgisRequest, options=(joinedload(ApgisRequest.user), joinedload(ApgisRequest.insured),
+                                             *ApgisRequest.with_files))
 
 
 def load_request(request_id, org, for_update=False):

@@ -302,7 +302,9 @@ def suivi(insured):
 @bp.route("/suivi/demandes/<int:request_id>")
 @insured_required
 def request_detail(insured, request_id):
-    dit = ApgisRequest.query.filter_by(id=request_id, user_id=current_user.id).first_or_404()
+    # With its supporting documents (a JSON column, read by service.request_files).
+    dit = (ApgisRequest.query.filter_by(id=request_id, user_id=current_user.id)
+           .options(*ApgisRequest.with_files).first_or_404())
     return render("apgis/request_detail.html", dit=dit, files=service.request_files(dit),
                   notification_labels=NOTIFICATION_LABELS, kind_labels=REQUEST_KIND_LABELS,
                   children=service.children_of(dit, insured), methods=CONTRIBUTION_METHODS,

@@ -107,3 +107,38 @@ def test_the_session_query_of_the_portal_brings_them():
     """core.sessions.SESSION_READS["apgis"]: the file with its beneficiaries and pending DITs."""
     statement = str(SESSION_READS["apgis"].statement)
     assert "apgis_beneficiary" in statement and "apgis_request" in statement
+
+
+def test_request_files_read_with_the_dit_are_the_files(any_db_app):
+    """ApgisRequest.with_files (the DIT's query brings its documents as JSON): service.request_files
+    gives what REQUEST_FILE_ROWS and models.attachment.files_of give, in the order they were added."""
+    from models.apgis import REQUEST_FILES
+    from models.attachment import files_of
+    from tests.apgis.conftest import pdf_file
+    from tests.factories import PASSWORD
+    app = any_db_app
+    world = build_world(app)
+    client = app.test_client()
+    assert client.post("/compte/connexion", data={"email": world["emails"]["insured2"],
+                                                  "password": PASSWORD}).status_code == 302
+    response = client.post("/apgis/nous-transmettre", data={
+        "nature": "Devis optique", "pieces_jointes": [pdf_file("b.pdf"), pdf_file("a.pdf"), pdf_file("c.pdf")]},
+        content_type="multipart/form-data")
+    assert response.status_code == 303
+    with app.app_context():
+        dit_id = ApgisRequest.query.one().id
+        expected = [(a.id, a.original_name, a.size) for a in files_of(dit_id, REQUEST_FILES)]
+        assert len(expected) == 3
+        db.session.remove()
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text("SET TIME ZONE 'Europe/Paris'"))
+        dit = db.session.execute(select(ApgisRequest).options(*ApgisRequest.with_files)
+                                 .where(ApgisRequest.id == dit_id)).scalar_one()
+        assert isinstance(dit.attachment_rows, list)
+        assert [tuple(f) for f in service.request_files(dit)] == expected
+        db.session.remove()
+        dit = db.session.get(ApgisRequest, dit_id)  # without them: REQUEST_FILE_ROWS
+        assert dit.attachment_rows is None
+        assert [tuple(f) for f in service.request_files(dit)] == expected
+        db.session.remove()
+    assert "b.pdf" in client.get(f"/apgis/suivi/demandes/{dit_id}").get_data(as_text=True)
