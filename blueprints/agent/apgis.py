@@ -90,9 +90,9 @@ def _refuse_reason_html() -> Markup:
 def _context(dit, validate_form=None, refuse_form=None, **extra):
     """`validate_form`, `refuse_form`: the form posted, when it is shown again (its errors); a form
     not posted is not built: `can_decide` shows both, the reason's text area rendered once."""
-    context = {"dit": dit, "files": service.request_files(dit), "timeline": REQUEST_WORKFLOW.timeline(dit),
-               "notification_labels": NOTIFICATION_LABELS, "methods": CONTRIBUTION_METHODS,
-               "children": service.children_of(dit), "mask_iban": service.mask_iban,
+    # (No timeline: the page does not show the DIT's history.)
+    context = {"dit": dit, "files": service.request_files(dit), "notification_labels": NOTIFICATION_LABELS,
+               "methods": CONTRIBUTION_METHODS, "children": service.children_of(dit), "mask_iban": service.mask_iban,
                "can_decide": False, "validate_form": None, "refuse_form": None, "refuse_reason_html": None}
     if REQUEST_WORKFLOW.can(dit, "validate", current_user):
         context.update(can_decide=True, validate_form=validate_form, refuse_form=refuse_form)

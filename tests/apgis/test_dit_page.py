@@ -86,3 +86,21 @@ def test_the_files_rows_are_files_of(app, apgis, apgis_login):
         assert [(r.id, r.original_name, r.size) for r in rows] == [
             (a.id, a.original_name, a.size) for a in files_of(dit.id, REQUEST_FILES)]
         assert sorted(r.original_name for r in rows) == ["a.pdf", "b.pdf"]
+
+
+def test_the_managers_page_of_a_dit_reads_it_in_one_statement(app, apgis, apgis_login):
+    """The session's, then the DIT's with its insured, user and supporting documents (JSON): no
+    statement for the files, none for a history the page does not show."""
+    assert ask(apgis_login("insured2"), "adresse").status_code == 303
+    with app.app_context():
+        dit_id = ApgisRequest.query.one().id
+    manager = apgis_login("manager")
+    url = f"/agent/apgis/demandes/{dit_id}"
+    manager.get(url)
+    with statements(app) as seen:
+        soup = page(manager, url)
+    assert soup.select_one(".attachment-list a")
+    queries = selects(seen)
+    assert len(queries) == 2, queries
+    assert "apgis_request" in queries[1] and "attachment" in queries[1], queries
+    assert not any("case_event" in q for q in seen), seen
