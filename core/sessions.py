@@ -111,6 +111,10 @@ def _session_read(relations: tuple[str, ...]) -> SessionRead:
 
 SESSION_READ = _session_read(DEFAULT_RELATIONS)
 SESSION_READS = {blueprint: _session_read(relations) for blueprint, relations in BLUEPRINT_RELATIONS.items()}
+# Apgis: the insured's file with its beneficiaries and pending DITs (JSON columns, models.apgis
+# BENEFICIARY_ROWS and PENDING_ROWS, read by blueprints.apgis.service.file_rows): no other query for them.
+SESSION_READS["apgis"] = SESSION_READS["apgis"]._replace(
+    statement=SESSION_READS["apgis"].statement.options(*ApgisInsured.with_file_rows))
 _session_table = UserSession.__table__
 TOUCH_STATEMENT = (_session_table.update().where(_session_table.c.id == bindparam("session_id"))
                    .values(last_seen_at=bindparam("now")))

@@ -15,9 +15,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy import JSON, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import query_expression, with_expression
+from sqlalchemy.sql.functions import FunctionElement
+
 from core.workflow import IllegalTransition, State, Transition, Workflow
 from extensions import db
-from models.attachment import attachment_subject
+from models.attachment import Attachment, attachment_subject
 from models.base import UTCDateTime, utcnow
 
 __all__ = ["IllegalTransition"]
@@ -165,12 +170,19 @@ class ApgisInsured(db.Model):
     organisation = db.relationship("Organisation")
     beneficiaries = db.relationship("ApgisBeneficiary", back_populates="insured",
                                     order_by="ApgisBeneficiary.birth_date", cascade="all, delete-orphan")
-    # The DITs awaiting a manager, newest first: read only, loaded by the pages that show them
-    # (blueprints.apgis.service.insured_of with_pending, one prebuilt query).
+    # The DITs awaiting a manager, newest first: read only (the pages that show them read them as
+    # Core rows with the beneficiaries, in one statement: blueprints.apgis.service.file_rows).
     pending_requests = db.relationship(
         "ApgisRequest", viewonly=True,
         primaryjoin=f"and_(ApgisRequest.insured_id == ApgisInsured.id, ApgisRequest.status == '{PENDING}')",
         order_by="(ApgisRequest.created_at.desc(), ApgisRequest.id.desc())")
+
+    # The beneficiaries and the pending DITs as JSON arrays of rows (BENEFICIARY_ROWS,
+    # PENDING_ROWS), when the query that loaded the file asked for them (the session's query of the
+    # portal's pages, core.sessions.SESSION_READS); else None. Read by
+    # blueprints.apgis.service.file_rows.
+    beneficiary_rows = query_expression()
+    pending_rows = query_expression()
 
     @property
     def individual(self) -> bool:
@@ -191,6 +203,29 @@ class ApgisBeneficiary(db.Model):
     school_certificate_until = db.Column(db.Date)
 
     insured = db.relationship("ApgisInsured", back_populates="beneficiaries")
+
+
+class json_rows(FunctionElement):
+    """An aggregate: the JSON array of one JSON array of its columns per row, « [] » without a row
+    (SQLite json_group_array, PostgreSQL json_agg; in no given order)."""
+    type = JSON()
+    name = "json_rows"
+    inherit_cache = True
+
+
+@compiles(json_rows)
+def _json_rows_other(element, compiler, **kw):  # str(statement); no other database is supported
+    return f"json_rows({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(json_rows, "sqlite")
+def _json_rows_sqlite(element, compiler, **kw):
+    return f"json_group_array(json_array({compiler.process(element.clauses, **kw)}))"
+
+
+@compiles(json_rows, "postgresql")
+def _json_rows_postgresql(element, compiler, **kw):
+    return f"coalesce(json_agg(json_build_array({compiler.process(element.clauses, **kw)})), '[]'::json)"
 
 
 class ApgisRequestSequence(db.Model):
@@ -240,6 +275,10 @@ class ApgisRequest(db.Model):
     manager = db.relationship("User", foreign_keys=[manager_id])
     insured = db.relationship("ApgisInsured")
     organisation = db.relationship("Organisation")
+    # Its supporting documents as a JSON array of rows (ATTACHMENT_ROWS), when the query that
+    # loaded it asked for them (the manager's page, blueprints.agent.apgis); else None. Read by
+    # blueprints.apgis.service.request_files.
+    attachment_rows = query_expression()
 
     __table_args__ = (db.Index("ix_apgis_request_org_status", "organisation_id", "status", "status_at"),)
 
@@ -461,6 +500,22 @@ class ApgisPublication(db.Model):
     submission_token = db.Column(db.String(64), unique=True)   # the manager's form (core.submission)
 
 
+# A file's beneficiaries and pending DITs, one JSON array each, as columns of the query that loads
+# the file (correlated to it: `with_expression(ApgisInsured.beneficiary_rows, BENEFICIARY_ROWS)`):
+# the columns of blueprints.apgis.service.BeneficiaryRow and PendingRow, in their order.
+_beneficiary, _request = ApgisBeneficiary.__table__.c, ApgisRequest.__table__.c
+BENEFICIARY_ROWS = (select(json_rows(_beneficiary.id, _beneficiary.relation, _beneficiary.first_name,
+                                     _beneficiary.last_name, _beneficiary.birth_date,
+                                     _beneficiary.school_certificate_until))
+                    .where(_beneficiary.insured_id == ApgisInsured.id).scalar_subquery())
+PENDING_ROWS = (select(json_rows(_request.id, _request.reference, _request.kind, _request.payload,
+                                 _request.document_nature, _request.notification, _request.created_at))
+                .where(_request.insured_id == ApgisInsured.id, _request.status == PENDING).scalar_subquery())
+# The loader options of a query of the file that brings them (core.sessions.SESSION_READS).
+ApgisInsured.with_file_rows = (with_expression(ApgisInsured.beneficiary_rows, BENEFICIARY_ROWS),
+                               with_expression(ApgisInsured.pending_rows, PENDING_ROWS))
+
+
 def _request_reader(request_id: int, user: Any) -> bool:
     request = db.session.get(ApgisRequest, request_id)
     return request is not None and (_is_owner(request, user) or _is_manager(request, user))
@@ -481,3 +536,12 @@ def _publication_reader(publication_id: int, user: Any) -> bool:
 # The supporting documents of a DIT, and the files of the documentation space.
 REQUEST_FILES = attachment_subject("apgis_request", readers=_request_reader)
 PUBLICATION_FILES = attachment_subject("apgis_publication", readers=_publication_reader)
+
+# A DIT's supporting documents, one JSON array of rows (id, original_name, size, created_at) as a
+# column of the query that loads the DIT (`*ApgisRequest.with_files` in its loader options).
+_attachment = Attachment.__table__.c
+ATTACHMENT_ROWS = (select(json_rows(_attachment.id, _attachment.original_name, _attachment.size,
+                                    _attachment.created_at))
+                   .where(_attachment.subject_type.in_(REQUEST_FILES.stored_names),
+                          _attachment.subject_id == ApgisRequest.id).scalar_subquery())
+ApgisRequest.with_files = (with_expression(ApgisRequest.attachment_rows, ATTACHMENT_ROWS),)

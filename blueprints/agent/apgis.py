@@ -8,13 +8,14 @@ DITs and questions are only ever loaded through queries scoped to the manager's 
 (core.queue.CaseLoader): anything else is a 404."""
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import flash, get_template_attribute, redirect, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 
 from blueprints.agent import bp
 from blueprints.apgis import service
-from core.queue import CaseLoader, Choice, DetailPage, Queue, agent_organisation
+from core.queue import CaseLoader, Choice, DetailPage, Queue, agent_organisation, prerendered
 from core.formatting import fold_text
 from core.templating import render, wants_fragment
 from core.throttle import notifies
@@ -23,7 +24,7 @@ from extensions import db
 from forms.apgis_exchanges import QuestionAnswerForm, RequestRefuseForm, RequestValidateForm
 from models.apgis import (CONTRIBUTION_METHODS, NOTIFICATION_LABELS, PENDING, PORTAL, QUESTION_ANSWERED,
                           QUESTION_SENT, REFUSED, REQUEST_KIND_LABELS, REQUEST_WORKFLOW, VALIDATED, ApgisQuestion,
-                          ApgisInsured, ApgisRequest)
+                          ApgisRequest)
 
 TEMPLATE = "agent/apgis/request.html"
 
@@ -67,23 +68,36 @@ def apgis_queue():
                   kinds=list(REQUEST_KIND_LABELS.items()))
 
 
-# The page's read of a DIT with what it shows, built once (see core.queue.CaseLoader).
-_REQUEST = CaseLoader(ApgisRequest, options=(
-    joinedload(ApgisRequest.user), joinedload(ApgisRequest.insured).joinedload(ApgisInsured.beneficiaries)))
+# The page's read of a DIT with what it shows, built once (see core.queue.CaseLoader): its
+# insured's user and file (many-to-one joins, one row) and its supporting documents (a JSON column,
+# ApgisRequest.with_files, read by service.request_files). The beneficiaries are not joined: only a
+# school certificate's DIT names one (service.children_of).
+_REQUEST = CaseLoader(ApgisRequest, options=(joinedload(ApgisRequest.user), joinedload(ApgisRequest.insured),
+                                             *ApgisRequest.with_files))
 
 
 def load_request(request_id, org, for_update=False):
     return _REQUEST(request_id, org, for_update)
 
 
+def _refuse_reason_html() -> Markup:
+    """The « Refuser » text area not posted yet: the same on every DIT, rendered once
+    (core.queue.prerendered) by the macro the template calls otherwise."""
+    return prerendered(("apgis", "refuse-reason"), lambda: get_template_attribute(
+        "components/counter.html", "counted_textarea")(RequestRefuseForm(formdata=None, prefix="refus").reason, rows=4))
+
+
 def _context(dit, validate_form=None, refuse_form=None, **extra):
-    context = {"dit": dit, "files": service.request_files(dit), "timeline": REQUEST_WORKFLOW.timeline(dit),
-               "notification_labels": NOTIFICATION_LABELS, "methods": CONTRIBUTION_METHODS,
-               "children": {b.id: b for b in dit.insured.beneficiaries}, "mask_iban": service.mask_iban,
-               "validate_form": None, "refuse_form": None}
+    """`validate_form`, `refuse_form`: the form posted, when it is shown again (its errors); a form
+    not posted is not built: `can_decide` shows both, the reason's text area rendered once."""
+    # (No timeline: the page does not show the DIT's history.)
+    context = {"dit": dit, "files": service.request_files(dit), "notification_labels": NOTIFICATION_LABELS,
+               "methods": CONTRIBUTION_METHODS, "children": service.children_of(dit), "mask_iban": service.mask_iban,
+               "can_decide": False, "validate_form": None, "refuse_form": None, "refuse_reason_html": None}
     if REQUEST_WORKFLOW.can(dit, "validate", current_user):
-        context["validate_form"] = validate_form or RequestValidateForm(formdata=None, prefix="valider")
-        context["refuse_form"] = refuse_form or RequestRefuseForm(formdata=None, prefix="refus")
+        context.update(can_decide=True, validate_form=validate_form, refuse_form=refuse_form)
+        if refuse_form is None:
+            context["refuse_reason_html"] = _refuse_reason_html()
     context.update(extra)
     return context
 

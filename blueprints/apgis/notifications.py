@@ -3,8 +3,8 @@ their space is opened, never stored. Each has a link to fix its cause (change th
 document asked); while a DIT made from it awaits a manager, it shows « Demande en cours » with
 that DIT's reference; the DIT validated fixes the cause and the notification goes away.
 
-`notifications_for(insured, today, pending)` is a pure function of the insured's file, the day and
-their pending DITs (so that it is tested without a request or a database)."""
+`notifications_for(insured, today, pending, beneficiaries)` is a pure function of the insured's file,
+the day, their pending DITs and beneficiaries (so that it is tested without a request or a database)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -38,9 +38,10 @@ def age_on(birth: date, today: date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
-def children_needing_certificate(insured: Any, today: date) -> list[Any]:
-    """Children aged 16 to 25 whose school certificate is missing or past."""
-    return [b for b in insured.beneficiaries
+def children_needing_certificate(insured: Any, today: date, beneficiaries: Iterable[Any] | None = None) -> list[Any]:
+    """Children aged 16 to 25 whose school certificate is missing or past (`beneficiaries`: the
+    insured's, when the page read them; else insured.beneficiaries)."""
+    return [b for b in (insured.beneficiaries if beneficiaries is None else beneficiaries)
             if b.relation == "enfant" and SCHOOL_AGE_FROM <= age_on(b.birth_date, today) <= SCHOOL_AGE_TO
             and (b.school_certificate_until is None or b.school_certificate_until < today)]
 
@@ -55,8 +56,11 @@ def _pending(pending: Iterable[Any], kind: str, nature: str | None = None, code:
     return None
 
 
-def notifications_for(insured: Any, today: date, pending: Iterable[Any] = ()) -> list[Notification]:
-    """The insured's notifications today, in the seed's order. `pending`: their DITs awaiting a manager."""
+def notifications_for(insured: Any, today: date, pending: Iterable[Any] = (),
+                      beneficiaries: Iterable[Any] | None = None) -> list[Notification]:
+    """The insured's notifications today, in the seed's order. `pending`: their DITs awaiting a
+    manager; `beneficiaries`: theirs, when the page read them (service.file_rows), else
+    insured.beneficiaries."""
     pending = list(pending)
     found: list[Notification] = []
     if insured.address_returned:
@@ -65,7 +69,7 @@ def notifications_for(insured: Any, today: date, pending: Iterable[Any] = ()) ->
                            "indiquée). Merci de nous indiquer votre adresse postale.",
             "Modifier mon adresse postale", "apgis.change_address", {"notification": NOTIF_ADDRESS},
             _pending(pending, KIND_ADDRESS, code=NOTIF_ADDRESS)))
-    for child in children_needing_certificate(insured, today):
+    for child in children_needing_certificate(insured, today, beneficiaries):
         request = next((r for r in pending if r.kind == KIND_DOCUMENT and r.document_nature == NATURE_SCHOOL_CERTIFICATE
                         and str((r.payload or {}).get("beneficiary_id")) == str(child.id)), None)
         found.append(Notification(

@@ -11,9 +11,11 @@ create_once for what a form creates once). Mails go through core.notify from her
 - `set_payment_alert`: the operation switched directly."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import json
+from datetime import date, datetime, timezone
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, literal_column, null, select, type_coerce, union_all
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -27,7 +29,7 @@ from extensions import db
 from models.apgis import (KIND_CARD, KIND_DOCUMENT, KIND_EMAIL, NOTIFICATION_LABELS, PENDING, REQUEST_FILES,
                           REQUEST_KIND_LABELS, REQUEST_WORKFLOW, VALIDATED, ApgisBeneficiary, ApgisInsured,
                           ApgisQuestion, ApgisRequest, IllegalTransition, next_reference)
-from models.attachment import files_of
+from models.attachment import Attachment
 from models.base import utcnow
 
 if TYPE_CHECKING:
@@ -41,38 +43,115 @@ register_policy(POLICY, max_count=3, max_size=5 * MB, extensions=("pdf", "jpg", 
 # The user's own file, by the user's id, when the session's query has not brought it (see
 # core.sessions: it comes with the user): built once, executed with the id bound.
 INSURED = select(ApgisInsured).where(ApgisInsured.user_id == bindparam("user_id"))
-# What the home and « Mes données personnelles » read of the file besides: the beneficiaries
-# (school certificates, the children's names) and the DITs awaiting a manager, newest first (the
-# order of the relationships).
-BENEFICIARIES = (select(ApgisBeneficiary).where(ApgisBeneficiary.insured_id == bindparam("insured_id"))
-                 .order_by(ApgisBeneficiary.birth_date))
-PENDING_REQUESTS = (select(ApgisRequest)
-                    .where(ApgisRequest.insured_id == bindparam("insured_id"), ApgisRequest.status == PENDING)
-                    .order_by(ApgisRequest.created_at.desc(), ApgisRequest.id.desc()))
+
+_beneficiary, _request = ApgisBeneficiary.__table__.c, ApgisRequest.__table__.c
 
 
-def insured_of(user: Any, with_pending: bool = False) -> ApgisInsured | None:
+def _nothing(column):
+    """NULL in the place of `column` in the other branch of FILE_ROWS, typed like it (the result's
+    types are the first branch's: its dates, JSON and UTC times come back converted)."""
+    return type_coerce(null(), column.type).label(column.name)
+
+
+# What the pages that show the notifications or the beneficiaries read of the file besides, in one
+# statement (Core rows, read only): its beneficiaries (school certificates, the children's names)
+# by birth date (`tag` "b"), then its DITs awaiting a manager, newest first (`tag` "r"): the
+# orders of ApgisInsured.beneficiaries and ApgisInsured.pending_requests. Built once, executed with
+# the file's id bound. `rank` keeps beneficiaries born the same day in id order and DITs of the
+# same time newest id first.
+_DIT_COLUMNS = (_request.reference, _request.kind, _request.payload, _request.document_nature,
+                _request.notification, _request.created_at)
+_BENEFICIARY_COLUMNS = (_beneficiary.relation, _beneficiary.first_name, _beneficiary.last_name,
+                        _beneficiary.birth_date, _beneficiary.school_certificate_until)
+FILE_ROWS = union_all(
+    select(literal_column("'b'").label("tag"), _beneficiary.id, _beneficiary.id.label("rank"), *_BENEFICIARY_COLUMNS,
+           *map(_nothing, _DIT_COLUMNS))
+    .where(_beneficiary.insured_id == bindparam("insured_id")),
+    select(literal_column("'r'"), _request.id, -_request.id, *(null() for _ in _BENEFICIARY_COLUMNS), *_DIT_COLUMNS)
+    .where(_request.insured_id == bindparam("insured_id"), _request.status == PENDING),
+).order_by(literal_column("tag"), literal_column("birth_date"), literal_column("created_at").desc(),
+           literal_column("rank"))
+
+
+class InsuredFile(NamedTuple):
+    """What file_rows reads: the beneficiaries and the pending DITs, read only (BeneficiaryRow and
+    PendingRow, or Core rows of FILE_ROWS with the same names)."""
+    beneficiaries: list[Any]
+    pending: list[Any]
+
+
+class BeneficiaryRow(NamedTuple):
+    """A beneficiary as the pages show it (the order of models.apgis.BENEFICIARY_ROWS)."""
+    id: int
+    relation: str
+    first_name: str
+    last_name: str
+    birth_date: date
+    school_certificate_until: date | None
+
+
+class PendingRow(NamedTuple):
+    """A DIT awaiting a manager as the pages show it (the order of models.apgis.PENDING_ROWS)."""
+    id: int
+    reference: str
+    kind: str
+    payload: Any
+    document_nature: str | None
+    notification: str | None
+    created_at: datetime
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value is not None else None
+
+
+def _moment(value: str) -> datetime:
+    """A time as JSON gives it: SQLite's stored UTC text, or PostgreSQL's with its offset."""
+    moment = datetime.fromisoformat(value)
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def _from_json(beneficiaries: list[list[Any]], pending: list[list[Any]]) -> InsuredFile:
+    """The JSON rows of the session's query (in no given order) as FILE_ROWS gives them: typed,
+    in the same orders."""
+    people = sorted((BeneficiaryRow(i, relation, first, last, _day(born), _day(until))
+                     for i, relation, first, last, born, until in beneficiaries),
+                    key=lambda b: (b.birth_date, b.id))
+    dits = sorted((PendingRow(i, reference, kind, json.loads(payload) if isinstance(payload, str) else payload,
+                              nature, notification, _moment(created))
+                   for i, reference, kind, payload, nature, notification, created in pending),
+                  key=lambda d: (d.created_at, d.id), reverse=True)
+    return InsuredFile(people, dits)
+
+
+def file_rows(insured: ApgisInsured) -> InsuredFile:
+    """The insured's beneficiaries and DITs awaiting a manager: from the session's query when it
+    brought them (core.sessions.SESSION_READS, models.apgis.BENEFICIARY_ROWS and PENDING_ROWS:
+    no statement), else in one statement (FILE_ROWS)."""
+    loaded = insured.__dict__
+    beneficiaries, pending = loaded.get("beneficiary_rows"), loaded.get("pending_rows")
+    if beneficiaries is not None and pending is not None:
+        return _from_json(beneficiaries, pending)
+    people: list[Any] = []
+    dits: list[Any] = []
+    for row in db.session.execute(FILE_ROWS, {"insured_id": insured.id}):
+        (people if row.tag == "b" else dits).append(row)
+    return InsuredFile(people, dits)
+
+
+def insured_of(user: Any) -> ApgisInsured | None:
     """The user's own Apgis file (None: a citizen without one): the one the session's query loaded,
-    else queried. `with_pending`: its beneficiaries and pending DITs loaded too (the pages that
-    read them), one query each unless already loaded."""
+    else queried."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     user = user._get_current_object() if hasattr(user, "_get_current_object") else user
     state = sa_inspect(user, raiseerr=False)
     if state is not None and "apgis_insured" in state.dict:  # loaded with the session's user
-        insured = state.dict["apgis_insured"]
-    else:
-        insured = db.session.execute(INSURED, {"user_id": user.id}).scalar_one_or_none()
-        if state is not None and state.session is not None:
-            # The layout's menu asks `current_user.apgis_insured`: this row, not a second query.
-            set_committed_value(user, "apgis_insured", insured)
-    if with_pending and insured is not None:
-        loaded = insured.__dict__
-        if "beneficiaries" not in loaded:
-            set_committed_value(insured, "beneficiaries",
-                                db.session.execute(BENEFICIARIES, {"insured_id": insured.id}).scalars().all())
-        if "pending_requests" not in loaded:
-            set_committed_value(insured, "pending_requests", pending_requests(insured))
+        return state.dict["apgis_insured"]
+    insured = db.session.execute(INSURED, {"user_id": user.id}).scalar_one_or_none()
+    if state is not None and state.session is not None:
+        # The layout's menu asks `current_user.apgis_insured`: this row, not a second query.
+        set_committed_value(user, "apgis_insured", insured)
     return insured
 
 
@@ -85,10 +164,10 @@ def pending_request(insured: ApgisInsured, kind: str, nature: str | None = None)
 
 
 def pending_by_kind(insured: ApgisInsured, kinds: tuple[str, ...],
-                    pending: list[ApgisRequest] | None = None) -> dict[str, ApgisRequest | None]:
+                    pending: list[Any] | None = None) -> dict[str, Any]:
     """`pending_request(insured, kind)` for each of `kinds`, in one query: the newest pending DIT
     of each kind, or None. `pending`: the insured's pending DITs, newest first, when the page
-    loaded them (insured_of with_pending): then no query."""
+    loaded them (file_rows): then no query."""
     found: dict[str, ApgisRequest | None] = dict.fromkeys(kinds)
     for dit in pending if pending is not None else pending_requests(insured):
         if dit.kind in found and found[dit.kind] is None:
@@ -96,8 +175,14 @@ def pending_by_kind(insured: ApgisInsured, kinds: tuple[str, ...],
     return found
 
 
+# The insured's DITs awaiting a manager, newest first (ORM objects).
+PENDING_REQUESTS = (select(ApgisRequest)
+                    .where(ApgisRequest.insured_id == bindparam("insured_id"), ApgisRequest.status == PENDING)
+                    .order_by(ApgisRequest.created_at.desc(), ApgisRequest.id.desc()))
+
+
 def pending_requests(insured: ApgisInsured) -> list[ApgisRequest]:
-    """The insured's DITs awaiting a manager, newest first."""
+    """The insured's DITs awaiting a manager, newest first (the pages read file_rows instead)."""
     return db.session.execute(PENDING_REQUESTS, {"insured_id": insured.id}).scalars().all()
 
 
@@ -142,8 +227,41 @@ def create_request(insured: ApgisInsured, user: Any, kind: str, payload: dict[st
                        create, lambda found: found)
 
 
-def request_files(request: ApgisRequest) -> list:
-    return files_of(request.id, REQUEST_FILES)
+def children_of(request: ApgisRequest, insured: ApgisInsured | None = None) -> dict[int, Any]:
+    """The beneficiaries by id that the DIT's payload may name (`payload_rows` shows the child of a
+    school certificate): read only for a document naming one (`insured`: the file, when the page
+    has it; else the DIT's), else none (a page of any other DIT reads no beneficiary)."""
+    if request.kind != KIND_DOCUMENT or not (request.payload or {}).get("beneficiary_id"):
+        return {}
+    return {b.id: b for b in (insured if insured is not None else request.insured).beneficiaries}
+
+
+# A DIT's supporting documents as its pages list them (components/attachments.html
+# attachment_links: id, name, size), in the order they were added: Core rows, the statement of
+# models.attachment.files_of for these columns only, built once.
+_attachment = Attachment.__table__.c
+REQUEST_FILE_ROWS = (select(_attachment.id, _attachment.original_name, _attachment.size)
+                     .where(_attachment.subject_type.in_(REQUEST_FILES.stored_names),
+                            _attachment.subject_id == bindparam("subject_id"))
+                     .order_by(_attachment.created_at, _attachment.id))
+
+
+class FileRow(NamedTuple):
+    """A supporting document as the pages list it."""
+    id: int
+    original_name: str
+    size: int
+
+
+def request_files(request: ApgisRequest) -> list[Any]:
+    """The DIT's supporting documents (id, original_name, size), in the order they were added: from
+    the query that loaded the DIT when it brought them (ApgisRequest.with_files: no statement), else
+    REQUEST_FILE_ROWS."""
+    rows = request.__dict__.get("attachment_rows")
+    if rows is not None:
+        return [FileRow(i, name, size) for i, name, size, _added in
+                sorted(rows, key=lambda row: (_moment(row[3]), row[0]))]
+    return db.session.execute(REQUEST_FILE_ROWS, {"subject_id": request.id}).all()
 
 
 def _mail_outcome(request: ApgisRequest, now) -> None:

@@ -41,15 +41,11 @@ def today() -> date:
     return utcnow().date()
 
 
-def insured_required(view: Callable[..., Any] | None = None, *, with_pending: bool = False) -> Any:
-    """Gives the view the user's own Apgis file; without one, a page that says so (404).
-    `@insured_required(with_pending=True)`: with its beneficiaries and pending DITs (service.insured_of)."""
-    if view is None:
-        return lambda view: insured_required(view, with_pending=with_pending)
-
+def insured_required(view: Callable[..., Any]) -> Any:
+    """Gives the view the user's own Apgis file; without one, a page that says so (404)."""
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        insured = service.insured_of(current_user, with_pending)
+        insured = service.insured_of(current_user)
         if insured is None:
             return render("apgis/no_file.html", status=404)
         return view(insured, *args, **kwargs)
@@ -57,7 +53,9 @@ def insured_required(view: Callable[..., Any] | None = None, *, with_pending: bo
 
 
 def current_notifications(insured) -> list:
-    return notifications_for(insured, today(), service.pending_requests(insured))
+    """The notifications of today: the file's beneficiaries and pending DITs read in one statement."""
+    beneficiaries, pending = service.file_rows(insured)
+    return notifications_for(insured, today(), pending, beneficiaries)
 
 
 # --- Home ----------------------------------------------------------------------------------------
@@ -68,11 +66,10 @@ def index():
     if not current_user.is_authenticated:
         return render("apgis/index.html", login_form=LoginForm(formdata=None))
     # The notifications read the beneficiaries (school certificates) and the pending DITs.
-    insured = service.insured_of(current_user, with_pending=True)
+    insured = service.insured_of(current_user)
     if insured is None:
         return render("apgis/no_file.html")
-    return render("apgis/index.html", insured=insured,
-                  notifications=notifications_for(insured, today(), insured.pending_requests))
+    return render("apgis/index.html", insured=insured, notifications=current_notifications(insured))
 
 
 @bp.route("/l-apgis-et-moi")
@@ -85,12 +82,13 @@ def apgis_et_moi(insured):
 # --- Mes données personnelles --------------------------------------------------------------------
 
 @bp.route("/mes-donnees")
-@insured_required(with_pending=True)
+@insured_required
 def personal_data(insured):
+    beneficiaries, pending = service.file_rows(insured)
     pending = service.pending_by_kind(insured, (KIND_ADDRESS, KIND_EMAIL, KIND_HEALTH_BANK, KIND_CONTRIBUTION_METHOD),
-                                      insured.pending_requests)
-    return render("apgis/personal_data.html", insured=insured, pending=pending, contract_labels=CONTRACT_LABELS,
-                  methods=CONTRIBUTION_METHODS, mask_iban=service.mask_iban)
+                                      pending)
+    return render("apgis/personal_data.html", insured=insured, beneficiaries=beneficiaries, pending=pending,
+                  contract_labels=CONTRACT_LABELS, methods=CONTRIBUTION_METHODS, mask_iban=service.mask_iban)
 
 
 CHANGES = {
@@ -304,10 +302,12 @@ def suivi(insured):
 @bp.route("/suivi/demandes/<int:request_id>")
 @insured_required
 def request_detail(insured, request_id):
-    dit = ApgisRequest.query.filter_by(id=request_id, user_id=current_user.id).first_or_404()
+    # With its supporting documents (a JSON column, read by service.request_files).
+    dit = (ApgisRequest.query.filter_by(id=request_id, user_id=current_user.id)
+           .options(*ApgisRequest.with_files).first_or_404())
     return render("apgis/request_detail.html", dit=dit, files=service.request_files(dit),
                   notification_labels=NOTIFICATION_LABELS, kind_labels=REQUEST_KIND_LABELS,
-                  children={b.id: b for b in insured.beneficiaries}, methods=CONTRIBUTION_METHODS,
+                  children=service.children_of(dit, insured), methods=CONTRIBUTION_METHODS,
                   mask_iban=service.mask_iban)
 
 

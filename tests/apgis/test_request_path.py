@@ -1,5 +1,6 @@
 """What the insured's pages cost in queries: the file comes with the session's query (core.sessions);
-the home and « Mes données personnelles » read its beneficiaries and pending DITs with one query each."""
+its beneficiaries and pending DITs too (models.apgis.BENEFICIARY_ROWS and PENDING_ROWS, read by the home,
+« Mes données personnelles », the notifications and « Suivi »: blueprints.apgis.service.file_rows)."""
 from tests.apgis.test_dit import ask
 from tests.core.test_request_path import selects, statements
 from tests.helpers import page
@@ -16,17 +17,18 @@ def test_the_insured_file_comes_with_the_session_query(app, apgis, apgis_login):
     assert not any(q.lstrip().upper().startswith("SELECT APGIS_INSURED") for q in queries), queries
 
 
-def test_home_and_personal_data_read_beneficiaries_and_pending_dits_once(app, apgis, apgis_login):
+def test_home_and_personal_data_read_beneficiaries_and_pending_dits_with_the_session(app, apgis, apgis_login):
     client = apgis_login("insured")
     assert ask(client, "adresse").status_code == 303
-    for url in ("/apgis/", "/apgis/mes-donnees"):
+    for url in ("/apgis/", "/apgis/mes-donnees", "/apgis/notifications"):
         client.get(url)
         with statements(app) as seen:
             soup = page(client, url)
         queries = selects(seen)
-        assert len(queries) == 3, queries  # session (with the file), beneficiaries, pending DITs
-        assert "apgis_beneficiary" in queries[1] and "apgis_request" in queries[2], queries
-    assert soup.select_one("#en-attente-adresse")
+        assert len(queries) == 1, queries  # session, with the file, its beneficiaries and pending DITs
+        assert "apgis_beneficiary" in queries[0] and "apgis_request" in queries[0], queries
+        if url == "/apgis/mes-donnees":
+            assert soup.select_one("#en-attente-adresse")
 
 
 def test_a_citizen_without_a_file_gets_the_page_that_says_so(app, apgis, apgis_login):
