@@ -38,7 +38,7 @@ def test_a_citizen_without_a_file_gets_the_page_that_says_so(app, apgis, apgis_l
 
 
 def test_other_portals_pages_do_not_join_the_file(app, apgis, apgis_login):
-    """core.sessions.PORTAL_PROFILES: the file is joined on the Apgis pages' requests only."""
+    """core.sessions.BLUEPRINT_RELATIONS: the file is joined on the Apgis pages' requests only."""
     client = apgis_login("insured")
     client.get("/compte/")
     with statements(app) as seen:
