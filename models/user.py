@@ -1,4 +1,5 @@
 import enum
+import functools
 import secrets
 from datetime import timedelta
 
@@ -19,6 +20,13 @@ class Role(str, enum.Enum):
     @property
     def label(self):
         return ROLE_LABELS[self]
+
+
+@functools.lru_cache(maxsize=64)
+def _role_values(roles: tuple) -> frozenset:
+    """The stored values of `roles` (Role members or their values; an unknown one raises
+    ValueError): made once per set of roles asked, not at every check."""
+    return frozenset(Role(r).value for r in roles)
 
 
 ROLE_LABELS = {
@@ -82,7 +90,7 @@ class User(UserMixin, db.Model):
         return f"{self.first_name} {self.last_name}".strip() or self.email
 
     def has_role(self, *roles):
-        return self.role in {Role(r).value for r in roles}
+        return self.role in _role_values(roles)
 
     @property
     def awaiting_invitation(self):
