@@ -472,15 +472,16 @@ def pristine_answer(form: Any, text: Any, files: AttachmentSet) -> tuple[Markup 
     return pristine_text_and_files(form, text, files, ANSWER_FILES_LABEL, rows=8)
 
 
-def unposted_answer(form_class: Callable[..., Any], field_name: str,
-                    files: AttachmentSet) -> tuple[Any, tuple[Markup | None, Markup | None]]:
+def unposted_answer(form_class: Callable[..., Any], field_name: str, files: AttachmentSet,
+                    posted: Any = None) -> tuple[Any, tuple[Markup | None, Markup | None]]:
     """A case page's written answer not posted yet (`pristine_answer` of a fresh `form_class`),
     without building the form: (the form's stand-in, an `Unposted` with its one-time token's
     hidden input when it has a `submission` field, and the HTML of its text area, the same on
     every page, and of the empty attachment list, each rendered once per app). The form itself,
-    and `pristine_answer`'s answer, when `files` is not an empty set."""
-    if files.items or files.errors or files.messages or files.focus:
-        form = form_class(formdata=None)
+    and `pristine_answer`'s answer, when `files` is not an empty set; the `posted` form (shown
+    again with what was typed) and its `pristine_answer`, when there is one."""
+    if posted is not None or files.items or files.errors or files.messages or files.focus:
+        form = posted if posted is not None else form_class(formdata=None)
         return form, pristine_answer(form, form[field_name], files)
 
     def render_text() -> str:

@@ -14,7 +14,7 @@ from blueprints.agent import bp
 from blueprints.msa import service
 from core import catalogues
 from core.queue import (Answer, CaseLoader, Choice, DetailPage, FileLink, Queue, Unposted, agent_organisation,
-                        constant, core_rows, pristine_answer, unposted_answer)
+                        constant, core_rows, unposted_answer)
 from core.replay import keeps_input
 from core.templating import render
 from core.throttle import notifies
@@ -164,11 +164,9 @@ def _context(conversation, answer_form=None, files=None, shown=None, **extra):
     user = current_user._get_current_object()
     if conversation.can_answer(user):
         context["files"] = files = files or AttachmentSet(ANSWER_POLICY, user)
-        if answer_form is None:  # not posted: not built (core.queue.unposted_answer)
-            context["answer_form"], context["answer_html"] = unposted_answer(ConversationAnswerForm, "body", files)
-        else:
-            context["answer_form"] = answer_form
-            context["answer_html"] = pristine_answer(answer_form, answer_form.body, files)
+        # The posted form shown again, or the answer not posted (not built: core.queue.unposted_answer).
+        context["answer_form"], context["answer_html"] = unposted_answer(ConversationAnswerForm, "body", files,
+                                                                   answer_form)
         context["close_form"] = Unposted()  # only its CSRF token, which the template writes itself
     context.update(extra)
     return context

@@ -16,7 +16,7 @@ from blueprints.partenaires import service
 from core import audit
 from core.inputs import to_id
 from core.queue import (Answer, CaseLoader, Choice, DetailPage, Queue, Unposted, agent_organisation, fold_search,
-                        history_and_files, pristine_answer, unposted_answer)
+                        history_and_files, unposted_answer)
 from core.replay import keeps_input
 from core.templating import render
 from core.throttle import notifies
@@ -154,11 +154,9 @@ def _detail_context(req, resolve_form=None, files=None, shown=None, **extra):
     }
     if req.can_resolve(user):
         context["files"] = files = files or AttachmentSet(ANSWER_POLICY, user)
-        if resolve_form is None:  # not posted: not built (core.queue.unposted_answer)
-            context["resolve_form"], context["answer_html"] = unposted_answer(RequestResolveForm, "answer", files)
-        else:
-            context["resolve_form"] = resolve_form
-            context["answer_html"] = pristine_answer(resolve_form, resolve_form.answer, files)
+        # The posted form shown again, or the answer not posted (not built: core.queue.unposted_answer).
+        context["resolve_form"], context["answer_html"] = unposted_answer(RequestResolveForm, "answer", files,
+                                                                   resolve_form)
     context.update(extra)
     return context
 

@@ -14,6 +14,7 @@ from models import PartnerRequest
 from models.base import utcnow
 from models.partenaires import REQUEST_WORKFLOW, VISIBLE_STATUSES, Status
 from tests import factories
+from tests.core.test_request_path import selects, statements
 
 
 class RequestQueue(Queue):
@@ -405,7 +406,6 @@ def test_a_case_loader_reads_what_a_page_shows_with_the_case_in_one_statement(ap
     """CaseLoader.with_shown: the case (with `shown_options`' collections) and the values a page
     only shows of related rows, in one statement, equal to the related objects' (None without
     such a row: no agent yet); scoped like the loader (404 otherwise)."""
-    from sqlalchemy import event
 
     from blueprints.agent.armees import _APPLICATION, _people
     from models.armees import AidApplication
@@ -427,18 +427,11 @@ def test_a_case_loader_reads_what_a_page_shows_with_the_case_in_one_statement(ap
         org_id = igesa.id
         db.session.close()
         igesa = db.session.get(type(igesa), org_id)
-        statements = []
-
-        def count(*args):
-            statements.append(args[2])
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
+        with statements(app) as seen:
             application, shown = _APPLICATION.with_shown(ids[0], igesa)
             people = _people(application, shown)
             assert sorted(c.subject for c in application.complement_requests) == ["Avis d’imposition", "RIB"]
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
-        assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
+        assert len(selects(seen)) == 1
         assert isinstance(application, AidApplication) and application.id == ids[0]
         assert tuple(people[0]) == ("Zoé", "Lefèvre", "ressortissant.s@example.fr")
         assert (people[1].first_name, people[1].last_name) == ("Jean", "Ébrard")
