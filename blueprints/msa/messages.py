@@ -4,15 +4,18 @@ reason, online-service suggestion, writing, summary, sending), conversation page
 The draft travels with the forms (cascade codes in the query string / hidden inputs, the text in
 a hidden input of the summary, files in their signed upload set); a server-side draft (core.drafts)
 keeps a copy for the writing step's GET (refresh, back, « Modifier », a new login), never the cookie."""
-from flask import abort, current_app, flash, redirect, request, url_for
+from datetime import timedelta
+
+from flask import abort, current_app, flash, get_template_attribute, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from blueprints.msa import bp, service
 from blueprints.msa.context import member_required
 from core import audit, drafts
 from core.cascade import Cascade
-from core.queue import pristine_text_and_files
+from core.queue import prerendered, pristine_text_and_files
 from core.receipts import message_receipt, receipt_response
 from core.replay import keeps_input, take as take_replay
 from core.submission import SubmissionReplayed, is_token, new_token, token_or_new
@@ -22,6 +25,9 @@ from core.uploads import MB, AttachmentSet, attachments_of, register_policy
 from extensions import db
 from forms.msa_messages import (ConversationVisibilityForm, MessageDraftForm, MessageReplyForm, MessageSendForm,
                                 MessageWriteForm)
+from models.attachment import Attachment
+from models.base import utcnow
+from models.draft import Draft
 from models.msa import Conversation
 
 CATALOGUE = "msa-messagerie"
@@ -69,6 +75,49 @@ def pristine_writing(form, files):
     """The writing step's text area and empty attachment list without an error, rendered once
     (core.queue.pristine_text_and_files); (None, None) otherwise."""
     return pristine_text_and_files(form, form.body, files, ATTACHMENTS_LABEL)
+
+
+def cascade_html(state, focus_choices=True):
+    """The new-message cascade (components/cascade.html `cascade`, as templates/msa/messages/new.html
+    calls it): HTML that only the catalogue, the codes chosen (a path of the catalogue: `resolve`
+    keeps no other), the level left empty and whether htmx swaps it in decide, rendered once per
+    app (core.queue.prerendered) instead of at every step."""
+    htmx = request.htmx
+    swapped = bool(htmx) and not htmx.boosted
+    key = ("msa.messages.cascade", CATALOGUE, tuple(state.codes.items()), state.error, swapped, focus_choices,
+           request.script_root)
+    return prerendered(key, lambda: get_template_attribute("components/cascade.html", "cascade")(
+        state, url_for(".messages_new"), id="msg-objet", target="msg-etapes", focus_choices=focus_choices))
+
+
+# The message's draft as the writing step and the summary read it (only read: its columns, no ORM
+# object) and the files of its upload set (what core.drafts.load_with_files reads, Attachment
+# objects: the templates show them), one row per file, one row without any; built once.
+DRAFT_WITH_FILES = (
+    select(Draft.data, Draft.attachment_token, Draft.updated_at, Attachment)
+    .outerjoin(Attachment, and_(Attachment.owner_id == Draft.owner_id,
+                                Attachment.upload_set == Draft.attachment_token,
+                                Attachment.policy == POLICY,
+                                Attachment.subject_id.is_(None)))
+    .where(Draft.owner_id == bindparam("owner_id"), Draft.kind == DRAFT_KIND)
+    .order_by(Attachment.id))
+
+
+def load_draft_with_files():
+    """The member's unexpired message draft (a row: `data`, `attachment_token`) and its upload set,
+    in one statement, as core.drafts.load_with_files gives them: (None, None) without a draft, the
+    set None when the draft has no token."""
+    user = current_user._get_current_object()
+    rows = db.session.execute(DRAFT_WITH_FILES, {"owner_id": user.id}).all()
+    if not rows or utcnow() - rows[0].updated_at > timedelta(days=int(current_app.config["DRAFT_RETENTION_DAYS"])):
+        return None, None
+    draft = rows[0]
+    if not draft.attachment_token:
+        return draft, None
+    files = AttachmentSet(POLICY, user)  # a new set queries nothing: given the draft's token and rows
+    files.token = draft.attachment_token
+    files.items = [row.Attachment for row in rows if row.Attachment is not None]
+    return draft, files
 
 
 def draft_submission(draft):
@@ -149,13 +198,14 @@ def messages_new(member):
         form = files = body_html = attachments_html = None
         if writing:
             # The draft and its files in one statement; a draft without files: a new set.
-            draft, files = drafts.load_with_files(current_user, DRAFT_KIND, POLICY)
+            draft, files = load_draft_with_files()
             form = MessageDraftForm(body=draft.data.get("body", "") if draft else "")
             files = files or AttachmentSet.from_request(POLICY)
             body_html, attachments_html = pristine_writing(form, files)
         return render("msa/messages/new.html", block="steps", state=state, service=service, writing=writing,
                       form=form, files=files, has_errors=bool(state.error), body_html=body_html,
-                      attachments_html=attachments_html)
+                      attachments_html=attachments_html,
+                      cascade_html=cascade_html(state, focus_choices=writing or not state.complete))
 
     draft = drafts.load(current_user, DRAFT_KIND)
     draft_files = draft.attachment_token if draft else None
@@ -203,7 +253,7 @@ def _restore_writing(replay):
 def messages_summary(member):
     """« Récapitulatif de ma demande », from the draft. Without one (the message was sent, then
     Back), the messaging home; with an incomplete one, the step to finish."""
-    draft, files = drafts.load_with_files(current_user, DRAFT_KIND, POLICY)
+    draft, files = load_draft_with_files()
     if draft is None:
         return redirect(url_for(".messages"))
     state = catalogue().resolve(draft.data.get("codes") or {})

@@ -544,3 +544,63 @@ def test_no_receipt_of_another_members_message(app, other_client, members):
     cid = make_conversation(app, members)
     assert other_client.get(f"/msa/messages/{cid}/accuse-de-reception.pdf").status_code == 404
     assert other_client.get("/msa/messages/999999/accuse-de-reception.pdf").status_code == 404
+
+
+# --- Work per request -------------------------------------------------------------------------
+
+def _selects(app, client, url, **kwargs):
+    from tests.core.test_request_path import selects, statements
+    client.get(url, **kwargs)  # the login's touch, if due, is behind us
+    with statements(app) as seen:
+        response = client.get(url, **kwargs)
+    assert response.status_code == 200
+    return response, selects(seen)
+
+
+@pytest.mark.parametrize("attached", [False, True])
+def test_writing_step_and_summary_read_the_draft_and_its_files_in_one_statement(app, member_client, attached):
+    files = {"pieces_jointes": (io.BytesIO(PDF), "avis.pdf")} if attached else {}
+    submit(member_client, NEW, {**write_step(CODES_PLAIN, TEXT), **files}, content_type="multipart/form-data",
+           follow_redirects=True)
+    writing = NEW + "?" + "&".join(f"{k}={v}" for k, v in CODES_PLAIN.items())
+    for url, headers in ((writing, {"HX-Request": "true"}), ("/msa/messages/recapitulatif", {})):
+        response, queries = _selects(app, member_client, url, headers=headers)
+        assert len(queries) == 2, queries  # the session's row, then the draft with its files
+        assert "user_session" in queries[0] and "draft" in queries[1] and "attachment" in queries[1]
+        html = response.get_data(as_text=True)
+        assert ("avis.pdf" in html) == attached
+        assert "Bonjour," in html
+
+
+def test_an_expired_draft_is_not_read(app, member_client):
+    from datetime import timedelta
+
+    from models import Draft
+    submit(member_client, NEW, write_step(CODES_PLAIN, TEXT), follow_redirects=True)
+    with app.app_context():
+        draft = Draft.query.one()
+        draft.updated_at = draft.updated_at - timedelta(days=app.config["DRAFT_RETENTION_DAYS"] + 1)
+        db.session.commit()
+    response = member_client.get("/msa/messages/recapitulatif")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/msa/messages")
+    soup = fragment(member_client, NEW + "?" + "&".join(f"{k}={v}" for k, v in CODES_PLAIN.items()))
+    assert textarea_text(soup) == ""
+
+
+@pytest.mark.parametrize("query", ["", "theme=", "theme=sante", "theme=famille-logement&subject=",
+                                   "theme=famille-logement&subject=allocations-familiales",
+                                   "theme=famille-logement&subject=allocations-familiales&reason=dossier",
+                                   "theme=famille-logement&subject=allocations-familiales&reason=changement-situation"])
+@pytest.mark.parametrize("headers", [{}, {"HX-Request": "true"}, {"HX-Request": "true", "HX-Boosted": "true"}])
+def test_the_cascade_rendered_once_is_the_macros(app, members, query, headers):
+    from flask import get_template_attribute
+    from werkzeug.datastructures import MultiDict
+
+    from blueprints.msa.messages import cascade_html, catalogue
+    with app.test_request_context(NEW + "?" + query, headers=headers):
+        state = catalogue().resolve(MultiDict([p.split("=") for p in query.split("&") if p]))
+        for focus in (True, False):
+            fresh = get_template_attribute("components/cascade.html", "cascade")(
+                state, NEW, id="msg-objet", target="msg-etapes", focus_choices=focus)
+            assert cascade_html(state, focus) == fresh  # rendered now
+            assert cascade_html(state, focus) == fresh  # from the app's store
