@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import flash, get_template_attribute, redirect, request, url_for
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy import and_, bindparam, select
 
 from blueprints.msa import bp, member_service
@@ -15,6 +16,7 @@ from core.replay import keeps_input, take
 from core.templating import render
 from extensions import db
 from forms.msa_services import ABROAD, FRANCE, ContactDetailsForm, ContactDetailsShownForm
+from forms.places import foreign_countries
 from models import Commune
 from models.msa_services import MsaContactDetails
 
@@ -53,6 +55,61 @@ def _address_kind(form):
         "armees/informations_fields.html", "address_kind_field")(form, url))
 
 
+# The text fields of msa/contact_fields.html, whose values go into the HTML rendered once.
+TEXT_FIELDS = ("phone", "mobile", "address_line1", "address_line2", "address_line3")
+# A value's place in that HTML: never typed (forms.base drops NUL from every text field).
+VALUE_MARKS = tuple(f"\x00msa-contact-{name}\x00" for name in TEXT_FIELDS)
+
+
+def _pristine_fields(form, address_kind):
+    """The phones, the address kind and the address lines without an error (msa/contact_fields.html
+    `contact_fields`): HTML that only code decides but for the five values typed and the address
+    kind, rendered once per app and address kind (core.queue.prerendered) with a mark in place of
+    each value, the values then put in their place escaped as forms/field_html.py escapes them.
+    None when a field has an error (or the marks are not found once each): the template calls the
+    macro then."""
+    fields = [form[name] for name in TEXT_FIELDS]
+    if address_kind is None or any(f.errors for f in fields):
+        return None
+    url = url_for("msa.contact_details")
+
+    def render_marked():
+        kept = [f.data for f in fields]
+        try:
+            for f, mark in zip(fields, VALUE_MARKS):
+                f.data = mark
+            return get_template_attribute("msa/contact_fields.html", "contact_fields")(form, url, address_kind)
+        finally:
+            for f, data in zip(fields, kept):
+                f.data = data
+
+    # The fields' labels, hints and flags are their class's (ContactDetailsForm sets no flag of these).
+    key = ("msa.contact_details.fields", type(form), url, form.address_abroad.data)
+    html = str(prerendered(key, render_marked))
+    parts = html.split("\x00")
+    # text, mark, text, mark, … : each mark once, in the fields' order
+    if len(parts) != 2 * len(fields) + 1 or [f"\x00{m}\x00" for m in parts[1::2]] != list(VALUE_MARKS):
+        return None
+    values = [str(escape(f._value())).replace(chr(34), "&quot;") for f in fields]
+    out = [parts[0]]
+    for value, text in zip(values, parts[2::2]):
+        out += (value, text)
+    return Markup("".join(out))
+
+
+def _pristine_country(form):
+    """The country's select without an error (armees/informations_fields.html `address_country`):
+    one of the countries' HTMLs, rendered once per app and country chosen (none, or one of the
+    list)."""
+    field = form.country
+    chosen = field.data or None
+    if field.errors or (chosen is not None and chosen not in foreign_countries()):
+        return None
+    return prerendered(("msa.contact_details.country", field.id, field.name, chosen,
+                        tuple(sorted(vars(field.flags).items()))),
+                       lambda: get_template_attribute("armees/informations_fields.html", "address_country")(form))
+
+
 @bp.route("/coordonnees", methods=["GET", "POST"])
 @keeps_input
 @member_required
@@ -71,4 +128,6 @@ def contact_details(member):
         return render(TEMPLATE, form=form, details=details, member=member, status=422)
     replay = take(current_user)
     form = ContactDetailsShownForm(formdata=replay.form if replay else None, data=initial)
-    return render(TEMPLATE, form=form, details=details, member=member, address_kind=_address_kind(form))
+    address_kind = _address_kind(form)
+    return render(TEMPLATE, form=form, details=details, member=member, address_kind=address_kind,
+                  fields_html=_pristine_fields(form, address_kind), country_html=_pristine_country(form))

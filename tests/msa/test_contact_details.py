@@ -1,6 +1,8 @@
 """« Modifier vos coordonnées »: the address in France with the commune search (without JS:
 « Rechercher »; with htmx the place block alone), abroad with the country, the phones; errors keep
 what was typed; the email is changed through the platform's confirmed change of address."""
+import pytest
+
 from extensions import db
 from models import MsaMember
 from models.msa_services import MsaContactDetails
@@ -97,3 +99,52 @@ def test_email_change_is_confirmed_by_a_link_to_the_new_address(app, world, clie
 def test_only_members(world, clients):
     assert clients["agent"].get(URL).status_code == 403
     assert clients["anonymous"].post(URL, data=VALID).status_code == 302
+
+
+# --- HTML rendered once (blueprints/msa/contact.py _pristine_fields, _pristine_country) ----------
+
+def _form_html(client):
+    import re
+    html = client.get(URL).get_data(as_text=True)
+    html = re.sub(r'(name="csrf_token" value=")[^"]+', r"\1", html)
+    return re.sub(r'("X-CSRFToken": ")[^"]+', r"\1", html)
+
+
+def _as_the_macros_render_it(client, monkeypatch):
+    from blueprints.msa import contact
+    with monkeypatch.context() as patched:
+        patched.setattr(contact, "_pristine_fields", lambda form, address_kind: None)
+        patched.setattr(contact, "_pristine_country", lambda form: None)
+        return _form_html(client)
+
+
+HOSTILE = {"address_line1": '3 "rue" <b>&amp;</b>', "address_line2": "l’Étang & Cie", "address_line3": "'x'",
+           "phone": "05 56 00 00 00", "mobile": ""}
+
+
+@pytest.mark.parametrize("posted", [None, VALID, dict(VALID, **HOSTILE),
+                                    dict(VALID, address_abroad="etranger", city="Genève", country="CH")])
+def test_the_fields_rendered_once_are_the_macros(app, world, clients, monkeypatch, posted):
+    client = clients["jeanne"]
+    if posted:
+        submit(client, URL, posted, status=303)
+    client.get(URL)  # what was flashed (the login, the confirmation) shown once
+    once = _form_html(client)
+    assert once == _form_html(client)  # rendered now, then from the app's store
+    store = app.extensions["guichet_prerendered"]
+    assert {key[0] for key in store} >= {"msa.contact_details.fields", "msa.contact_details.country"}
+    assert once == _as_the_macros_render_it(client, monkeypatch)
+    if posted is not None and posted.get("address_line1", "").startswith("3 \""):
+        soup = page(client, URL)
+        assert soup.select_one("#address_line1")["value"] == HOSTILE["address_line1"]
+        assert soup.select_one("#address_line2")["value"] == HOSTILE["address_line2"]
+
+
+def test_a_country_not_in_the_list_is_rendered_by_the_macro(app, world, clients):
+    from blueprints.msa.contact import _pristine_country
+    from forms.msa_services import ContactDetailsShownForm
+    with app.test_request_context(URL):
+        form = ContactDetailsShownForm(data={"address_abroad": "etranger", "country": "ZZ"})
+        assert _pristine_country(form) is None
+        form = ContactDetailsShownForm(data={"address_abroad": "etranger", "country": "CH"})
+        assert '<option selected value="CH">' in _pristine_country(form)
