@@ -8,6 +8,8 @@ from datetime import timedelta
 
 from flask import abort, current_app, flash, get_template_attribute, redirect, request, url_for
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
@@ -19,7 +21,7 @@ from core.queue import prerendered, pristine_text_and_files
 from core.receipts import message_receipt, receipt_response
 from core.replay import keeps_input, take as take_replay
 from core.submission import SubmissionReplayed, is_token, new_token, token_or_new
-from core.templating import render, wants_fragment
+from core.templating import render, render_block, wants_fragment
 from core.throttle import notifies
 from core.uploads import MB, AttachmentSet, attachments_of, register_policy
 from extensions import db
@@ -267,8 +269,61 @@ def messages_summary(member):
                     attachment_token=draft.attachment_token)
         files = None  # the commit expired its rows: read them again, in one query
     files = files or AttachmentSet.from_request(POLICY, token=draft.attachment_token)
-    return render("msa/messages/summary.html", state=state, service=online_service(state), form=form, files=files,
-                  submission=submission)
+    context = {"state": state, "service": online_service(state), "form": form, "files": files,
+               "submission": submission}
+    return render(SUMMARY, content_html=pristine_summary(context), **context)
+
+
+SUMMARY = "msa/messages/summary.html"
+# The request's values in the summary rendered once: never typed (forms.base drops NUL), never in
+# the catalogue.
+SUMMARY_MARKS = {name: f"\x00msa-summary-{name}\x00" for name in ("body", "submission", "lot", "csrf")}
+
+
+class _MarkedFiles:
+    """An upload set without files as the summary reads it, a mark for its signed token."""
+    items = ()
+
+    def __init__(self, files):
+        self.name = files.name
+        self.signed_token = SUMMARY_MARKS["lot"]
+
+
+def pristine_summary(context):
+    """The summary's content (templates/msa/messages/summary.html, block `content`) of a message
+    without files: HTML that only code and the catalogue path chosen decide, but for the text, the
+    submission token, the upload set's signed token and the CSRF token. Rendered once per app and
+    path (core.queue.prerendered) by the block itself, marks in place of the four values, which are
+    then put in their place escaped as Jinja escapes them. None with files (the template renders
+    the block then)."""
+    state, form, files = context["state"], context["form"], context["files"]
+    if files.items:
+        return None
+    token = generate_csrf()
+
+    def render_marked():
+        body = form.body.data
+        form.body.data = SUMMARY_MARKS["body"]
+        try:
+            html = str(render_block(SUMMARY, "content", **dict(
+                context, files=_MarkedFiles(files), submission=SUMMARY_MARKS["submission"])))
+        finally:
+            form.body.data = body
+        if html.count(token) != 1:
+            return ""  # not found once: never rendered this way
+        return html.replace(token, SUMMARY_MARKS["csrf"])
+
+    service = context["service"]
+    key = ("msa.messages.summary", CATALOGUE, tuple(state.codes.items()), service.get("code") if service else None,
+           files.name, request.script_root)
+    html = str(prerendered(key, render_marked))
+    counts = {"body": 2, "submission": 1, "lot": 1, "csrf": 1}
+    if not html or any(html.count(SUMMARY_MARKS[name]) != n for name, n in counts.items()):
+        return None
+    for name, value in (("body", form.body.data), ("submission", context["submission"]),
+                        ("lot", files.signed_token), ("csrf", token)):
+        html = html.replace(SUMMARY_MARKS[name], str(escape(value)))
+    return Markup(html)
 
 
 @bp.route("/messages/recapitulatif", methods=["POST"])

@@ -604,3 +604,45 @@ def test_the_cascade_rendered_once_is_the_macros(app, members, query, headers):
                 state, NEW, id="msg-objet", target="msg-etapes", focus_choices=focus)
             assert cascade_html(state, focus) == fresh  # rendered now
             assert cascade_html(state, focus) == fresh  # from the app's store
+
+
+def _normalised(html):
+    import re
+    html = re.sub(r'(name="csrf_token" value=")[^"]+', r"\1", html)
+    return re.sub(r'("X-CSRFToken": ")[^"]+', r"\1", html)
+
+
+@pytest.mark.parametrize("codes, body", [(CODES_PLAIN, TEXT), (CODES_CHANGE, HOSTILE + ' "quoted" & \'single\'')])
+def test_the_summary_rendered_once_is_the_block(app, monkeypatch, member_client, other_client, codes, body):
+    import re
+
+    from blueprints.msa import messages
+    for client, text in ((member_client, body), (other_client, body + " (autre)")):
+        client.get("/msa/messages")  # the login's message, flashed once
+        submit(client, NEW, write_step(codes, text), follow_redirects=True)
+    seen = {}
+    for client in (member_client, other_client):
+        seen[client] = [_normalised(client.get("/msa/messages/recapitulatif").get_data(as_text=True))
+                        for _ in range(2)]
+    assert any(key[0] == "msa.messages.summary" for key in app.extensions["guichet_prerendered"])
+    with monkeypatch.context() as patched:
+        patched.setattr(messages, "pristine_summary", lambda context: None)
+        for client in (member_client, other_client):
+            fresh = _normalised(client.get("/msa/messages/recapitulatif").get_data(as_text=True))
+            assert seen[client] == [fresh, fresh]
+    soup = page(other_client, "/msa/messages/recapitulatif")
+    assert soup.select_one("#msg-texte").get_text() == body + " (autre)"
+    assert soup.select_one("#msg-envoi input[name=body]")["value"] == body + " (autre)"
+    tokens = {re.search(r'name="submission" value="([^"]+)"', seen[c][0]).group(1)
+              for c in (member_client, other_client)}
+    assert len(tokens) == 2  # each member's own draft token
+
+
+def test_a_summary_with_files_is_rendered_by_the_block(app, member_client):
+    from blueprints.msa.messages import pristine_summary
+    files = {"pieces_jointes": (io.BytesIO(PDF), "avis.pdf")}
+    soup = submit(member_client, NEW, {**write_step(CODES_PLAIN, TEXT), **files},
+                  content_type="multipart/form-data", follow_redirects=True)
+    assert "avis.pdf (" in soup.select_one("#msg-recapitulatif").get_text()
+    assert pristine_summary({"state": None, "form": None, "service": None, "files": type("F", (), {"items": [1]})}) \
+        is None
