@@ -122,6 +122,66 @@ def load_draft_with_files():
     return draft, files
 
 
+# The request's values in the writing step rendered once: never typed (forms.base drops NUL),
+# never in the catalogue.
+WRITING_MARKS = {name: f"\x00msa-writing-{name}\x00" for name in ("body", "lot", "csrf")}
+
+
+class _MarkedLot:
+    """An upload set as the writing step reads it, a mark for its signed token."""
+    signed_token = WRITING_MARKS["lot"]
+
+    def __init__(self, files):
+        self._files = files
+
+    def __getattr__(self, name):
+        return getattr(self._files, name)
+
+
+def pristine_writing_step(context):
+    """The writing step (templates/msa/messages/new.html, block `steps`) of a GET without an error
+    nor files: HTML that only code, the catalogue path chosen and whether htmx swaps it in decide,
+    but for the text, the upload set's signed token and the CSRF token. Rendered once per app for
+    that key (core.queue.prerendered) by the block itself, marks in place of the three values,
+    which are then put in their place escaped as the text area and Jinja escape them. None
+    otherwise: the template renders the block (with the devices of pristine_writing)."""
+    state, form, files = context["state"], context["form"], context["files"]
+    if state.error or not state.complete or files.items or files.errors or files.messages or files.focus \
+            or form.body.errors:
+        return None
+    token = generate_csrf()
+    htmx = request.htmx
+    swapped = bool(htmx) and not htmx.boosted
+
+    def render_marked():
+        body = form.body.data
+        form.body.data = WRITING_MARKS["body"]
+        try:
+            marked = _MarkedLot(files)
+            body_html, attachments_html = pristine_writing(form, marked)
+            if body_html is None:
+                return ""
+            html = str(render_block("msa/messages/new.html", "steps", **dict(
+                context, files=marked, body_html=body_html, attachments_html=attachments_html,
+                cascade_html=cascade_html(state))))
+        finally:
+            form.body.data = body
+        if html.count(token) != 1:
+            return ""  # not found once: never rendered this way
+        return html.replace(token, WRITING_MARKS["csrf"])
+
+    service = context["service"]
+    key = ("msa.messages.writing", CATALOGUE, tuple(state.codes.items()), service.get("code") if service else None,
+           swapped, type(form), files.name, files.policy.name, files.max_count, files.required, request.script_root)
+    html = str(prerendered(key, render_marked))
+    if not html or any(html.count(mark) != 1 for mark in WRITING_MARKS.values()):
+        return None
+    for name, value in (("body", escape(form.body._value())), ("lot", escape(files.signed_token)),
+                        ("csrf", token)):
+        html = html.replace(WRITING_MARKS[name], str(value))
+    return Markup(html)
+
+
 def draft_submission(draft):
     token = draft.data.get("submission") if draft else None
     return token if is_token(token) else None
@@ -197,17 +257,20 @@ def messages_new(member):
     # The draft is read only where it is shown or replaced (not for the cascade's steps).
     writing = posted or (state.complete and (service is None or request.args.get("ecrire") == "1"))
     if not posted:
-        form = files = body_html = attachments_html = None
+        form = files = None
         if writing:
             # The draft and its files in one statement; a draft without files: a new set.
             draft, files = load_draft_with_files()
             form = MessageDraftForm(body=draft.data.get("body", "") if draft else "")
             files = files or AttachmentSet.from_request(POLICY)
-            body_html, attachments_html = pristine_writing(form, files)
-        return render("msa/messages/new.html", block="steps", state=state, service=service, writing=writing,
-                      form=form, files=files, has_errors=bool(state.error), body_html=body_html,
-                      attachments_html=attachments_html,
-                      cascade_html=cascade_html(state, focus_choices=writing or not state.complete))
+        context = {"state": state, "service": service, "writing": writing, "form": form, "files": files,
+                   "has_errors": bool(state.error)}
+        steps_html = pristine_writing_step(context) if writing else None
+        if writing and steps_html is None:
+            context["body_html"], context["attachments_html"] = pristine_writing(form, files)
+        if steps_html is None:
+            context["cascade_html"] = cascade_html(state, focus_choices=writing or not state.complete)
+        return render("msa/messages/new.html", block="steps", steps_html=steps_html, **context)
 
     draft = drafts.load(current_user, DRAFT_KIND)
     draft_files = draft.attachment_token if draft else None

@@ -646,3 +646,37 @@ def test_a_summary_with_files_is_rendered_by_the_block(app, member_client):
     assert "avis.pdf (" in soup.select_one("#msg-recapitulatif").get_text()
     assert pristine_summary({"state": None, "form": None, "service": None, "files": type("F", (), {"items": [1]})}) \
         is None
+
+
+@pytest.mark.parametrize("codes, body", [(CODES_PLAIN, TEXT), (CODES_CHANGE, HOSTILE + ' "quoted" & \'single\'')])
+def test_the_writing_step_rendered_once_is_the_block(app, monkeypatch, member_client, other_client, codes, body):
+    import re
+
+    from blueprints.msa import messages
+    url = NEW + "?" + "&".join(f"{k}={v}" for k, v in codes.items()) + "&ecrire=1"
+    kinds = ({}, {"HX-Request": "true"}, {"HX-Request": "true", "HX-Boosted": "true"})
+    for client, text in ((member_client, body), (other_client, body + " (autre)")):
+        client.get("/msa/messages")  # the login's message, flashed once
+        submit(client, NEW, write_step(codes, text), follow_redirects=True)
+    seen = {(client, i): [_normalised(client.get(url, headers=h).get_data(as_text=True)) for _ in range(2)]
+            for client in (member_client, other_client) for i, h in enumerate(kinds)}
+    assert sum(1 for key in app.extensions["guichet_prerendered"] if key[0] == "msa.messages.writing") == 2
+    with monkeypatch.context() as patched:
+        patched.setattr(messages, "pristine_writing_step", lambda context: None)
+        for (client, i), pages in seen.items():
+            fresh = _normalised(client.get(url, headers=kinds[i]).get_data(as_text=True))
+            assert pages == [fresh, fresh]
+    soup = page(other_client, url)
+    assert textarea_text(soup) == body + " (autre)"
+    lots = {re.search(r'name="pieces_jointes-lot" value="([^"]+)"', seen[c, 0][0]).group(1)
+            for c in (member_client, other_client)}
+    assert len(lots) == 2  # each member's own upload set
+
+
+def test_a_writing_step_with_files_is_rendered_by_the_block(app, member_client):
+    files = {"pieces_jointes": (io.BytesIO(PDF), "avis.pdf"), "pieces_jointes-ajouter": "1"}
+    soup = submit(member_client, NEW, {**write_step(CODES_PLAIN, TEXT), **files}, content_type="multipart/form-data")
+    assert "avis.pdf" in soup.select_one("#msg-formulaire").get_text()
+    soup = fragment(member_client, NEW + "?" + "&".join(f"{k}={v}" for k, v in CODES_PLAIN.items()))
+    assert "avis.pdf" in soup.select_one("#msg-formulaire").get_text()
+    assert textarea_text(soup) == TEXT
