@@ -92,17 +92,19 @@ def cascade_html(state, focus_choices=True):
         state, url_for(".messages_new"), id="msg-objet", target="msg-etapes", focus_choices=focus_choices))
 
 
-# The message's draft as the writing step and the summary read it (only read: its columns, no ORM
-# object) and the files of its upload set (what core.drafts.load_with_files reads, Attachment
-# objects: the templates show them), one row per file, one row without any; built once.
+# The message's draft as the writing step and the summary read it and the files of its upload set
+# (what core.drafts.load_with_files reads), one row per file, one row without any; only read: Core
+# columns, no ORM object (the pages show a file's id, name and size only); built once.
+_draft, _attachment = Draft.__table__, Attachment.__table__
 DRAFT_WITH_FILES = (
-    select(Draft.data, Draft.attachment_token, Draft.updated_at, Attachment)
-    .outerjoin(Attachment, and_(Attachment.owner_id == Draft.owner_id,
-                                Attachment.upload_set == Draft.attachment_token,
-                                Attachment.policy == POLICY,
-                                Attachment.subject_id.is_(None)))
-    .where(Draft.owner_id == bindparam("owner_id"), Draft.kind == DRAFT_KIND)
-    .order_by(Attachment.id))
+    select(_draft.c.data, _draft.c.attachment_token, _draft.c.updated_at,
+           _attachment.c.id, _attachment.c.original_name, _attachment.c.size)
+    .outerjoin(_attachment, and_(_attachment.c.owner_id == _draft.c.owner_id,
+                                 _attachment.c.upload_set == _draft.c.attachment_token,
+                                 _attachment.c.policy == POLICY,
+                                 _attachment.c.subject_id.is_(None)))
+    .where(_draft.c.owner_id == bindparam("owner_id"), _draft.c.kind == DRAFT_KIND)
+    .order_by(_attachment.c.id))
 
 
 def load_draft_with_files():
@@ -118,7 +120,7 @@ def load_draft_with_files():
         return draft, None
     files = AttachmentSet(POLICY, user)  # a new set queries nothing: given the draft's token and rows
     files.token = draft.attachment_token
-    files.items = [row.Attachment for row in rows if row.Attachment is not None]
+    files.items = [row for row in rows if row.id is not None]  # rows: id, original_name, size
     return draft, files
 
 
