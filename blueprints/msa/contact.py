@@ -7,32 +7,47 @@ from __future__ import annotations
 from flask import flash, get_template_attribute, redirect, request, url_for
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import bindparam, select
 
 from blueprints.msa import bp, member_service
 from blueprints.msa.context import member_required
+from core.places import commune_by_key, search_communes
 from core.queue import prerendered
 from core.replay import keeps_input, take
 from core.templating import render
 from extensions import db
 from forms.msa_services import ABROAD, FRANCE, ContactDetailsForm, ContactDetailsShownForm
 from forms.places import foreign_countries
-from models import Commune
 from models.msa_services import MsaContactDetails
 
 TEMPLATE = "msa/contact_details.html"
-# The stored details and the commune of their address in one statement, built once.
-DETAILS_WITH_COMMUNE = (
-    select(MsaContactDetails, Commune)
-    .outerjoin(Commune, and_(Commune.insee == MsaContactDetails.insee,
-                             Commune.postcode == MsaContactDetails.postcode))
-    .where(MsaContactDetails.member_id == bindparam("member_id"))
-    .limit(1))
+_details = MsaContactDetails.__table__
+# The stored details, as the page reads them (only read: Core columns, no ORM object), built once.
+DETAILS = select(*(_details.c[name] for name in (
+    "address_abroad", "address_line1", "address_line2", "address_line3", "postcode", "insee", "city", "country",
+    "phone", "updated_at"))).where(_details.c.member_id == bindparam("member_id")).limit(1)
+
+
+class StoredDetails:
+    """A row of DETAILS as the template reads MsaContactDetails (its columns and `has_address`)."""
+    has_address = MsaContactDetails.has_address
+
+    def __init__(self, row):
+        self.__dict__.update(row._mapping)
+
+
+def stored_commune(details):
+    """The commune of an address in France, from the communes held in memory (core.places, what
+    the form's own search reads: the same list of the postcode's communes), else from the table
+    (what core.places.commune_by_key gives for its key); None when it is no longer listed."""
+    found = next((c for c in search_communes(details.postcode) if c.insee == details.insee), None)
+    return found or commune_by_key(f"{details.insee}-{details.postcode}")
 
 
 def _initial(member):
     """The form's data from the stored details (nothing yet: an empty form, France)."""
-    details, commune = db.session.execute(DETAILS_WITH_COMMUNE, {"member_id": member.id}).first() or (None, None)
+    row = db.session.execute(DETAILS, {"member_id": member.id}).first()
+    details = StoredDetails(row) if row is not None else None
     data = {"mobile": member.mobile or "", "address_abroad": FRANCE}
     if details is not None:
         data.update(phone=details.phone or "", address_line1=details.address_line1 or "",
@@ -40,7 +55,7 @@ def _initial(member):
         if details.address_abroad:
             data.update(address_abroad=ABROAD, city=details.city or "", country=details.country or "")
         elif details.insee:
-            data["commune"] = commune  # what core.places.commune_by_key gives for its key
+            data["commune"] = stored_commune(details)
     return details, {k: v for k, v in data.items() if v not in ("", None)}
 
 

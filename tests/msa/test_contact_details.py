@@ -148,3 +148,28 @@ def test_a_country_not_in_the_list_is_rendered_by_the_macro(app, world, clients)
         assert _pristine_country(form) is None
         form = ContactDetailsShownForm(data={"address_abroad": "etranger", "country": "CH"})
         assert '<option selected value="CH">' in _pristine_country(form)
+
+
+def test_the_stored_commune_comes_from_the_communes_in_memory_else_from_the_table(app, world, monkeypatch):
+    from types import SimpleNamespace
+
+    from blueprints.msa import contact
+    with app.test_request_context(URL):
+        bordeaux = contact.stored_commune(SimpleNamespace(postcode="33000", insee="33063"))
+        assert (bordeaux.key, bordeaux.name, bordeaux.postcode) == ("33063-33000", "Bordeaux", "33000")
+        # Not among the postcode's communes held in memory (more of them than a search gives): the table's.
+        monkeypatch.setattr(contact, "search_communes", lambda query: [])
+        assert contact.stored_commune(SimpleNamespace(postcode="33000", insee="33063")).key == "33063-33000"
+        assert contact.stored_commune(SimpleNamespace(postcode="33000", insee="99999")) is None
+
+
+def test_the_stored_details_read_in_one_statement(app, world, clients):
+    from tests.core.test_request_path import selects, statements
+    submit(clients["jeanne"], URL, VALID, status=303)
+    clients["jeanne"].get(URL)
+    with statements(app) as seen:
+        soup = page(clients["jeanne"], URL)
+    queries = selects(seen)
+    assert len(queries) == 2 and "msa_contact_details" in queries[1] and "commune" not in queries[1], queries
+    assert "3 rue des Vignes" in soup.select_one("#coordonnees-enregistrees").get_text()
+    assert soup.select_one("select#commune option[selected]")["value"] == "33063-33000"
