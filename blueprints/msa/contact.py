@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, select
 
 from blueprints.msa import bp, member_service
 from blueprints.msa.context import member_required
-from core.places import commune_by_key, search_communes
+from core.places import commune_by_key, commune_index, search_communes
 from core.queue import prerendered
 from core.replay import keeps_input, take
 from core.templating import render
@@ -125,6 +125,29 @@ def _pristine_country(form):
                        lambda: get_template_attribute("armees/informations_fields.html", "address_country")(form))
 
 
+def _pristine_place(form):
+    """The commune search of an address in France as a GET shows it (armees/informations_fields.html
+    `address_place`): the stored commune's postcode, that postcode's communes and the stored one
+    chosen, or nothing yet. HTML that only code and the communes (reference data) decide, the same
+    for everyone living there: memoised with the communes held in memory, as their search fragments
+    are (core.places.CommuneIndex.rendered, forgotten when the communes are loaded again). None
+    otherwise (abroad, an error, a search typed): the template calls the macro then."""
+    field = form.commune
+    if form.abroad or field.errors:
+        return None
+    if field.data is None:
+        if field.query_text:
+            return None
+        selected = ""
+    elif field.query_text == field.data.postcode:
+        selected = field.data.key
+    else:
+        return None
+    key = ("msa.contact_details.place", type(form), field.query_text, selected, request.script_root)
+    return Markup(commune_index().rendered(key, lambda: str(get_template_attribute(
+        "armees/informations_fields.html", "address_place")(form, with_country=False))))
+
+
 @bp.route("/coordonnees", methods=["GET", "POST"])
 @keeps_input
 @member_required
@@ -145,4 +168,5 @@ def contact_details(member):
     form = ContactDetailsShownForm(formdata=replay.form if replay else None, data=initial)
     address_kind = _address_kind(form)
     return render(TEMPLATE, form=form, details=details, member=member, address_kind=address_kind,
-                  fields_html=_pristine_fields(form, address_kind), country_html=_pristine_country(form))
+                  fields_html=_pristine_fields(form, address_kind), country_html=_pristine_country(form),
+                  place_html=_pristine_place(form))

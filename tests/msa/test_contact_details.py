@@ -2,6 +2,7 @@
 « Rechercher »; with htmx the place block alone), abroad with the country, the phones; errors keep
 what was typed; the email is changed through the platform's confirmed change of address."""
 import pytest
+from werkzeug.datastructures import MultiDict
 
 from extensions import db
 from models import MsaMember
@@ -115,6 +116,7 @@ def _as_the_macros_render_it(client, monkeypatch):
     with monkeypatch.context() as patched:
         patched.setattr(contact, "_pristine_fields", lambda form, address_kind: None)
         patched.setattr(contact, "_pristine_country", lambda form: None)
+        patched.setattr(contact, "_pristine_place", lambda form: None)
         return _form_html(client)
 
 
@@ -173,3 +175,29 @@ def test_the_stored_details_read_in_one_statement(app, world, clients):
     assert len(queries) == 2 and "msa_contact_details" in queries[1] and "commune" not in queries[1], queries
     assert "3 rue des Vignes" in soup.select_one("#coordonnees-enregistrees").get_text()
     assert soup.select_one("select#commune option[selected]")["value"] == "33063-33000"
+
+
+def test_the_commune_search_memoised_is_the_macros_and_goes_with_the_communes(app, world):
+    from flask import get_template_attribute
+
+    from blueprints.msa.contact import _pristine_place
+    from core.places import commune_by_key, commune_index
+    from forms.msa_services import ContactDetailsShownForm
+
+    def macro(form):
+        return str(get_template_attribute("armees/informations_fields.html", "address_place")(form,
+                                                                                             with_country=False))
+    with app.test_request_context(URL):
+        for data in ({}, {"commune": commune_by_key("33063-33000")}, {"commune": commune_by_key("33394-33330")}):
+            form = ContactDetailsShownForm(data=data)
+            assert str(_pristine_place(form)) == macro(form)  # rendered now
+            assert str(_pristine_place(ContactDetailsShownForm(data=data))) == macro(form)  # memoised
+        assert _pristine_place(ContactDetailsShownForm(data={"address_abroad": "etranger", "city": "Genève"})) is None
+        # A search typed (a replayed form) is not memoised.
+        typed = ContactDetailsShownForm(formdata=MultiDict({"commune-recherche": "Bord", "commune": ""}))
+        assert _pristine_place(typed) is None
+        assert any(key[0] == "msa.contact_details.place" for key in commune_index()._rendered)
+        # `flask communes load` forgets the index, and with it what was memoised.
+        from core import places
+        places._indexes.pop(app.config["SQLALCHEMY_DATABASE_URI"])
+        assert not any(key[0] == "msa.contact_details.place" for key in commune_index()._rendered)
