@@ -175,8 +175,9 @@ def _pristine_wizard(page: WizardPage, context: dict, choices_key):
         html = html.replace(token, CSRF_MARK)
         return html.replace(date, DRAFT_DATE_MARK) if date is not None else html
 
+    # The step's title, heading and URL are the step's (WIZARD's, constant).
     key = ("msa.documents.wizard", choices_key, page.step.slug, tuple(page.breadcrumb), page.draft is not None,
-           fragment, page.url, page.title, request.script_root)
+           fragment, request.script_root)
     html = str(prerendered(key, render_marked))
     if not html:
         return None
