@@ -11,16 +11,19 @@ upload set (core.uploads.NamedAttachmentSet) with up to FILES_PER_DOCUMENT files
 the first of each required. « Envoyer » creates the submission once per one-time token."""
 from __future__ import annotations
 
-from flask import abort, current_app, get_template_attribute, redirect, request, url_for
+from flask import abort, current_app, get_template_attribute, redirect, request, session, url_for
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from blueprints.msa import bp
 from blueprints.msa import documents_service as service
 from blueprints.msa.context import member_required
 from core import drafts
+from core.formatting import fr_datetime
 from core.queue import prerendered
 from core.submission import SubmissionReplayed, is_token, new_token, token_or_new
-from core.templating import render, wants_fragment
+from core.templating import render, render_block, wants_fragment
 from core.throttle import mail_quota_wait, mail_wait_message
 from core.uploads import MB, NamedAttachmentSet, NamedDocument, register_policy, send_attachment
 from core.wizard import Step, Wizard, WizardPage
@@ -136,21 +139,58 @@ CHOICE_STEPS = {"objet": ("subject", False), "nombre": ("count", True)}  # the r
 def _pristine_choices(page: WizardPage):
     """The radios of « Objet de l’envoi » / « Nombre de documents » without an error: HTML that only
     the catalogue and the checked choice decide, rendered once (core.queue.prerendered) by the
-    `choices` macro the template calls otherwise."""
+    `choices` macro the template calls otherwise. Returns (that HTML, its key), (None, None)."""
     name, inline = CHOICE_STEPS.get(page.step.slug, (None, False))
     field = page.form[name] if name and page.form is not None and name in page.form else None
     if field is None or field.errors:
-        return None
+        return None, None
     checked = next((c.value for c in field.choices if c.value == field.data), None)
-    return prerendered(("msa.documents.choices", name, field.id, inline, checked,
-                        tuple(sorted(vars(field.flags).items()))),
-                       lambda: get_template_attribute("components/forms.html", "choices")(field, inline=inline))
+    key = ("msa.documents.choices", name, field.id, inline, checked, tuple(sorted(vars(field.flags).items())))
+    return prerendered(key, lambda: get_template_attribute("components/forms.html", "choices")(
+        field, inline=inline)), key
+
+
+# The request's values in the wizard's block rendered once: never typed, never in a catalogue.
+CSRF_MARK, DRAFT_DATE_MARK = "\x00msa-documents-csrf\x00", "\x00msa-documents-draft\x00"
+
+
+def _pristine_wizard(page: WizardPage, context: dict, choices_key):
+    """The whole wizard block of a choice step (« Objet de l’envoi », « Nombre de documents »)
+    without an error: HTML that only code, the catalogue, the checked choice and the draft's place
+    in the wizard (its breadcrumb, whether there is a draft) decide, but for the CSRF token and
+    the draft's date. Rendered once per app for that key (core.queue.prerendered) by the block
+    itself, the two values marked, then put in their place. None otherwise (the template renders
+    the block): an error, the discard confirmation, a message flashed (htmx shows it in the block)."""
+    fragment = wants_fragment()
+    if (choices_key is None or page.confirm_discard or page.has_errors or page.status != 200
+            or (fragment and session.get("_flashes"))):
+        return None
+    token = generate_csrf()
+    date = fr_datetime(page.draft.updated_at) if page.draft is not None else None
+
+    def render_marked():
+        html = str(render_block(TEMPLATE, "wizard", **context))
+        if html.count(token) != 1 or (date is not None and html.count(date) != 1) or "\x00" in html:
+            return ""  # a value not found once: never rendered this way
+        html = html.replace(token, CSRF_MARK)
+        return html.replace(date, DRAFT_DATE_MARK) if date is not None else html
+
+    # The step's title, heading and URL are the step's (WIZARD's, constant).
+    key = ("msa.documents.wizard", choices_key, page.step.slug, tuple(page.breadcrumb), page.draft is not None,
+           fragment, request.script_root)
+    html = str(prerendered(key, render_marked))
+    if not html:
+        return None
+    html = html.replace(CSRF_MARK, token, 1)
+    return Markup(html.replace(DRAFT_DATE_MARK, date, 1) if date is not None else html)
 
 
 def _render(page: WizardPage):
     if page.form is not None and "submission" in page.form and not page.form.submission.data:
         page.form.submission.data = new_token()
-    context = {"page": page, "warning": service.MEDICAL_WARNING, "choices_html": _pristine_choices(page)}
+    choices_html, choices_key = _pristine_choices(page)
+    context = {"page": page, "warning": service.MEDICAL_WARNING, "choices_html": choices_html}
+    context["wizard_html"] = _pristine_wizard(page, context, choices_key)
     if page.step.slug == "informations":
         context["titles"] = document_titles(page)
     if page.step.slug == "fichiers":

@@ -4,24 +4,32 @@ reason, online-service suggestion, writing, summary, sending), conversation page
 The draft travels with the forms (cascade codes in the query string / hidden inputs, the text in
 a hidden input of the summary, files in their signed upload set); a server-side draft (core.drafts)
 keeps a copy for the writing step's GET (refresh, back, « Modifier », a new login), never the cookie."""
-from flask import abort, current_app, flash, redirect, request, url_for
+from datetime import timedelta
+
+from flask import abort, current_app, flash, get_template_attribute, redirect, request, url_for
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from blueprints.msa import bp, service
 from blueprints.msa.context import member_required
 from core import audit, drafts
 from core.cascade import Cascade
-from core.queue import pristine_text_and_files
+from core.queue import prerendered, pristine_text_and_files
 from core.receipts import message_receipt, receipt_response
 from core.replay import keeps_input, take as take_replay
 from core.submission import SubmissionReplayed, is_token, new_token, token_or_new
-from core.templating import render, wants_fragment
+from core.templating import render, render_block, wants_fragment
 from core.throttle import notifies
 from core.uploads import MB, AttachmentSet, attachments_of, register_policy
 from extensions import db
 from forms.msa_messages import (ConversationVisibilityForm, MessageDraftForm, MessageReplyForm, MessageSendForm,
                                 MessageWriteForm)
+from models.attachment import Attachment
+from models.base import utcnow
+from models.draft import Draft
 from models.msa import Conversation
 
 CATALOGUE = "msa-messagerie"
@@ -69,6 +77,111 @@ def pristine_writing(form, files):
     """The writing step's text area and empty attachment list without an error, rendered once
     (core.queue.pristine_text_and_files); (None, None) otherwise."""
     return pristine_text_and_files(form, form.body, files, ATTACHMENTS_LABEL)
+
+
+def cascade_html(state, focus_choices=True):
+    """The new-message cascade (components/cascade.html `cascade`, as templates/msa/messages/new.html
+    calls it): HTML that only the catalogue, the codes chosen (a path of the catalogue: `resolve`
+    keeps no other), the level left empty and whether htmx swaps it in decide, rendered once per
+    app (core.queue.prerendered) instead of at every step."""
+    htmx = request.htmx
+    swapped = bool(htmx) and not htmx.boosted
+    key = ("msa.messages.cascade", CATALOGUE, tuple(state.codes.items()), state.error, swapped, focus_choices,
+           request.script_root)
+    return prerendered(key, lambda: get_template_attribute("components/cascade.html", "cascade")(
+        state, url_for(".messages_new"), id="msg-objet", target="msg-etapes", focus_choices=focus_choices))
+
+
+# The message's draft as the writing step and the summary read it and the files of its upload set
+# (what core.drafts.load_with_files reads), one row per file, one row without any; only read: Core
+# columns, no ORM object (the pages show a file's id, name and size only); built once.
+_draft, _attachment = Draft.__table__, Attachment.__table__
+DRAFT_WITH_FILES = (
+    select(_draft.c.data, _draft.c.attachment_token, _draft.c.updated_at,
+           _attachment.c.id, _attachment.c.original_name, _attachment.c.size)
+    .outerjoin(_attachment, and_(_attachment.c.owner_id == _draft.c.owner_id,
+                                 _attachment.c.upload_set == _draft.c.attachment_token,
+                                 _attachment.c.policy == POLICY,
+                                 _attachment.c.subject_id.is_(None)))
+    .where(_draft.c.owner_id == bindparam("owner_id"), _draft.c.kind == DRAFT_KIND)
+    .order_by(_attachment.c.id))
+
+
+def load_draft_with_files():
+    """The member's unexpired message draft (a row: `data`, `attachment_token`) and its upload set,
+    in one statement, as core.drafts.load_with_files gives them: (None, None) without a draft, the
+    set None when the draft has no token."""
+    user = current_user._get_current_object()
+    rows = db.session.execute(DRAFT_WITH_FILES, {"owner_id": user.id}).all()
+    if not rows or utcnow() - rows[0].updated_at > timedelta(days=int(current_app.config["DRAFT_RETENTION_DAYS"])):
+        return None, None
+    draft = rows[0]
+    if not draft.attachment_token:
+        return draft, None
+    files = AttachmentSet(POLICY, user)  # a new set queries nothing: given the draft's token and rows
+    files.token = draft.attachment_token
+    files.items = [row for row in rows if row.id is not None]  # rows: id, original_name, size
+    return draft, files
+
+
+# The request's values in the writing step rendered once: never typed (forms.base drops NUL),
+# never in the catalogue.
+WRITING_MARKS = {name: f"\x00msa-writing-{name}\x00" for name in ("body", "lot", "csrf")}
+
+
+class _MarkedLot:
+    """An upload set as the writing step reads it, a mark for its signed token."""
+    signed_token = WRITING_MARKS["lot"]
+
+    def __init__(self, files):
+        self._files = files
+
+    def __getattr__(self, name):
+        return getattr(self._files, name)
+
+
+def pristine_writing_step(context):
+    """The writing step (templates/msa/messages/new.html, block `steps`) of a GET without an error
+    nor files: HTML that only code, the catalogue path chosen and whether htmx swaps it in decide,
+    but for the text, the upload set's signed token and the CSRF token. Rendered once per app for
+    that key (core.queue.prerendered) by the block itself, marks in place of the three values,
+    which are then put in their place escaped as the text area and Jinja escape them. None
+    otherwise: the template renders the block (with the devices of pristine_writing)."""
+    state, form, files = context["state"], context["form"], context["files"]
+    if state.error or not state.complete or files.items or files.errors or files.messages or files.focus \
+            or form.body.errors:
+        return None
+    token = generate_csrf()
+    htmx = request.htmx
+    swapped = bool(htmx) and not htmx.boosted
+
+    def render_marked():
+        body = form.body.data
+        form.body.data = WRITING_MARKS["body"]
+        try:
+            marked = _MarkedLot(files)
+            body_html, attachments_html = pristine_writing(form, marked)
+            if body_html is None:
+                return ""
+            html = str(render_block("msa/messages/new.html", "steps", **dict(
+                context, files=marked, body_html=body_html, attachments_html=attachments_html,
+                cascade_html=cascade_html(state))))
+        finally:
+            form.body.data = body
+        if html.count(token) != 1:
+            return ""  # not found once: never rendered this way
+        return html.replace(token, WRITING_MARKS["csrf"])
+
+    service = context["service"]
+    key = ("msa.messages.writing", CATALOGUE, tuple(state.codes.items()), service.get("code") if service else None,
+           swapped, type(form), files.name, files.policy.name, files.max_count, files.required, request.script_root)
+    html = str(prerendered(key, render_marked))
+    if not html or any(html.count(mark) != 1 for mark in WRITING_MARKS.values()):
+        return None
+    for name, value in (("body", escape(form.body._value())), ("lot", escape(files.signed_token)),
+                        ("csrf", token)):
+        html = html.replace(WRITING_MARKS[name], str(value))
+    return Markup(html)
 
 
 def draft_submission(draft):
@@ -146,16 +259,20 @@ def messages_new(member):
     # The draft is read only where it is shown or replaced (not for the cascade's steps).
     writing = posted or (state.complete and (service is None or request.args.get("ecrire") == "1"))
     if not posted:
-        form = files = body_html = attachments_html = None
+        form = files = None
         if writing:
             # The draft and its files in one statement; a draft without files: a new set.
-            draft, files = drafts.load_with_files(current_user, DRAFT_KIND, POLICY)
+            draft, files = load_draft_with_files()
             form = MessageDraftForm(body=draft.data.get("body", "") if draft else "")
             files = files or AttachmentSet.from_request(POLICY)
-            body_html, attachments_html = pristine_writing(form, files)
-        return render("msa/messages/new.html", block="steps", state=state, service=service, writing=writing,
-                      form=form, files=files, has_errors=bool(state.error), body_html=body_html,
-                      attachments_html=attachments_html)
+        context = {"state": state, "service": service, "writing": writing, "form": form, "files": files,
+                   "has_errors": bool(state.error)}
+        steps_html = pristine_writing_step(context) if writing else None
+        if writing and steps_html is None:
+            context["body_html"], context["attachments_html"] = pristine_writing(form, files)
+        if steps_html is None:
+            context["cascade_html"] = cascade_html(state, focus_choices=writing or not state.complete)
+        return render("msa/messages/new.html", block="steps", steps_html=steps_html, **context)
 
     draft = drafts.load(current_user, DRAFT_KIND)
     draft_files = draft.attachment_token if draft else None
@@ -203,7 +320,7 @@ def _restore_writing(replay):
 def messages_summary(member):
     """« Récapitulatif de ma demande », from the draft. Without one (the message was sent, then
     Back), the messaging home; with an incomplete one, the step to finish."""
-    draft, files = drafts.load_with_files(current_user, DRAFT_KIND, POLICY)
+    draft, files = load_draft_with_files()
     if draft is None:
         return redirect(url_for(".messages"))
     state = catalogue().resolve(draft.data.get("codes") or {})
@@ -217,8 +334,61 @@ def messages_summary(member):
                     attachment_token=draft.attachment_token)
         files = None  # the commit expired its rows: read them again, in one query
     files = files or AttachmentSet.from_request(POLICY, token=draft.attachment_token)
-    return render("msa/messages/summary.html", state=state, service=online_service(state), form=form, files=files,
-                  submission=submission)
+    context = {"state": state, "service": online_service(state), "form": form, "files": files,
+               "submission": submission}
+    return render(SUMMARY, content_html=pristine_summary(context), **context)
+
+
+SUMMARY = "msa/messages/summary.html"
+# The request's values in the summary rendered once: never typed (forms.base drops NUL), never in
+# the catalogue.
+SUMMARY_MARKS = {name: f"\x00msa-summary-{name}\x00" for name in ("body", "submission", "lot", "csrf")}
+
+
+class _MarkedFiles:
+    """An upload set without files as the summary reads it, a mark for its signed token."""
+    items = ()
+
+    def __init__(self, files):
+        self.name = files.name
+        self.signed_token = SUMMARY_MARKS["lot"]
+
+
+def pristine_summary(context):
+    """The summary's content (templates/msa/messages/summary.html, block `content`) of a message
+    without files: HTML that only code and the catalogue path chosen decide, but for the text, the
+    submission token, the upload set's signed token and the CSRF token. Rendered once per app and
+    path (core.queue.prerendered) by the block itself, marks in place of the four values, which are
+    then put in their place escaped as Jinja escapes them. None with files (the template renders
+    the block then)."""
+    state, form, files = context["state"], context["form"], context["files"]
+    if files.items:
+        return None
+    token = generate_csrf()
+
+    def render_marked():
+        body = form.body.data
+        form.body.data = SUMMARY_MARKS["body"]
+        try:
+            html = str(render_block(SUMMARY, "content", **dict(
+                context, files=_MarkedFiles(files), submission=SUMMARY_MARKS["submission"])))
+        finally:
+            form.body.data = body
+        if html.count(token) != 1:
+            return ""  # not found once: never rendered this way
+        return html.replace(token, SUMMARY_MARKS["csrf"])
+
+    service = context["service"]
+    key = ("msa.messages.summary", CATALOGUE, tuple(state.codes.items()), service.get("code") if service else None,
+           files.name, request.script_root)
+    html = str(prerendered(key, render_marked))
+    counts = {"body": 2, "submission": 1, "lot": 1, "csrf": 1}
+    if not html or any(html.count(SUMMARY_MARKS[name]) != n for name, n in counts.items()):
+        return None
+    for name, value in (("body", form.body.data), ("submission", context["submission"]),
+                        ("lot", files.signed_token), ("csrf", token)):
+        html = html.replace(SUMMARY_MARKS[name], str(escape(value)))
+    return Markup(html)
 
 
 @bp.route("/messages/recapitulatif", methods=["POST"])

@@ -1,6 +1,9 @@
 """« Modifier vos coordonnées »: the address in France with the commune search (without JS:
 « Rechercher »; with htmx the place block alone), abroad with the country, the phones; errors keep
 what was typed; the email is changed through the platform's confirmed change of address."""
+import pytest
+from werkzeug.datastructures import MultiDict
+
 from extensions import db
 from models import MsaMember
 from models.msa_services import MsaContactDetails
@@ -97,3 +100,104 @@ def test_email_change_is_confirmed_by_a_link_to_the_new_address(app, world, clie
 def test_only_members(world, clients):
     assert clients["agent"].get(URL).status_code == 403
     assert clients["anonymous"].post(URL, data=VALID).status_code == 302
+
+
+# --- HTML rendered once (blueprints/msa/contact.py _pristine_fields, _pristine_country) ----------
+
+def _form_html(client):
+    import re
+    html = client.get(URL).get_data(as_text=True)
+    html = re.sub(r'(name="csrf_token" value=")[^"]+', r"\1", html)
+    return re.sub(r'("X-CSRFToken": ")[^"]+', r"\1", html)
+
+
+def _as_the_macros_render_it(client, monkeypatch):
+    from blueprints.msa import contact
+    with monkeypatch.context() as patched:
+        patched.setattr(contact, "_pristine_fields", lambda form, address_kind: None)
+        patched.setattr(contact, "_pristine_country", lambda form: None)
+        patched.setattr(contact, "_pristine_place", lambda form: None)
+        return _form_html(client)
+
+
+HOSTILE = {"address_line1": '3 "rue" <b>&amp;</b>', "address_line2": "l’Étang & Cie", "address_line3": "'x'",
+           "phone": "05 56 00 00 00", "mobile": ""}
+
+
+@pytest.mark.parametrize("posted", [None, VALID, dict(VALID, **HOSTILE),
+                                    dict(VALID, address_abroad="etranger", city="Genève", country="CH")])
+def test_the_fields_rendered_once_are_the_macros(app, world, clients, monkeypatch, posted):
+    client = clients["jeanne"]
+    if posted:
+        submit(client, URL, posted, status=303)
+    client.get(URL)  # what was flashed (the login, the confirmation) shown once
+    once = _form_html(client)
+    assert once == _form_html(client)  # rendered now, then from the app's store
+    store = app.extensions["guichet_prerendered"]
+    assert {key[0] for key in store} >= {"msa.contact_details.fields", "msa.contact_details.country"}
+    assert once == _as_the_macros_render_it(client, monkeypatch)
+    if posted is not None and posted.get("address_line1", "").startswith("3 \""):
+        soup = page(client, URL)
+        assert soup.select_one("#address_line1")["value"] == HOSTILE["address_line1"]
+        assert soup.select_one("#address_line2")["value"] == HOSTILE["address_line2"]
+
+
+def test_a_country_not_in_the_list_is_rendered_by_the_macro(app, world, clients):
+    from blueprints.msa.contact import _pristine_country
+    from forms.msa_services import ContactDetailsShownForm
+    with app.test_request_context(URL):
+        form = ContactDetailsShownForm(data={"address_abroad": "etranger", "country": "ZZ"})
+        assert _pristine_country(form) is None
+        form = ContactDetailsShownForm(data={"address_abroad": "etranger", "country": "CH"})
+        assert '<option selected value="CH">' in _pristine_country(form)
+
+
+def test_the_stored_commune_comes_from_the_communes_in_memory_else_from_the_table(app, world, monkeypatch):
+    from types import SimpleNamespace
+
+    from blueprints.msa import contact
+    with app.test_request_context(URL):
+        bordeaux = contact.stored_commune(SimpleNamespace(postcode="33000", insee="33063"))
+        assert (bordeaux.key, bordeaux.name, bordeaux.postcode) == ("33063-33000", "Bordeaux", "33000")
+        # Not among the postcode's communes held in memory (more of them than a search gives): the table's.
+        monkeypatch.setattr(contact, "search_communes", lambda query: [])
+        assert contact.stored_commune(SimpleNamespace(postcode="33000", insee="33063")).key == "33063-33000"
+        assert contact.stored_commune(SimpleNamespace(postcode="33000", insee="99999")) is None
+
+
+def test_the_stored_details_read_in_one_statement(app, world, clients):
+    from tests.core.test_request_path import selects, statements
+    submit(clients["jeanne"], URL, VALID, status=303)
+    clients["jeanne"].get(URL)
+    with statements(app) as seen:
+        soup = page(clients["jeanne"], URL)
+    queries = selects(seen)
+    assert len(queries) == 2 and "msa_contact_details" in queries[1] and "commune" not in queries[1], queries
+    assert "3 rue des Vignes" in soup.select_one("#coordonnees-enregistrees").get_text()
+    assert soup.select_one("select#commune option[selected]")["value"] == "33063-33000"
+
+
+def test_the_commune_search_memoised_is_the_macros_and_goes_with_the_communes(app, world):
+    from flask import get_template_attribute
+
+    from blueprints.msa.contact import _pristine_place
+    from core.places import commune_by_key, commune_index
+    from forms.msa_services import ContactDetailsShownForm
+
+    def macro(form):
+        return str(get_template_attribute("armees/informations_fields.html", "address_place")(form,
+                                                                                             with_country=False))
+    with app.test_request_context(URL):
+        for data in ({}, {"commune": commune_by_key("33063-33000")}, {"commune": commune_by_key("33394-33330")}):
+            form = ContactDetailsShownForm(data=data)
+            assert str(_pristine_place(form)) == macro(form)  # rendered now
+            assert str(_pristine_place(ContactDetailsShownForm(data=data))) == macro(form)  # memoised
+        assert _pristine_place(ContactDetailsShownForm(data={"address_abroad": "etranger", "city": "Genève"})) is None
+        # A search typed (a replayed form) is not memoised.
+        typed = ContactDetailsShownForm(formdata=MultiDict({"commune-recherche": "Bord", "commune": ""}))
+        assert _pristine_place(typed) is None
+        assert any(key[0] == "msa.contact_details.place" for key in commune_index()._rendered)
+        # `flask communes load` forgets the index, and with it what was memoised.
+        from core import places
+        places._indexes.pop(app.config["SQLALCHEMY_DATABASE_URI"])
+        assert not any(key[0] == "msa.contact_details.place" for key in commune_index()._rendered)

@@ -294,3 +294,55 @@ def test_sending_on_each_database(any_db_app, login):
         assert [len(s.items) for s in submissions] == [2, 1]
         assert Attachment.query.filter_by(subject_type="msa_document_submission").count() == 5 + 2
         assert OutboxMessage.query.filter_by(channel="email").count() == 2
+
+
+# --- The choice steps' block rendered once (blueprints/msa/documents.py _pristine_wizard) --------
+
+def _html(client, url, **kwargs):
+    html = client.get(url, **kwargs).get_data(as_text=True)
+    html = re.sub(r'(name="csrf_token" value=")[^"]+', r"\1", html)
+    return re.sub(r'("X-CSRFToken": ")[^"]+', r"\1", html)
+
+
+def _token(client, url):
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(url).get_data(as_text=True)).group(1)
+
+
+def test_the_choice_steps_rendered_once_are_the_blocks(app, monkeypatch, jeanne, paul):
+    from blueprints.msa import documents
+    from core.formatting import fr_datetime
+    hx = {"headers": {"HX-Request": "true"}}
+    for client in (jeanne, paul):
+        client.get(BASE)  # the login's message, flashed once
+    assert post_step(jeanne, "objet", {"subject": "ressources", "suivant": "1"}).status_code == 303
+    cases = [(client, STEP.format(step), kwargs) for client in (jeanne, paul) for step in ("objet", "nombre")
+             for kwargs in ({}, hx)]
+    seen = {}
+    for client, url, kwargs in cases:
+        seen[client, url, bool(kwargs)] = (_html(client, url, **kwargs), _html(client, url, **kwargs))
+    store = app.extensions["guichet_prerendered"]
+    assert sum(1 for key in store if key[0] == "msa.documents.wizard") >= 4
+    with monkeypatch.context() as patched:
+        patched.setattr(documents, "_pristine_wizard", lambda page, context, choices_key: None)
+        for client, url, kwargs in cases:
+            fresh = _html(client, url, **kwargs)
+            assert seen[client, url, bool(kwargs)] == (fresh, fresh), url
+    # Each member's own values: the draft's date, the CSRF token of their session.
+    with app.app_context():
+        draft = Draft.query.one()
+        date = fr_datetime(draft.updated_at)
+    objet = seen[jeanne, STEP.format("objet"), False][0]
+    assert f"Brouillon enregistré le {date}." in objet
+    assert "wizard-step--done" in seen[jeanne, STEP.format("nombre"), True][0]
+    assert "Brouillon enregistré" not in seen[paul, STEP.format("objet"), False][0]
+    for client in (jeanne, paul):
+        token = _token(client, STEP.format("objet"))
+        assert f'name="csrf_token" value="{token}"' in client.get(STEP.format("objet")).get_data(as_text=True)
+
+
+def test_a_message_flashed_to_the_block_is_shown(jeanne):
+    jeanne.get(BASE)
+    assert post_step(jeanne, "objet", {"subject": "ressources", "enregistrer": "1"}).status_code == 303
+    soup = fragment(jeanne, STEP.format("objet"))
+    assert soup.select_one("#messages[hx-swap-oob] .notice")
+    assert not fragment(jeanne, STEP.format("objet")).select_one("#messages .notice")

@@ -544,3 +544,139 @@ def test_no_receipt_of_another_members_message(app, other_client, members):
     cid = make_conversation(app, members)
     assert other_client.get(f"/msa/messages/{cid}/accuse-de-reception.pdf").status_code == 404
     assert other_client.get("/msa/messages/999999/accuse-de-reception.pdf").status_code == 404
+
+
+# --- Work per request -------------------------------------------------------------------------
+
+def _selects(app, client, url, **kwargs):
+    from tests.core.test_request_path import selects, statements
+    client.get(url, **kwargs)  # the login's touch, if due, is behind us
+    with statements(app) as seen:
+        response = client.get(url, **kwargs)
+    assert response.status_code == 200
+    return response, selects(seen)
+
+
+@pytest.mark.parametrize("attached", [False, True])
+def test_writing_step_and_summary_read_the_draft_and_its_files_in_one_statement(app, member_client, attached):
+    files = {"pieces_jointes": (io.BytesIO(PDF), "avis.pdf")} if attached else {}
+    submit(member_client, NEW, {**write_step(CODES_PLAIN, TEXT), **files}, content_type="multipart/form-data",
+           follow_redirects=True)
+    writing = NEW + "?" + "&".join(f"{k}={v}" for k, v in CODES_PLAIN.items())
+    for url, headers in ((writing, {"HX-Request": "true"}), ("/msa/messages/recapitulatif", {})):
+        response, queries = _selects(app, member_client, url, headers=headers)
+        assert len(queries) == 2, queries  # the session's row, then the draft with its files
+        assert "user_session" in queries[0] and "draft" in queries[1] and "attachment" in queries[1]
+        html = response.get_data(as_text=True)
+        assert ("avis.pdf" in html) == attached
+        assert "Bonjour," in html
+
+
+def test_an_expired_draft_is_not_read(app, member_client):
+    from datetime import timedelta
+
+    from models import Draft
+    submit(member_client, NEW, write_step(CODES_PLAIN, TEXT), follow_redirects=True)
+    with app.app_context():
+        draft = Draft.query.one()
+        draft.updated_at = draft.updated_at - timedelta(days=app.config["DRAFT_RETENTION_DAYS"] + 1)
+        db.session.commit()
+    response = member_client.get("/msa/messages/recapitulatif")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/msa/messages")
+    soup = fragment(member_client, NEW + "?" + "&".join(f"{k}={v}" for k, v in CODES_PLAIN.items()))
+    assert textarea_text(soup) == ""
+
+
+@pytest.mark.parametrize("query", ["", "theme=", "theme=sante", "theme=famille-logement&subject=",
+                                   "theme=famille-logement&subject=allocations-familiales",
+                                   "theme=famille-logement&subject=allocations-familiales&reason=dossier",
+                                   "theme=famille-logement&subject=allocations-familiales&reason=changement-situation"])
+@pytest.mark.parametrize("headers", [{}, {"HX-Request": "true"}, {"HX-Request": "true", "HX-Boosted": "true"}])
+def test_the_cascade_rendered_once_is_the_macros(app, members, query, headers):
+    from flask import get_template_attribute
+    from werkzeug.datastructures import MultiDict
+
+    from blueprints.msa.messages import cascade_html, catalogue
+    with app.test_request_context(NEW + "?" + query, headers=headers):
+        state = catalogue().resolve(MultiDict([p.split("=") for p in query.split("&") if p]))
+        for focus in (True, False):
+            fresh = get_template_attribute("components/cascade.html", "cascade")(
+                state, NEW, id="msg-objet", target="msg-etapes", focus_choices=focus)
+            assert cascade_html(state, focus) == fresh  # rendered now
+            assert cascade_html(state, focus) == fresh  # from the app's store
+
+
+def _normalised(html):
+    import re
+    html = re.sub(r'(name="csrf_token" value=")[^"]+', r"\1", html)
+    return re.sub(r'("X-CSRFToken": ")[^"]+', r"\1", html)
+
+
+@pytest.mark.parametrize("codes, body", [(CODES_PLAIN, TEXT), (CODES_CHANGE, HOSTILE + ' "quoted" & \'single\'')])
+def test_the_summary_rendered_once_is_the_block(app, monkeypatch, member_client, other_client, codes, body):
+    import re
+
+    from blueprints.msa import messages
+    for client, text in ((member_client, body), (other_client, body + " (autre)")):
+        client.get("/msa/messages")  # the login's message, flashed once
+        submit(client, NEW, write_step(codes, text), follow_redirects=True)
+    seen = {}
+    for client in (member_client, other_client):
+        seen[client] = [_normalised(client.get("/msa/messages/recapitulatif").get_data(as_text=True))
+                        for _ in range(2)]
+    assert any(key[0] == "msa.messages.summary" for key in app.extensions["guichet_prerendered"])
+    with monkeypatch.context() as patched:
+        patched.setattr(messages, "pristine_summary", lambda context: None)
+        for client in (member_client, other_client):
+            fresh = _normalised(client.get("/msa/messages/recapitulatif").get_data(as_text=True))
+            assert seen[client] == [fresh, fresh]
+    soup = page(other_client, "/msa/messages/recapitulatif")
+    assert soup.select_one("#msg-texte").get_text() == body + " (autre)"
+    assert soup.select_one("#msg-envoi input[name=body]")["value"] == body + " (autre)"
+    tokens = {re.search(r'name="submission" value="([^"]+)"', seen[c][0]).group(1)
+              for c in (member_client, other_client)}
+    assert len(tokens) == 2  # each member's own draft token
+
+
+def test_a_summary_with_files_is_rendered_by_the_block(app, member_client):
+    from blueprints.msa.messages import pristine_summary
+    files = {"pieces_jointes": (io.BytesIO(PDF), "avis.pdf")}
+    soup = submit(member_client, NEW, {**write_step(CODES_PLAIN, TEXT), **files},
+                  content_type="multipart/form-data", follow_redirects=True)
+    assert "avis.pdf (" in soup.select_one("#msg-recapitulatif").get_text()
+    assert pristine_summary({"state": None, "form": None, "service": None, "files": type("F", (), {"items": [1]})}) \
+        is None
+
+
+@pytest.mark.parametrize("codes, body", [(CODES_PLAIN, TEXT), (CODES_CHANGE, HOSTILE + ' "quoted" & \'single\'')])
+def test_the_writing_step_rendered_once_is_the_block(app, monkeypatch, member_client, other_client, codes, body):
+    import re
+
+    from blueprints.msa import messages
+    url = NEW + "?" + "&".join(f"{k}={v}" for k, v in codes.items()) + "&ecrire=1"
+    kinds = ({}, {"HX-Request": "true"}, {"HX-Request": "true", "HX-Boosted": "true"})
+    for client, text in ((member_client, body), (other_client, body + " (autre)")):
+        client.get("/msa/messages")  # the login's message, flashed once
+        submit(client, NEW, write_step(codes, text), follow_redirects=True)
+    seen = {(client, i): [_normalised(client.get(url, headers=h).get_data(as_text=True)) for _ in range(2)]
+            for client in (member_client, other_client) for i, h in enumerate(kinds)}
+    assert sum(1 for key in app.extensions["guichet_prerendered"] if key[0] == "msa.messages.writing") == 2
+    with monkeypatch.context() as patched:
+        patched.setattr(messages, "pristine_writing_step", lambda context: None)
+        for (client, i), pages in seen.items():
+            fresh = _normalised(client.get(url, headers=kinds[i]).get_data(as_text=True))
+            assert pages == [fresh, fresh]
+    soup = page(other_client, url)
+    assert textarea_text(soup) == body + " (autre)"
+    lots = {re.search(r'name="pieces_jointes-lot" value="([^"]+)"', seen[c, 0][0]).group(1)
+            for c in (member_client, other_client)}
+    assert len(lots) == 2  # each member's own upload set
+
+
+def test_a_writing_step_with_files_is_rendered_by_the_block(app, member_client):
+    files = {"pieces_jointes": (io.BytesIO(PDF), "avis.pdf"), "pieces_jointes-ajouter": "1"}
+    soup = submit(member_client, NEW, {**write_step(CODES_PLAIN, TEXT), **files}, content_type="multipart/form-data")
+    assert "avis.pdf" in soup.select_one("#msg-formulaire").get_text()
+    soup = fragment(member_client, NEW + "?" + "&".join(f"{k}={v}" for k, v in CODES_PLAIN.items()))
+    assert "avis.pdf" in soup.select_one("#msg-formulaire").get_text()
+    assert textarea_text(soup) == TEXT
