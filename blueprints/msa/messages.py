@@ -4,6 +4,7 @@ reason, online-service suggestion, writing, summary, sending), conversation page
 The draft travels with the forms (cascade codes in the query string / hidden inputs, the text in
 a hidden input of the summary, files in their signed upload set); a server-side draft (core.drafts)
 keeps a copy for the writing step's GET (refresh, back, « Modifier », a new login), never the cookie."""
+from contextlib import contextmanager
 from datetime import timedelta
 
 from flask import abort, current_app, flash, get_template_attribute, redirect, request, url_for
@@ -140,6 +141,23 @@ class _MarkedLot:
         return getattr(self._files, name)
 
 
+@contextmanager
+def _body_marked(form, mark):
+    """The form's text replaced by `mark` while a prerendered block is rendered, then given back."""
+    body = form.body.data
+    form.body.data = mark
+    try:
+        yield
+    finally:
+        form.body.data = body
+
+
+def _csrf_marked(html, token, mark):
+    """`html` with the request's CSRF `token` replaced by `mark`; "" (never rendered this way)
+    unless the token is found exactly once."""
+    return html.replace(token, mark) if html.count(token) == 1 else ""
+
+
 def pristine_writing_step(context):
     """The writing step (templates/msa/messages/new.html, block `steps`) of a GET without an error
     nor files: HTML that only code, the catalogue path chosen and whether htmx swaps it in decide,
@@ -156,9 +174,7 @@ def pristine_writing_step(context):
     swapped = bool(htmx) and not htmx.boosted
 
     def render_marked():
-        body = form.body.data
-        form.body.data = WRITING_MARKS["body"]
-        try:
+        with _body_marked(form, WRITING_MARKS["body"]):
             marked = _MarkedLot(files)
             body_html, attachments_html = pristine_writing(form, marked)
             if body_html is None:
@@ -166,11 +182,7 @@ def pristine_writing_step(context):
             html = str(render_block("msa/messages/new.html", "steps", **dict(
                 context, files=marked, body_html=body_html, attachments_html=attachments_html,
                 cascade_html=cascade_html(state))))
-        finally:
-            form.body.data = body
-        if html.count(token) != 1:
-            return ""  # not found once: never rendered this way
-        return html.replace(token, WRITING_MARKS["csrf"])
+        return _csrf_marked(html, token, WRITING_MARKS["csrf"])
 
     service = context["service"]
     key = ("msa.messages.writing", CATALOGUE, tuple(state.codes.items()), service.get("code") if service else None,
@@ -367,16 +379,10 @@ def pristine_summary(context):
     token = generate_csrf()
 
     def render_marked():
-        body = form.body.data
-        form.body.data = SUMMARY_MARKS["body"]
-        try:
+        with _body_marked(form, SUMMARY_MARKS["body"]):
             html = str(render_block(SUMMARY, "content", **dict(
                 context, files=_MarkedFiles(files), submission=SUMMARY_MARKS["submission"])))
-        finally:
-            form.body.data = body
-        if html.count(token) != 1:
-            return ""  # not found once: never rendered this way
-        return html.replace(token, SUMMARY_MARKS["csrf"])
+        return _csrf_marked(html, token, SUMMARY_MARKS["csrf"])
 
     service = context["service"]
     key = ("msa.messages.summary", CATALOGUE, tuple(state.codes.items()), service.get("code") if service else None,
