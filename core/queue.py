@@ -310,6 +310,8 @@ class FileRow(NamedTuple):
 
 
 _HISTORY_AND_FILES: dict[tuple[str, tuple[str, ...]], Any] = {}
+
+
 def _history_and_files_statement(kind: str, names: tuple[str, ...]) -> Any:
     statement = _HISTORY_AND_FILES.get((kind, names))
     if statement is None:
@@ -409,12 +411,13 @@ def prerendered(key: tuple[Any, ...], render: Callable[[], str]) -> Markup:
 VALUE_MARK = "\x00guichet-value\x00"
 
 
-class _MarkedSet:
-    """An upload set as the attachment component reads it, with VALUE_MARK for its signed token."""
-    signed_token = VALUE_MARK
+class MarkedSet:
+    """An upload set as the attachment component reads it, with `mark` (VALUE_MARK unless given)
+    for its signed token: for HTML rendered once, the token put in its place at each request."""
 
-    def __init__(self, files: AttachmentSet) -> None:
+    def __init__(self, files: AttachmentSet, mark: str = VALUE_MARK) -> None:
         self._files = files
+        self.signed_token = mark
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._files, name)
@@ -434,7 +437,7 @@ def pristine_text_and_files(form: Any, text: Any, files: AttachmentSet, files_la
     `attachment_list(files, label=files_label)`), and the two values are put in their place,
     escaped as the textarea widget and Jinja escape them. (None, None) when there are files,
     errors or messages: the template calls the macros then."""
-    if text.errors or files.items or files.errors or files.messages or files.focus:
+    if text.errors or not files.is_pristine:
         return None, None
 
     def render_text() -> str:
@@ -460,7 +463,7 @@ def _pristine_files(files: AttachmentSet, files_label: str) -> Markup:
         ("pristine-files", files.name, files.policy.name, files.max_count, files.required, files_label,
          request.script_root),
         lambda: get_template_attribute("components/attachments.html", "attachment_list")(
-            _MarkedSet(files), label=files_label))
+            MarkedSet(files), label=files_label))
 
 
 ANSWER_FILES_LABEL = "Pièces jointes de la réponse"  # as components/queue.html answer_with_files shows it
@@ -480,7 +483,7 @@ def unposted_answer(form_class: Callable[..., Any], field_name: str, files: Atta
     every page, and of the empty attachment list, each rendered once per app). The form itself,
     and `pristine_answer`'s answer, when `files` is not an empty set; the `posted` form (shown
     again with what was typed) and its `pristine_answer`, when there is one."""
-    if posted is not None or files.items or files.errors or files.messages or files.focus:
+    if posted is not None or not files.is_pristine:
         form = posted if posted is not None else form_class(formdata=None)
         return form, pristine_answer(form, form[field_name], files)
 

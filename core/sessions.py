@@ -82,9 +82,13 @@ BLUEPRINT_RELATIONS = {
     "msa": ("msa_member",),
     "apgis": ("apgis_insured",),
 }
+# Loader options of a blueprint's session read. Apgis: the insured's file with its beneficiaries
+# and pending DITs (JSON columns, models.apgis BENEFICIARY_ROWS and PENDING_ROWS, read by
+# blueprints.apgis.service.file_rows): no other query for them.
+BLUEPRINT_OPTIONS = {"apgis": ApgisInsured.with_file_rows}
 
 
-def _session_statement(relations: tuple[str, ...]) -> Select:
+def _session_statement(relations: tuple[str, ...], options: tuple = ()) -> Select:
     """Session row, its user, the user's `relations` (see BLUEPRINT_RELATIONS) and the reference
     data version in one query (it runs on every logged-in request): built once, executed with the
     token hash bound."""
@@ -96,7 +100,7 @@ def _session_statement(relations: tuple[str, ...]) -> Select:
                  .join(User, User.id == UserSession.user_id))
     for name in relations:
         statement = statement.outerjoin(*_RELATIONS[name])
-    return statement.where(UserSession.token_hash == bindparam("token_hash"))
+    return statement.where(UserSession.token_hash == bindparam("token_hash")).options(*options)
 
 
 class SessionRead(NamedTuple):
@@ -104,17 +108,14 @@ class SessionRead(NamedTuple):
     relations: tuple[tuple[str, str], ...]  # (User attribute, the row's entity name)
 
 
-def _session_read(relations: tuple[str, ...]) -> SessionRead:
-    return SessionRead(_session_statement(relations),
+def _session_read(relations: tuple[str, ...], options: tuple = ()) -> SessionRead:
+    return SessionRead(_session_statement(relations, options),
                        tuple((name, _RELATIONS[name][0].__name__) for name in relations))
 
 
 SESSION_READ = _session_read(DEFAULT_RELATIONS)
-SESSION_READS = {blueprint: _session_read(relations) for blueprint, relations in BLUEPRINT_RELATIONS.items()}
-# Apgis: the insured's file with its beneficiaries and pending DITs (JSON columns, models.apgis
-# BENEFICIARY_ROWS and PENDING_ROWS, read by blueprints.apgis.service.file_rows): no other query for them.
-SESSION_READS["apgis"] = SESSION_READS["apgis"]._replace(
-    statement=SESSION_READS["apgis"].statement.options(*ApgisInsured.with_file_rows))
+SESSION_READS = {blueprint: _session_read(relations, tuple(BLUEPRINT_OPTIONS.get(blueprint, ())))
+                 for blueprint, relations in BLUEPRINT_RELATIONS.items()}
 _session_table = UserSession.__table__
 TOUCH_STATEMENT = (_session_table.update().where(_session_table.c.id == bindparam("session_id"))
                    .values(last_seen_at=bindparam("now")))

@@ -22,6 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from core import audit
 from core.formatting import fold_text
 from core.notify import notify
+from core.queue import FileLink
 from core.submission import create_once
 from core.uploads import MB, register_policy
 from core.urls import public_url
@@ -246,20 +247,13 @@ REQUEST_FILE_ROWS = (select(_attachment.id, _attachment.original_name, _attachme
                      .order_by(_attachment.created_at, _attachment.id))
 
 
-class FileRow(NamedTuple):
-    """A supporting document as the pages list it."""
-    id: int
-    original_name: str
-    size: int
-
-
 def request_files(request: ApgisRequest) -> list[Any]:
     """The DIT's supporting documents (id, original_name, size), in the order they were added: from
     the query that loaded the DIT when it brought them (ApgisRequest.with_files: no statement), else
     REQUEST_FILE_ROWS."""
     rows = request.__dict__.get("attachment_rows")
     if rows is not None:
-        return [FileRow(i, name, size) for i, name, size, _added in
+        return [FileLink(i, name, size) for i, name, size, _added in
                 sorted(rows, key=lambda row: (_moment(row[3]), row[0]))]
     return db.session.execute(REQUEST_FILE_ROWS, {"subject_id": request.id}).all()
 

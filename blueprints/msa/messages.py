@@ -18,7 +18,7 @@ from blueprints.msa import bp, service
 from blueprints.msa.context import member_required
 from core import audit, drafts
 from core.cascade import Cascade
-from core.queue import prerendered, pristine_text_and_files
+from core.queue import MarkedSet, prerendered, pristine_text_and_files
 from core.receipts import message_receipt, receipt_response
 from core.replay import keeps_input, take as take_replay
 from core.submission import SubmissionReplayed, is_token, new_token, token_or_new
@@ -130,17 +130,6 @@ def load_draft_with_files():
 WRITING_MARKS = {name: f"\x00msa-writing-{name}\x00" for name in ("body", "lot", "csrf")}
 
 
-class _MarkedLot:
-    """An upload set as the writing step reads it, a mark for its signed token."""
-    signed_token = WRITING_MARKS["lot"]
-
-    def __init__(self, files):
-        self._files = files
-
-    def __getattr__(self, name):
-        return getattr(self._files, name)
-
-
 @contextmanager
 def _body_marked(form, mark):
     """The form's text replaced by `mark` while a prerendered block is rendered, then given back."""
@@ -166,8 +155,7 @@ def pristine_writing_step(context):
     which are then put in their place escaped as the text area and Jinja escape them. None
     otherwise: the template renders the block (with the devices of pristine_writing)."""
     state, form, files = context["state"], context["form"], context["files"]
-    if state.error or not state.complete or files.items or files.errors or files.messages or files.focus \
-            or form.body.errors:
+    if state.error or not state.complete or not files.is_pristine or form.body.errors:
         return None
     token = generate_csrf()
     htmx = request.htmx
@@ -175,7 +163,7 @@ def pristine_writing_step(context):
 
     def render_marked():
         with _body_marked(form, WRITING_MARKS["body"]):
-            marked = _MarkedLot(files)
+            marked = MarkedSet(files, WRITING_MARKS["lot"])
             body_html, attachments_html = pristine_writing(form, marked)
             if body_html is None:
                 return ""
@@ -357,15 +345,6 @@ SUMMARY = "msa/messages/summary.html"
 SUMMARY_MARKS = {name: f"\x00msa-summary-{name}\x00" for name in ("body", "submission", "lot", "csrf")}
 
 
-class _MarkedFiles:
-    """An upload set without files as the summary reads it, a mark for its signed token."""
-    items = ()
-
-    def __init__(self, files):
-        self.name = files.name
-        self.signed_token = SUMMARY_MARKS["lot"]
-
-
 def pristine_summary(context):
     """The summary's content (templates/msa/messages/summary.html, block `content`) of a message
     without files: HTML that only code and the catalogue path chosen decide, but for the text, the
@@ -381,7 +360,7 @@ def pristine_summary(context):
     def render_marked():
         with _body_marked(form, SUMMARY_MARKS["body"]):
             html = str(render_block(SUMMARY, "content", **dict(
-                context, files=_MarkedFiles(files), submission=SUMMARY_MARKS["submission"])))
+                context, files=MarkedSet(files, SUMMARY_MARKS["lot"]), submission=SUMMARY_MARKS["submission"])))
         return _csrf_marked(html, token, SUMMARY_MARKS["csrf"])
 
     service = context["service"]

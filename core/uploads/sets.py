@@ -259,6 +259,12 @@ class AttachmentSet:
         return bool(self.errors)
 
     @property
+    def is_pristine(self) -> bool:
+        """No file, no error, no message, no focus: the set as a page first shows it (the same HTML
+        for everyone but its signed token, which the render-once devices of core.queue rely on)."""
+        return not (self.items or self.errors or self.messages or self.focus)
+
+    @property
     def is_complete(self) -> bool:
         """What it holds is enough to be sent (without the errors of the request): a required set
         has a file. core.uploads.named's sets ask for each required document's."""
